@@ -1,0 +1,48 @@
+# latentcomposer — the two commands are `make run` and `make test`; both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.setup-stamp
+TORCH_VERSION := 2.13.0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# Debian packages the app needs at run time: FluidSynth (+ the small timgm6mb GM soundfont it
+# recommends), the xcb/xkb libraries Qt needs for a real window, and Xvfb for screenshot scripts.
+APT_PACKAGES := libfluidsynth3 timgm6mb-soundfont libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
+	libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 \
+	libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3
+
+.PHONY: setup run test lint bench clean demo
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@bash scripts/install_system_deps.sh $(APT_PACKAGES)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip >/dev/null
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "torch==$(TORCH_VERSION)"
+	@$(PY) -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+	@echo "setup: done ($(VENV))"
+
+run: setup
+	@$(PY) -m latentcomposer.cli run
+
+demo: setup
+	@$(PY) -m latentcomposer.cli demo
+
+test: setup
+	@$(VENV)/bin/lint-imports
+	@QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+lint: setup
+	@$(VENV)/bin/ruff check latentcomposer tests benchmarks
+	@$(VENV)/bin/mypy
+	@$(VENV)/bin/lint-imports
+
+bench: setup
+	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

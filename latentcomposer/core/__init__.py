@@ -1,0 +1,30 @@
+"""Pure music data: notes, clips, timing. No Qt, no torch, no file IO."""
+
+from .clip import (
+    DEFAULT_PPQ,
+    DEFAULT_TEMPO,
+    DRUM_CHANNEL,
+    Clip,
+    MonoRule,
+    StepNote,
+    TempoChange,
+    TimeSignature,
+    TimeSignatureChange,
+)
+from .errors import CoreError
+from .note import DEFAULT_VELOCITY, Note
+
+__all__ = [
+    "DEFAULT_PPQ",
+    "DEFAULT_TEMPO",
+    "DEFAULT_VELOCITY",
+    "DRUM_CHANNEL",
+    "Clip",
+    "CoreError",
+    "MonoRule",
+    "Note",
+    "StepNote",
+    "TempoChange",
+    "TimeSignature",
+    "TimeSignatureChange",
+]

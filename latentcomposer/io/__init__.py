@@ -1,0 +1,1 @@
+"""File and device IO: MIDI files, playback, audio rendering."""
