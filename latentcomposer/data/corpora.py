@@ -1,0 +1,209 @@
+"""Corpus readers for melody training data: folk tunes from the music21 corpus and POP909 melodies.
+
+Each reader yields :class:`Tune` objects: a monophonic melody on the 16th grid, aligned so that step 0
+is the downbeat of the first full bar, plus where it came from. Tunes the grid cannot hold (tuplets,
+metres other than 4/4, 2/4, 2/2) are skipped and counted in a :class:`SkipCounter`.
+
+music21 is imported only inside the folk reader (it is slow to import and only training needs it).
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from latentcomposer.core import StepNote
+from latentcomposer.io.midifile import MidiFileError, read_midi
+
+from .melody import STEPS_PER_BAR, steps_to_tokens
+
+FOLK_COLLECTIONS = ("essenFolksong", "ryansMammoth", "oneills1850")
+# metres whose bars (or pairs of bars) are 16 sixteenths
+FOLK_METRES = {"4/4": 1, "2/4": 2, "2/2": 1}
+
+
+@dataclass
+class Tune:
+    source: str  # "folk:essenFolksong", "pop909", ...
+    tune_id: str  # unique within the source (file + index), used for the split
+    title: str
+    tokens: np.ndarray  # uint8 [n_steps], n_steps a multiple of 16
+
+
+@dataclass
+class SkipCounter:
+    counts: collections.Counter[str] = field(default_factory=collections.Counter)
+
+    def skip(self, reason: str) -> None:
+        self.counts[reason] += 1
+
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(sorted(self.counts.items()))
+
+
+def _finish(steps: list[StepNote], offset: int) -> np.ndarray | None:
+    """Shift steps by ``offset`` (pickup alignment), drop what falls before 0, pad to whole bars."""
+    shifted = [StepNote(s.pitch, s.start + offset, s.end + offset, s.velocity) for s in steps
+               if s.start + offset >= 0]
+    if not shifted:
+        return None
+    end = max(s.end for s in shifted)
+    n = -(-end // STEPS_PER_BAR) * STEPS_PER_BAR
+    return steps_to_tokens(shifted, n)
+
+
+def music21_corpus_root() -> Path:
+    import music21
+
+    return Path(music21.__file__).parent / "corpus"
+
+
+def folk_files(collections_: tuple[str, ...] = FOLK_COLLECTIONS) -> list[Path]:
+    root = music21_corpus_root()
+    return sorted(p for c in collections_ for p in (root / c).rglob("*.abc"))
+
+
+def read_folk_file(path: Path, skipped: SkipCounter) -> Iterator[Tune]:
+    """Tunes of one ABC file (music21 parse). Repeats are not expanded."""
+    from music21 import converter, stream
+
+    collection = path.parent.name
+    try:
+        parsed = converter.parse(str(path), forceSource=True)
+    except Exception:  # music21 raises many kinds on odd ABC; count, don't crash the build
+        skipped.skip("abc file failed to parse")
+        return
+    scores = list(parsed.scores) if isinstance(parsed, stream.Opus) else [parsed]
+    for i, score in enumerate(scores):
+        tune_id = f"{collection}/{path.stem}#{i}"
+        try:
+            tune = _score_to_tune(score, tune_id, collection, skipped)
+        except Exception:
+            skipped.skip("tune failed to convert")
+            continue
+        if tune is not None:
+            yield tune
+
+
+def _score_to_tune(score: object, tune_id: str, collection: str, skipped: SkipCounter) -> Tune | None:
+    from music21 import chord, note
+
+    parts = getattr(score, "parts", None)
+    part = parts[0] if parts else score
+    measures = list(part.getElementsByClass("Measure"))  # type: ignore[attr-defined]
+    sigs = {ts.ratioString for ts in part.recurse().getElementsByClass("TimeSignature")}  # type: ignore[attr-defined]
+    if not sigs:
+        skipped.skip("no metre")
+        return None
+    if len(sigs) > 1:
+        skipped.skip("metre changes")
+        return None
+    metre = sigs.pop()
+    if metre not in FOLK_METRES:
+        skipped.skip(f"metre {metre}")
+        return None
+    bar_steps = STEPS_PER_BAR // FOLK_METRES[metre]
+    # pickup: the second measure starts on a bar line
+    pickup_q = float(measures[1].offset) if len(measures) > 1 else 0.0
+    offset = (-round(pickup_q * 4)) % bar_steps
+    steps: list[StepNote] = []
+    for el in part.flatten().stripTies().notes:  # type: ignore[attr-defined]
+        if el.duration.isGrace or el.quarterLength == 0:
+            continue
+        start, dur = float(el.offset) * 4, float(el.quarterLength) * 4
+        if abs(start - round(start)) > 1e-6 or abs(dur - round(dur)) > 1e-6:
+            skipped.skip("tuplets or notes off the 16th grid")
+            return None
+        if isinstance(el, chord.Chord):
+            pitch = max(p.midi for p in el.pitches)
+        elif isinstance(el, note.Note):
+            pitch = el.pitch.midi
+        else:
+            continue
+        steps.append(StepNote(int(pitch), round(start), round(start) + round(dur)))
+    tokens = _finish(steps, offset)
+    if tokens is None:
+        skipped.skip("no notes")
+        return None
+    title = getattr(getattr(score, "metadata", None), "title", None) or tune_id
+    return Tune(f"folk:{collection}", tune_id, str(title), tokens)
+
+
+def pop909_song_dirs(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and (p / f"{p.name}.mid").exists())
+
+
+def read_pop909_song(song_dir: Path, skipped: SkipCounter, track: str = "MELODY") -> Tune | None:
+    """The MELODY track of one POP909 song, placed on the beat grid of ``beat_midi.txt``.
+
+    Notes are timed in seconds and mapped to beat positions by interpolating the annotated beat
+    times (robust to tempo changes); bar lines come from the annotated 4/4 downbeats. Songs whose
+    downbeats are not every 4 beats are skipped.
+    """
+    sid = song_dir.name
+    try:
+        clips = read_midi(song_dir / f"{sid}.mid")
+    except MidiFileError:
+        skipped.skip("pop909 midi unreadable")
+        return None
+    clip = next((c for c in clips if c.name.upper() == track), None)
+    if clip is None or not clip.notes:
+        skipped.skip(f"pop909 no {track} track")
+        return None
+    try:
+        beats = np.loadtxt(song_dir / "beat_midi.txt", ndmin=2)
+    except (OSError, ValueError):
+        skipped.skip("pop909 beat annotation missing")
+        return None
+    times, downbeat = beats[:, 0], beats[:, 2] > 0.5
+    db_idx = np.flatnonzero(downbeat)
+    if len(db_idx) < 2 or np.median(np.diff(db_idx)) != 4:
+        skipped.skip("pop909 not 4/4")
+        return None
+    first_db = int(db_idx[0])
+    # extrapolate the beat grid one beat past both ends
+    ext_t = np.concatenate([[times[0] - (times[1] - times[0])], times, [times[-1] + (times[-1] - times[-2])]])
+    ext_b = np.arange(-1, len(times) + 1, dtype=np.float64)
+
+    def to_step(seconds: float) -> int:
+        return round(float(np.interp(seconds, ext_t, ext_b)) * 4) - first_db * 4
+
+    steps = []
+    for n in clip.monophonic("highest").notes:
+        s, e = to_step(clip.ticks_to_seconds(n.start)), to_step(clip.ticks_to_seconds(n.end))
+        if s < 0:
+            continue
+        steps.append(StepNote(n.pitch, s, max(e, s + 1), n.velocity))
+    tokens = _finish(steps, 0)
+    if tokens is None:
+        skipped.skip("pop909 no notes")
+        return None
+    return Tune("pop909", sid, f"POP909 {sid}", tokens)
+
+
+def iter_all_tunes(pop909_root: Path | None, skipped: SkipCounter,
+                   progress: Callable[[int, int, str], None] | None = None,
+                   folk: bool = True) -> Iterator[Tune]:
+    """Folk files then POP909 songs, with ``progress(done, total, label)`` after each file."""
+    ffiles = folk_files() if folk else []
+    songs = pop909_song_dirs(pop909_root) if pop909_root and pop909_root.is_dir() else []
+    total, done = len(ffiles) + len(songs), 0
+    for f in ffiles:
+        yield from read_folk_file(f, skipped)
+        done += 1
+        if progress:
+            progress(done, total, f.name)
+    for d in songs:
+        tune = read_pop909_song(d, skipped)
+        if tune is not None:
+            yield tune
+        done += 1
+        if progress:
+            progress(done, total, f"pop909/{d.name}")

@@ -1,0 +1,263 @@
+"""Training: ``latentcomposer train --config NAME [--device] [--resume]``.
+
+Resumable across sessions: every ``checkpoint_every_minutes`` the weights, optimizer, step and RNG
+state go to ``<cache>/train/<name>/last.pt`` (loaded with ``weights_only=True``). Validation metrics go
+to ``metrics.csv`` beside it with a training-curve PNG, and the best weights so far (by validation
+sampled accuracy) are exported to ``models/<name>/`` (or ``--out``) as safetensors + config.json.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from latentcomposer.data.dataset import melody_corpus
+from latentcomposer.data.melody import NOTE_OFF
+from latentcomposer.data.paths import cache_dir
+from latentcomposer.io.progress import ProgressBar
+
+from .checkpoint import models_dir, save_model
+from .config import NamedConfig, get_config
+from .evaluate import evaluate_windows
+from .vae import MusicVAE, vae_loss
+
+PITCH_LO, PITCH_HI = 21, 108  # transposition keeps melodies on a piano
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda asked for, but no CUDA GPU is available")
+    return torch.device(name)
+
+
+def pitch_bounds(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    notes = windows < NOTE_OFF
+    lo = np.where(notes, windows, 255).min(axis=1).astype(np.int16)
+    hi = np.where(notes, windows, 0).max(axis=1).astype(np.int16)
+    return lo, hi
+
+
+@dataclass
+class TrainState:
+    step: int = 0
+    windows_seen: int = 0
+    wall_seconds: float = 0.0
+    best_valid_sampled: float = -1.0
+    best_step: int = 0
+
+
+class Trainer:
+    def __init__(self, named: NamedConfig, device: torch.device, out_dir: Path | None = None,
+                 work_dir: Path | None = None, log: Any = print) -> None:
+        self.named = named
+        self.cfg = named.model
+        self.tcfg = named.train
+        self.device = device
+        self.log = log
+        self.out_dir = out_dir or models_dir() / self.cfg.name
+        self.work = work_dir or cache_dir() / "train" / self.cfg.name
+        self.work.mkdir(parents=True, exist_ok=True)
+        torch.manual_seed(self.tcfg.seed)
+        self.model = MusicVAE(self.cfg).to(device)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=self.tcfg.learning_rate)
+        self.state = TrainState()
+        self.rng = np.random.default_rng(self.tcfg.seed)
+        self.gen = torch.Generator(device=device)
+        self.gen.manual_seed(self.tcfg.seed)
+
+    # --- data -------------------------------------------------------------------------------
+    def load_data(self, max_valid: int = 2048) -> dict[str, Any]:
+        corpus = melody_corpus(progress=ProgressBar("building the melody cache"))
+        self.train_w, _, dropped_train = corpus.windows("train", self.cfg.n_bars)
+        valid, _, _ = corpus.windows("valid", self.cfg.n_bars)
+        sel = np.random.default_rng(1).permutation(len(valid))[:max_valid]
+        self.valid_w = valid[np.sort(sel)]
+        self.lo, self.hi = pitch_bounds(self.train_w)
+        self.train_t = torch.as_tensor(self.train_w)
+        info = {"train_windows": int(len(self.train_w)), "valid_windows": int(len(valid)),
+                "valid_windows_used_for_checks": int(len(self.valid_w)), "dropped_train": dropped_train,
+                "tunes": corpus.summary()}
+        self.log(f"data: {len(self.train_w)} train windows, {len(valid)} validation windows "
+                 f"({len(self.valid_w)} used for checks)")
+        return info
+
+    def batch(self) -> torch.Tensor:
+        idx = self.rng.integers(0, len(self.train_w), self.tcfg.batch_size)
+        x = self.train_t[idx].to(torch.int16)
+        r = self.tcfg.transpose_range
+        if r:
+            lo, hi = self.lo[idx], self.hi[idx]
+            down = np.minimum(r, np.maximum(0, lo - PITCH_LO))
+            up = np.minimum(r, np.maximum(0, PITCH_HI - hi))
+            shift = np.floor(self.rng.random(len(idx)) * (down + up + 1)).astype(np.int16) - down
+            shift = np.where(lo > hi, 0, shift)  # no notes
+            s = torch.as_tensor(shift).unsqueeze(1)
+            x = torch.where(x < NOTE_OFF, x + s, x)
+        return x.long().to(self.device, non_blocking=True)
+
+    # --- schedule ---------------------------------------------------------------------------
+    def lr(self) -> float:
+        t = self.tcfg
+        return max(t.min_learning_rate, t.learning_rate * t.lr_decay ** self.state.step)
+
+    def beta(self) -> float:
+        t = self.tcfg
+        return t.beta * min(1.0, self.state.step / max(1, t.kl_anneal_steps))
+
+    def sampling_rate(self) -> float:
+        t = self.tcfg
+        if t.scheduled_sampling <= 0:
+            return 0.0
+        k = 2000.0  # inverse-sigmoid schedule
+        return t.scheduled_sampling * (1.0 - k / (k + math.exp(self.state.step / k)))
+
+    # --- checkpoints ------------------------------------------------------------------------
+    def save_checkpoint(self) -> None:
+        tmp = self.work / "last.pt.tmp"
+        torch.save({"model": self.model.state_dict(), "opt": self.opt.state_dict(),
+                    "state": asdict(self.state), "config": self.cfg.to_dict(),
+                    "rng": self.rng.bit_generator.state["state"],
+                    "np_rng_state": json.dumps(self.rng.bit_generator.state),
+                    "torch_gen": self.gen.get_state()}, tmp)
+        tmp.replace(self.work / "last.pt")
+
+    def load_checkpoint(self) -> bool:
+        path = self.work / "last.pt"
+        if not path.exists():
+            return False
+        ck = torch.load(path, map_location=self.device, weights_only=True)
+        if ck["config"] != self.cfg.to_dict():
+            raise RuntimeError(f"{path} was trained with a different config; delete it or use another --work-dir")
+        self.model.load_state_dict(ck["model"])
+        self.opt.load_state_dict(ck["opt"])
+        self.state = TrainState(**ck["state"])
+        self.rng.bit_generator.state = json.loads(ck["np_rng_state"])
+        self.gen.set_state(ck["torch_gen"].cpu() if self.device.type == "cpu" else ck["torch_gen"])
+        self.log(f"resumed from {path} at step {self.state.step}")
+        return True
+
+    def export_best(self, metrics: dict[str, float], data_info: dict[str, Any]) -> None:
+        meta = {"trained_steps": self.state.step, "windows_seen": self.state.windows_seen,
+                "train_wall_seconds": round(self.state.wall_seconds), "device": str(self.device),
+                "train_config": asdict(self.tcfg), "valid_metrics": metrics, "data": data_info}
+        save_model(self.model, self.cfg, self.out_dir, meta)
+
+    # --- the loop ---------------------------------------------------------------------------
+    def validate(self) -> dict[str, float]:
+        res = evaluate_windows(self.model, self.valid_w, device=self.device)
+        self.model.train()
+        return {"valid_tf_acc": res.teacher_forced_accuracy, "valid_sampled_acc": res.sampled_accuracy,
+                "valid_kl": res.kl, "valid_event_acc": res.sampled_event_accuracy}
+
+    def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> TrainState:
+        data_info = self.load_data()
+        max_steps = max_steps or self.tcfg.max_steps
+        self.model.train()
+        csv_path = self.work / "metrics.csv"
+        t_start = time.monotonic()
+        last_ck = last_eval = last_log = t_start
+        seg_start_wall = self.state.wall_seconds
+        running: dict[str, float] = {}
+        n_run = 0
+        while self.state.step < max_steps:
+            for g in self.opt.param_groups:
+                g["lr"] = self.lr()
+            x = self.batch()
+            logits, mu, sigma = self.model(x, self.sampling_rate(), self.gen)
+            out = vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits)
+            self.opt.zero_grad(set_to_none=True)
+            out["loss"].backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.tcfg.grad_clip)
+            self.opt.step()
+            self.state.step += 1
+            self.state.windows_seen += len(x)
+            for k, v in out.items():
+                running[k] = running.get(k, 0.0) + float(v)
+            n_run += 1
+            now = time.monotonic()
+            self.state.wall_seconds = seg_start_wall + (now - t_start)
+            if now - last_log > 30:
+                avg = {k: v / n_run for k, v in running.items()}
+                rate = self.state.windows_seen / max(1.0, self.state.wall_seconds) * 3600
+                self.log(f"step {self.state.step} loss {avg['loss']:.2f} recon {avg['recon']:.2f} "
+                         f"kl {avg['kl']:.1f} acc {avg['accuracy']:.3f} beta {self.beta():.3f} "
+                         f"lr {self.lr():.2e} | {rate / 1000:.0f}k windows/h")
+                running, n_run, last_log = {}, 0, now
+            done = max_minutes is not None and (now - t_start) / 60 >= max_minutes
+            if now - last_eval >= self.tcfg.eval_every_minutes * 60 or done or self.state.step >= max_steps:
+                m = self.validate()
+                last_eval = time.monotonic()
+                self._log_metrics(csv_path, m)
+                if m["valid_sampled_acc"] > self.state.best_valid_sampled:
+                    self.state.best_valid_sampled = m["valid_sampled_acc"]
+                    self.state.best_step = self.state.step
+                    self.export_best(m, data_info)
+                    self.log(f"  new best -> {self.out_dir}")
+            if now - last_ck >= self.tcfg.checkpoint_every_minutes * 60 or done:
+                self.save_checkpoint()
+                last_ck = now
+            if done:
+                break
+        self.save_checkpoint()
+        return self.state
+
+    def _log_metrics(self, path: Path, m: dict[str, float]) -> None:
+        new = not path.exists()
+        row = {"step": self.state.step, "windows_seen": self.state.windows_seen,
+               "wall_seconds": round(self.state.wall_seconds), "lr": self.lr(), "beta": self.beta(), **m}
+        with path.open("a", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(row))
+            if new:
+                w.writeheader()
+            w.writerow(row)
+        self.log("  valid: " + " ".join(f"{k}={v:.4f}" for k, v in m.items()))
+        plot_curves(path, self.work / "curves.png", self.cfg.name)
+
+
+def plot_curves(csv_path: Path, png: Path, title: str) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    rows = list(csv.DictReader(csv_path.open()))
+    if not rows:
+        return
+    steps = [int(r["step"]) for r in rows]
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
+    for key in ("valid_tf_acc", "valid_sampled_acc", "valid_event_acc"):
+        ax[0].plot(steps, [float(r[key]) for r in rows], label=key)
+    ax[0].set_xlabel("step")
+    ax[0].set_title(f"{title}: validation accuracy")
+    ax[0].legend()
+    ax[1].plot(steps, [float(r["valid_kl"]) for r in rows])
+    ax[1].set_xlabel("step")
+    ax[1].set_title("KL (nats)")
+    fig.tight_layout()
+    fig.savefig(png, dpi=80)
+    plt.close(fig)
+
+
+def run_training(config: str, device: str = "auto", resume: bool = True, max_steps: int | None = None,
+                 max_minutes: float | None = None, threads: int | None = None,
+                 out: Path | None = None, work_dir: Path | None = None) -> TrainState:
+    if threads:
+        torch.set_num_threads(threads)
+    random.seed(0)
+    trainer = Trainer(get_config(config), pick_device(device), out_dir=out, work_dir=work_dir)
+    if resume:
+        trainer.load_checkpoint()
+    return trainer.train(max_steps=max_steps, max_minutes=max_minutes)

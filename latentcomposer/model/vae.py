@@ -1,0 +1,234 @@
+"""MusicVAE (Roberts et al. 2018): BiLSTM encoder -> z -> flat or hierarchical LSTM decoder.
+
+Training uses whole-sequence ``nn.LSTM`` calls (teacher forcing). Step-by-step decoding for sampling
+and evaluation uses the same weights through :func:`lstm_stack_step`; the engine has a faster
+inference path built from these modules (fused token projections, batched bars).
+
+Shapes: tokens are int64 ``[B, T]`` with ``T = n_bars * steps_per_bar``; the decoder's first input at
+the start of every decoded sequence (the whole window for the flat decoder, every bar for the
+hierarchical one) is a START token (index ``vocab``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import ModelConfig
+
+
+class Encoder(nn.Module):
+    """tokens [B, T] -> (mu, sigma) [B, z]. Flat: one BiLSTM over T steps. Hierarchical: a BiLSTM per
+    bar (bars batched), then a BiLSTM over the bar vectors."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.vocab + 1, cfg.embed_dim)
+        if cfg.encoder == "flat":
+            self.rnn = nn.LSTM(cfg.embed_dim, cfg.enc_hidden, cfg.enc_layers, batch_first=True,
+                               bidirectional=True)
+        else:
+            self.bar_rnn = nn.LSTM(cfg.embed_dim, cfg.bar_enc_hidden, 1, batch_first=True, bidirectional=True)
+            self.rnn = nn.LSTM(2 * cfg.bar_enc_hidden, cfg.enc_hidden, cfg.enc_layers, batch_first=True,
+                               bidirectional=True)
+        self.to_mu = nn.Linear(2 * cfg.enc_hidden, cfg.z_dim)
+        self.to_sigma = nn.Linear(2 * cfg.enc_hidden, cfg.z_dim)
+
+    @staticmethod
+    def _final(h: torch.Tensor) -> torch.Tensor:
+        # h: [layers*2, B, H] -> last layer's forward and backward final states [B, 2H]
+        return torch.cat([h[-2], h[-1]], dim=-1)
+
+    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.embed(tokens)
+        if self.cfg.encoder == "flat":
+            _, (h, _) = self.rnn(x)
+        else:
+            b = x.shape[0]
+            bars = x.reshape(b * self.cfg.n_bars, self.cfg.steps_per_bar, -1)
+            _, (hb, _) = self.bar_rnn(bars)
+            bar_vecs = self._final(hb).reshape(b, self.cfg.n_bars, -1)
+            _, (h, _) = self.rnn(bar_vecs)
+        feat = self._final(h)
+        mu = self.to_mu(feat)
+        sigma = F.softplus(self.to_sigma(feat)) + 1e-4
+        return mu, sigma
+
+
+def lstm_stack_step(lstm: nn.LSTM, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor
+                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One time step of a (unidirectional) multi-layer ``nn.LSTM`` with its own weights.
+
+    x [B, in], h/c [layers, B, H] -> (output [B, H], new h, new c)."""
+    hs, cs = [], []
+    inp = x
+    for layer in range(lstm.num_layers):
+        w_ih = getattr(lstm, f"weight_ih_l{layer}")
+        w_hh = getattr(lstm, f"weight_hh_l{layer}")
+        b = getattr(lstm, f"bias_ih_l{layer}") + getattr(lstm, f"bias_hh_l{layer}")
+        gates = torch.addmm(b, inp, w_ih.t()) + h[layer] @ w_hh.t()
+        i, f, g, o = gates.chunk(4, dim=1)
+        cn = torch.sigmoid(f) * c[layer] + torch.sigmoid(i) * torch.tanh(g)
+        hn = torch.sigmoid(o) * torch.tanh(cn)
+        hs.append(hn)
+        cs.append(cn)
+        inp = hn
+    return inp, torch.stack(hs), torch.stack(cs)
+
+
+class StepDecoder(nn.Module):
+    """An LSTM that decodes a token sequence from a conditioning vector ``cond``: ``cond`` sets the
+    initial state (through a tanh layer) and is concatenated to every input (MusicVAE)."""
+
+    def __init__(self, vocab: int, embed_dim: int, cond_dim: int, hidden: int, layers: int) -> None:
+        super().__init__()
+        self.vocab, self.hidden, self.layers = vocab, hidden, layers
+        self.embed = nn.Embedding(vocab + 1, embed_dim)  # + START
+        self.init = nn.Linear(cond_dim, 2 * hidden * layers)
+        self.rnn = nn.LSTM(embed_dim + cond_dim, hidden, layers, batch_first=True)
+        self.out = nn.Linear(hidden, vocab)
+
+    def initial_state(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        s = torch.tanh(self.init(cond)).reshape(cond.shape[0], 2, self.layers, self.hidden)
+        return s[:, 0].transpose(0, 1).contiguous(), s[:, 1].transpose(0, 1).contiguous()
+
+    def forward(self, cond: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced logits [B, T, vocab] for ``targets`` [B, T]."""
+        b, t = targets.shape
+        start = torch.full((b, 1), self.vocab, dtype=targets.dtype, device=targets.device)
+        inputs = torch.cat([start, targets[:, :-1]], dim=1)
+        x = torch.cat([self.embed(inputs), cond.unsqueeze(1).expand(b, t, cond.shape[-1])], dim=-1)
+        y, _ = self.rnn(x, self.initial_state(cond))
+        return self.out(y)
+
+    def forward_sampled(self, cond: torch.Tensor, targets: torch.Tensor, rate: float,
+                        generator: torch.Generator | None = None) -> torch.Tensor:
+        """Scheduled sampling: at each step feed the model's own sample with probability ``rate``."""
+        b, t = targets.shape
+        h, c = self.initial_state(cond)
+        prev = torch.full((b,), self.vocab, dtype=torch.long, device=cond.device)
+        logits_all = []
+        for step in range(t):
+            x = torch.cat([self.embed(prev), cond], dim=-1)
+            y, h, c = lstm_stack_step(self.rnn, x, h, c)
+            logits = self.out(y)
+            logits_all.append(logits)
+            with torch.no_grad():
+                sampled = torch.multinomial(F.softmax(logits, -1), 1, generator=generator).squeeze(1)
+                use = torch.rand(b, device=cond.device, generator=generator) < rate
+            prev = torch.where(use, sampled, targets[:, step])
+        return torch.stack(logits_all, dim=1)
+
+    @torch.no_grad()
+    def generate(self, cond: torch.Tensor, n_steps: int, temperature: float = 0.0,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+        """Autoregressive decoding: greedy when ``temperature == 0``, else sampling. [B, n_steps]."""
+        b = cond.shape[0]
+        h, c = self.initial_state(cond)
+        prev = torch.full((b,), self.vocab, dtype=torch.long, device=cond.device)
+        out = torch.empty(b, n_steps, dtype=torch.long, device=cond.device)
+        for step in range(n_steps):
+            x = torch.cat([self.embed(prev), cond], dim=-1)
+            y, h, c = lstm_stack_step(self.rnn, x, h, c)
+            logits = self.out(y)
+            if temperature <= 0:
+                prev = logits.argmax(-1)
+            else:
+                probs = F.softmax(logits / temperature, -1)
+                prev = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+            out[:, step] = prev
+        return out
+
+
+class Conductor(nn.Module):
+    """z -> one embedding per bar: an LSTM with zero inputs whose state z initialises (MusicVAE)."""
+
+    def __init__(self, z_dim: int, hidden: int, layers: int, n_bars: int) -> None:
+        super().__init__()
+        self.hidden, self.layers, self.n_bars = hidden, layers, n_bars
+        self.init = nn.Linear(z_dim, 2 * hidden * layers)
+        self.rnn = nn.LSTM(1, hidden, layers, batch_first=True)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        b = z.shape[0]
+        s = torch.tanh(self.init(z)).reshape(b, 2, self.layers, self.hidden)
+        h0, c0 = s[:, 0].transpose(0, 1).contiguous(), s[:, 1].transpose(0, 1).contiguous()
+        zeros = torch.zeros(b, self.n_bars, 1, device=z.device, dtype=z.dtype)
+        y, _ = self.rnn(zeros, (h0, c0))
+        return y  # [B, n_bars, hidden]
+
+
+class MusicVAE(nn.Module):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = Encoder(cfg)
+        if cfg.decoder == "hierarchical":
+            self.conductor = Conductor(cfg.z_dim, cfg.conductor_hidden, cfg.conductor_layers, cfg.n_bars)
+            cond_dim = cfg.conductor_hidden
+        else:
+            cond_dim = cfg.z_dim
+        self.decoder = StepDecoder(cfg.vocab, cfg.embed_dim, cond_dim, cfg.dec_hidden, cfg.dec_layers)
+
+    # --- pieces ---------------------------------------------------------------------------
+    def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.encoder(tokens)
+
+    def _bar_conds(self, z: torch.Tensor) -> torch.Tensor:
+        return self.conductor(z).reshape(-1, self.cfg.conductor_hidden)  # [B*n_bars, C]
+
+    def decode_logits(self, z: torch.Tensor, targets: torch.Tensor, sampling_rate: float = 0.0,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+        """Teacher-forced (or scheduled-sampling) logits [B, T, vocab]."""
+        b, t = targets.shape
+        if self.cfg.decoder == "hierarchical":
+            cond = self._bar_conds(z)
+            tg = targets.reshape(b * self.cfg.n_bars, self.cfg.steps_per_bar)
+        else:
+            cond, tg = z, targets
+        if sampling_rate > 0:
+            logits = self.decoder.forward_sampled(cond, tg, sampling_rate, generator)
+        else:
+            logits = self.decoder(cond, tg)
+        return logits.reshape(b, t, -1)
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, temperature: float = 0.0,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+        """Tokens [B, T] decoded from z (all bars of the hierarchical decoder as one batch)."""
+        b = z.shape[0]
+        if self.cfg.decoder == "hierarchical":
+            toks = self.decoder.generate(self._bar_conds(z), self.cfg.steps_per_bar, temperature, generator)
+            return toks.reshape(b, self.cfg.n_steps)
+        return self.decoder.generate(z, self.cfg.n_steps, temperature, generator)
+
+    def forward(self, tokens: torch.Tensor, sampling_rate: float = 0.0,
+                generator: torch.Generator | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(logits [B, T, V], mu, sigma) with z sampled by the reparameterisation trick."""
+        mu, sigma = self.encode(tokens)
+        eps = torch.randn(mu.shape, device=mu.device, dtype=mu.dtype, generator=generator)
+        z = mu + sigma * eps
+        return self.decode_logits(z, tokens, sampling_rate, generator), mu, sigma
+
+
+def kl_divergence(mu: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, sigma) || N(0, 1)) per example, summed over z dims, in nats. [B]"""
+    return 0.5 * (mu.pow(2) + sigma.pow(2) - 1.0 - 2.0 * torch.log(sigma)).sum(-1)
+
+
+def vae_loss(logits: torch.Tensor, targets: torch.Tensor, mu: torch.Tensor, sigma: torch.Tensor,
+             beta: float, free_bits: float) -> dict[str, torch.Tensor]:
+    """MusicVAE's loss: reconstruction (summed over steps) + beta * max(KL - free_bits, 0)."""
+    recon = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                            reduction="none").reshape(targets.shape).sum(-1)
+    kl = kl_divergence(mu, sigma)
+    kl_cost = torch.clamp(kl - free_bits, min=0.0)
+    loss = (recon + beta * kl_cost).mean()
+    acc = (logits.argmax(-1) == targets).float().mean()
+    return {"loss": loss, "recon": recon.mean(), "kl": kl.mean(), "accuracy": acc,
+            "bits_per_step": recon.mean() / (targets.shape[1] * math.log(2))}
