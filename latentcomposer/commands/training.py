@@ -34,6 +34,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("attributes", help="compute a model's attribute vectors and principal directions "
+                       "from the training split, and measure them on the test split")
+    p.add_argument("--model", required=True)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--max-train-windows", type=int, default=30000)
+    p.add_argument("--eval-windows", type=int, default=64, help="held-out windows for the monotonicity check")
+    p.add_argument("--json", type=Path, default=None, help="write the evaluation report here")
+    p.set_defaults(func=cmd_attributes)
+
 
 def cmd_train(args: argparse.Namespace) -> int:
     from latentcomposer.model.config import ConfigError
@@ -100,4 +109,39 @@ def cmd_eval(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UserError(f"cannot write {args.json}: {exc.strerror}") from None
     sys.stdout.flush()
+    return 0
+
+
+def cmd_attributes(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from latentcomposer.data.dataset import melody_corpus
+    from latentcomposer.io.progress import ProgressBar
+    from latentcomposer.model.attributes import compute_attributes, evaluate_attributes, save_attributes
+    from latentcomposer.model.checkpoint import CheckpointError
+    from latentcomposer.model.engine import Engine, EngineError, load_attributes
+
+    try:
+        eng = Engine.load(args.model, device=args.device, warmup=False)
+    except (CheckpointError, EngineError) as exc:
+        raise UserError(str(exc)) from None
+    assert eng.folder is not None
+    corpus = melody_corpus(progress=ProgressBar("building the melody cache"))
+    train, _, _ = corpus.windows("train", eng.cfg.n_bars)
+    rng = np.random.default_rng(0)
+    train = train[np.sort(rng.permutation(len(train))[: args.max_train_windows])]
+    print(f"computing attribute vectors from {len(train)} training windows ...")
+    result = compute_attributes(eng, train)
+    save_attributes(eng.folder, result, {"train_windows": int(len(train))})
+    eng.attributes = load_attributes(eng.folder)
+    test, _, _ = corpus.windows("test", eng.cfg.n_bars)
+    test = test[np.sort(rng.permutation(len(test))[: args.eval_windows])]
+    report = evaluate_attributes(eng, test)
+    print(f"attribute vectors on {len(test)} test windows (9 steps, amount -2..+2):")
+    print(f"  {'attribute':<12} {'spearman':>8} {'change@+1':>10} {'side |rho|':>10}")
+    for name, r in report.items():
+        print(f"  {name:<12} {r['spearman']:>8.3f} {r['change_at_plus1_pct']:>9.1f}% "
+              f"{r['mean_abs_side_spearman']:>10.3f}")
+    if args.json:
+        args.json.write_text(json.dumps({"test_windows": int(len(test)), "report": report}, indent=2) + "\n")
     return 0

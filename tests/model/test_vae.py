@@ -44,8 +44,8 @@ def test_a_few_steps_reduce_the_loss() -> None:
         opt.zero_grad()
         loss.backward()
         opt.step()
-        first = first if first is not None else float(loss)
-    assert float(loss) < 0.5 * first
+        first = first if first is not None else loss.item()
+    assert loss.item() < 0.5 * first
 
 
 def test_teacher_forced_equals_stepwise_decoding() -> None:

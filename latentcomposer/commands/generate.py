@@ -1,0 +1,281 @@
+"""Headless model verbs: models, sample, reconstruct, encode, decode, interpolate, attribute.
+
+All call :class:`latentcomposer.model.engine.Engine`. Output MIDI keeps the input's tempo; velocity
+comes from the input (its median) or ``--velocity``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from latentcomposer.commands import UserError
+
+DEFAULT_MODEL = "mel_2bar"
+
+
+def _common(p: argparse.ArgumentParser, seed: bool = True, temperature: float | None = None) -> None:
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"model name or folder (default {DEFAULT_MODEL})")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
+    if seed:
+        p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    if temperature is not None:
+        p.add_argument("--temperature", type=float, default=temperature,
+                       help=f"0 = greedy; higher = more random (default {temperature})")
+    p.add_argument("--velocity", type=int, default=None, help="note velocity for output (default: from input)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("models", help="list installed models")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("sample", help="sample new melodies from a model's prior")
+    _common(p, temperature=0.8)
+    p.add_argument("-n", type=int, default=1, help="how many (default 1)")
+    p.add_argument("--tempo", type=float, default=120.0)
+    p.add_argument("-o", "--output", required=True, help="OUT.mid (all samples one after another) or a folder")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("reconstruct", help="encode and decode a MIDI file's melody")
+    _common(p, temperature=0.0)
+    p.add_argument("input")
+    p.add_argument("--track", type=int, default=None, help="track index (see `latentcomposer info`)")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_reconstruct)
+
+    p = sub.add_parser("encode", help="write the latent codes (posterior means) of a melody to .npy")
+    _common(p)
+    p.add_argument("input")
+    p.add_argument("--track", type=int, default=None)
+    p.add_argument("-o", "--output", required=True, help="Z.npy: [chunks, z_dim]")
+    p.set_defaults(func=cmd_encode)
+
+    p = sub.add_parser("decode", help="decode latent codes (.npy) to MIDI (rows as consecutive chunks)")
+    _common(p, temperature=0.0)
+    p.add_argument("input", help="Z.npy [chunks, z_dim] or [z_dim]")
+    p.add_argument("--tempo", type=float, default=120.0)
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_decode)
+
+    p = sub.add_parser("interpolate", help="interpolate between two melodies in latent space")
+    _common(p, temperature=0.0)
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("--steps", type=int, default=11, help="clips including both ends (default 11)")
+    p.add_argument("--method", choices=["slerp", "lerp"], default="slerp")
+    p.add_argument("-o", "--output", default=None, help="OUT.mid: steps one after another, a marker each")
+    p.add_argument("--out-dir", default=None, help="also write one file per step here")
+    p.set_defaults(func=cmd_interpolate)
+
+    p = sub.add_parser("attribute", help="move a melody along attribute vectors (density, range, ...)")
+    _common(p, temperature=0.0)
+    p.add_argument("input")
+    p.add_argument("--track", type=int, default=None)
+    p.add_argument("--shift", action="append", required=True, metavar="NAME=AMOUNT",
+                   help="e.g. density=+1.5 (repeatable); names: see `latentcomposer models`")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_attribute)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _engine(args: argparse.Namespace) -> Any:
+    from latentcomposer.model.checkpoint import CheckpointError
+    from latentcomposer.model.engine import Engine, EngineError
+
+    try:
+        return Engine.load(args.model, device=args.device)
+    except (CheckpointError, EngineError) as exc:
+        raise UserError(str(exc)) from None
+
+
+def _read_melody(path: str, track: int | None) -> Any:
+    from latentcomposer.data.midi_windows import choose_melody
+    from latentcomposer.io.midifile import MidiFileError, read_midi
+
+    try:
+        clips = read_midi(path)
+    except MidiFileError as exc:
+        raise UserError(str(exc)) from None
+    if track is not None:
+        if not 0 <= track < len(clips):
+            raise UserError(f"{path}: no track {track} (it has {len(clips)}: 0..{len(clips) - 1})")
+        return clips[track]
+    try:
+        clip, how = choose_melody(clips)
+    except ValueError:
+        raise UserError(f"{path}: no pitched notes (drums only?)") from None
+    if len(clips) > 1:
+        print(f"{path}: using {how} (choose another with --track)", file=sys.stderr)
+    return clip
+
+
+def _write(path: str | Path, clips: list[Any], markers: list[tuple[int, str]] | None = None) -> None:
+    from latentcomposer.io.midifile import MidiFileError, write_midi
+
+    try:
+        write_midi(path, clips, markers or [])
+    except MidiFileError as exc:
+        raise UserError(str(exc)) from None
+    print(f"wrote {path}")
+
+
+def _warn(warnings: list[str]) -> None:
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+
+
+def _velocity(args: argparse.Namespace) -> int | None:
+    if args.velocity is not None and not 1 <= args.velocity <= 127:
+        raise UserError("--velocity must be 1-127")
+    return args.velocity
+
+
+def _concat(clips: list[Any], labels: list[str]) -> tuple[Any, list[tuple[int, str]]]:
+    out, markers = clips[0], [(0, labels[0])]
+    for c, label in zip(clips[1:], labels[1:], strict=True):
+        markers.append((out.n_bars * out.bar_ticks, label))
+        out = out.concatenate(c)
+    return out, markers
+
+
+def _call(fn: Any, *a: Any, **kw: Any) -> Any:
+    from latentcomposer.core import CoreError
+    from latentcomposer.model.engine import EngineError
+
+    try:
+        return fn(*a, **kw)
+    except (EngineError, CoreError) as exc:
+        raise UserError(str(exc)) from None
+
+
+# --- verbs -----------------------------------------------------------------------------------
+def cmd_models(args: argparse.Namespace) -> int:
+    from latentcomposer.model.checkpoint import installed_models, models_dir, read_config
+
+    names = installed_models()
+    if not names:
+        print(f"no models installed in {models_dir()}")
+        return 0
+    for name in names:
+        cfg, meta = read_config(models_dir() / name)
+        acc = meta.get("test_metrics", meta.get("valid_metrics", {}))
+        sampled = acc.get("sampled_accuracy", acc.get("valid_sampled_acc"))
+        card = models_dir() / name / "MODEL_CARD.md"
+        line = ""
+        if card.exists():
+            line = next((ln.strip() for ln in card.read_text().splitlines()
+                         if ln.strip() and not ln.startswith("#")), "")
+        attrs = (models_dir() / name / "attributes.json").exists()
+        print(f"{name:<16} {cfg.n_bars:>2} bars  {cfg.representation:<7} z={cfg.z_dim:<4} "
+              f"{'sampled acc ' + format(sampled, '.3f') if sampled is not None else '':<18} "
+              f"{'attributes' if attrs else '':<10}  {line[:70]}")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from latentcomposer.core import Clip
+
+    if args.n < 1:
+        raise UserError("-n must be at least 1")
+    eng = _engine(args)
+    template = Clip(tempo=args.tempo, name="sample")
+    res = _call(eng.sample, args.n, args.temperature, args.seed, template, _velocity(args))
+    out = Path(args.output)
+    if out.suffix.lower() in (".mid", ".midi"):
+        clip, markers = _concat(res.clips, [f"sample {i + 1}" for i in range(len(res.clips))])
+        _write(out, [clip.copy(name="samples")], markers)
+    else:
+        for i, c in enumerate(res.clips):
+            _write(out / f"sample_{i + 1:03d}.mid", [c])
+    return 0
+
+
+def cmd_reconstruct(args: argparse.Namespace) -> int:
+    eng = _engine(args)
+    clip = _read_melody(args.input, args.track)
+    res = _call(eng.reconstruct, clip, args.temperature, args.seed, _velocity(args))
+    _warn(res.warnings)
+    _write(args.output, res.clips)
+    return 0
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    eng = _engine(args)
+    clip = _read_melody(args.input, args.track)
+    code = _call(eng.encode, [clip], args.seed)
+    _warn(code.warnings)
+    try:
+        np.save(args.output, code.mu)
+    except OSError as exc:
+        raise UserError(f"cannot write {args.output}: {exc.strerror}") from None
+    print(f"wrote {args.output}: {code.mu.shape[0]} chunk(s) x {code.mu.shape[1]} dims ({eng.name})")
+    return 0
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from latentcomposer.core import Clip
+
+    eng = _engine(args)
+    try:
+        z = np.load(args.input, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{args.input}: not a readable .npy array ({exc})") from None
+    if z.ndim == 1:
+        z = z[None]
+    if z.ndim != 2 or z.shape[1] != eng.z_dim:
+        raise UserError(f"{args.input}: shape {z.shape}; {eng.name} needs [chunks, {eng.z_dim}]")
+    clips = _call(eng.decode, z, args.temperature, args.seed, Clip(tempo=args.tempo), _velocity(args),
+                  "decoded", True)
+    _write(args.output, clips)
+    return 0
+
+
+def cmd_interpolate(args: argparse.Namespace) -> int:
+    if not args.output and not args.out_dir:
+        raise UserError("give -o OUT.mid and/or --out-dir DIR")
+    if args.steps < 2:
+        raise UserError("--steps must be at least 2")
+    eng = _engine(args)
+    a, b = _read_melody(args.a, None), _read_melody(args.b, None)
+    res = _call(eng.interpolate, a, b, args.steps, args.method, args.temperature, args.seed, _velocity(args))
+    _warn(res.warnings)
+    if args.output:
+        clip, markers = _concat(res.clips, [c.name for c in res.clips])
+        _write(args.output, [clip.copy(name="interpolation")], markers)
+    if args.out_dir:
+        for i, c in enumerate(res.clips):
+            _write(Path(args.out_dir) / f"step_{i + 1:02d}.mid", [c])
+    return 0
+
+
+_SHIFT = re.compile(r"^\s*([A-Za-z][\w-]*)\s*=\s*([+-]?\d+(\.\d*)?|[+-]?\.\d+)\s*$")
+
+
+def cmd_attribute(args: argparse.Namespace) -> int:
+    shifts = []
+    for s in args.shift:
+        m = _SHIFT.match(s)
+        if not m:
+            raise UserError(f"bad --shift {s!r}: use NAME=AMOUNT, e.g. density=+1.5")
+        shifts.append((m.group(1), float(m.group(2))))
+    eng = _engine(args)
+    clip = _read_melody(args.input, args.track)
+    code = _call(eng.encode, [clip], args.seed)
+    _warn(code.warnings)
+    z = code.mu
+    for name, amount in shifts:
+        z = _call(eng.shift, z, name, amount)
+    from latentcomposer.data.melody import clip_to_tokens
+
+    label = ", ".join(f"{n} {a:+g}" for n, a in shifts)
+    out = _call(eng.decode, z, args.temperature, args.seed, clip, _velocity(args),
+                f"{clip.name} ({label})", True, len(clip_to_tokens(clip)))
+    _write(args.output, out)
+    return 0

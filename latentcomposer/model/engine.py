@@ -1,0 +1,318 @@
+"""The inference engine: the one API that the GUI, the CLI, the benchmarks and the tests call.
+
+    engine = Engine.load("mel_2bar", device="auto")
+    code = engine.encode([clip])              # EncodeResult: z, mu, sigma [N, d] (+ chunks, warnings)
+    clips = engine.decode(code.mu, temperature=0.0, seed=0, template=clip)
+    engine.sample(4, temperature=0.8, seed=1)
+    engine.reconstruct(clip)                  # Generated: .clips, .warnings
+    engine.interpolate(a, b, steps=11, method="slerp")
+    engine.shift(z, "density", +1.5)
+
+Windows: a clip is cut into chunks of the model's window (``n_bars`` bars of 16 steps). A clip longer
+than the window is handled chunk by chunk (a 2-bar model on an 8-bar clip works bar-pair by
+bar-pair); the last chunk, and a clip shorter than the window, are padded with rests, and results are
+trimmed back to the clip's length. Polyphonic input is reduced to its highest voice (see
+:mod:`latentcomposer.data.melody`), with a warning the caller can show. Temperature 0 is greedy;
+every random path takes a seed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+
+from latentcomposer.core import DEFAULT_VELOCITY, Clip
+from latentcomposer.data.melody import NO_EVENT, NOTE_OFF, STEPS_PER_BAR, clip_to_tokens, tokens_to_clip
+
+from .checkpoint import CheckpointError, load_model, resolve_model_dir
+from .config import ModelConfig
+from .fastdecode import FastDecoder
+from .vae import MusicVAE
+
+
+class EngineError(Exception):
+    """A request the engine cannot serve (unknown attribute, bad device, empty clip, ...)."""
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    name = str(device)
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise EngineError("CUDA was asked for, but no CUDA GPU is available (use --device cpu or auto)")
+    if name not in ("cpu",) and not name.startswith("cuda"):
+        raise EngineError(f"unknown device {name!r} (use auto, cpu or cuda)")
+    return torch.device(name)
+
+
+@dataclass
+class EncodeResult:
+    z: np.ndarray  # [N, d] sampled from the posterior (seeded)
+    mu: np.ndarray  # [N, d]
+    sigma: np.ndarray  # [N, d]
+    chunks: list[int]  # chunks (windows) per input clip; N = sum(chunks)
+    warnings: list[str] = field(default_factory=list)
+
+    def __iter__(self):  # (z, mu, sigma) = engine.encode(...)
+        return iter((self.z, self.mu, self.sigma))
+
+
+@dataclass
+class Generated:
+    clips: list[Clip]
+    warnings: list[str] = field(default_factory=list)
+    z: np.ndarray | None = None
+
+
+@dataclass
+class Attributes:
+    names: list[str]
+    vectors: np.ndarray  # [A, d]
+    definitions: dict[str, str]
+    pca_components: np.ndarray | None = None  # [K, d] unit rows
+    pca_std: np.ndarray | None = None  # [K] std of the training latents along each component
+    pca_mean: np.ndarray | None = None  # [d]
+    reference_latents: np.ndarray | None = None  # [M, d] training means, for the latent map
+
+
+def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """Spherical interpolation (MusicVAE); falls back to lerp for nearly parallel vectors."""
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na == 0 or nb == 0:
+        return (1 - t) * a + t * b
+    cos = float(np.clip(np.dot(a / na, b / nb), -1.0, 1.0))
+    omega = math.acos(cos)
+    if abs(math.sin(omega)) < 1e-6:
+        return (1 - t) * a + t * b
+    return (math.sin((1 - t) * omega) * a + math.sin(t * omega) * b) / math.sin(omega)
+
+
+class Engine:
+    """A loaded model with its fast decoder and (optional) attribute vectors."""
+
+    def __init__(self, model: MusicVAE, cfg: ModelConfig, meta: dict[str, Any], device: torch.device,
+                 name: str = "", folder: Path | None = None, attributes: Attributes | None = None,
+                 warmup: bool = True) -> None:
+        self.model = model
+        self.cfg = cfg
+        self.meta = meta
+        self.device = device
+        self.name = name or cfg.name
+        self.folder = folder
+        self.attributes = attributes
+        self.fast = FastDecoder(model, device)
+        if warmup:
+            self.decode_tokens(torch.zeros(1, cfg.z_dim, device=device))
+            self.decode_tokens(torch.zeros(1, cfg.z_dim, device=device), temperature=0.5, seed=0)
+
+    # --- loading ------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, name_or_path: str | os.PathLike[str], device: str | torch.device = "auto",
+             warmup: bool = True) -> Engine:
+        dev = resolve_device(device)
+        folder = resolve_model_dir(name_or_path)
+        model, cfg, meta = load_model(folder, dev)
+        return cls(model, cfg, meta, dev, name=folder.name, folder=folder,
+                   attributes=load_attributes(folder), warmup=warmup)
+
+    @property
+    def window_bars(self) -> int:
+        return self.cfg.n_bars
+
+    @property
+    def z_dim(self) -> int:
+        return self.cfg.z_dim
+
+    def _generator(self, seed: int | None) -> torch.Generator:
+        g = torch.Generator(device=self.device)
+        g.manual_seed(0 if seed is None else int(seed))
+        return g
+
+    # --- tokens level -------------------------------------------------------------------------
+    def clip_windows(self, clip: Clip) -> tuple[np.ndarray, list[str]]:
+        """The clip as [chunks, window] tokens, and warnings (polyphony, padding, metre)."""
+        warnings: list[str] = []
+        if not clip.notes:
+            raise EngineError(f"clip '{clip.name or 'untitled'}' has no notes to encode")
+        if clip.is_drum:
+            raise EngineError(f"clip '{clip.name}' is drums; {self.name} is a melody model")
+        ts = clip.time_signature
+        if (ts.numerator * 4 / ts.denominator) not in (4.0, 2.0):
+            warnings.append(f"clip '{clip.name}' is in {ts}; the model reads it on a 4/4 grid")
+        if not clip.is_monophonic():
+            warnings.append(f"clip '{clip.name}' is polyphonic: using its highest voice "
+                            "(the highest note at each onset)")
+        tokens = clip_to_tokens(clip)
+        window = self.cfg.n_steps
+        n_chunks = max(1, -(-len(tokens) // window))
+        padded = np.full(n_chunks * window, NO_EVENT, dtype=np.uint8)
+        padded[: len(tokens)] = tokens
+        chunks = padded.reshape(n_chunks, window).copy()
+        # a note held across a chunk boundary restarts there; a chunk can't start with a note-off
+        chunks[:, 0] = np.where(chunks[:, 0] == NOTE_OFF, NO_EVENT, chunks[:, 0])
+        if len(tokens) % window:
+            bars = len(tokens) // STEPS_PER_BAR
+            warnings.append(f"clip '{clip.name}' ({bars} bars) is not a multiple of the model's "
+                            f"{self.cfg.n_bars}-bar window: padded with rests, trimmed after decoding")
+        return chunks, warnings
+
+    @torch.inference_mode()
+    def encode_tokens(self, tokens: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        x = torch.as_tensor(np.asarray(tokens), dtype=torch.long, device=self.device)
+        return self.model.encode(x)
+
+    @torch.inference_mode()
+    def decode_tokens(self, z: torch.Tensor | np.ndarray, temperature: float = 0.0,
+                      seed: int | None = None) -> np.ndarray:
+        zt = torch.as_tensor(np.asarray(z) if not isinstance(z, torch.Tensor) else z,
+                             dtype=torch.float32, device=self.device)
+        if zt.ndim == 1:
+            zt = zt.unsqueeze(0)
+        if zt.shape[-1] != self.cfg.z_dim:
+            raise EngineError(f"z has {zt.shape[-1]} dims; {self.name} expects {self.cfg.z_dim}")
+        gen = self._generator(seed) if temperature > 0 else None
+        return self.fast.decode(zt, float(temperature), gen).cpu().numpy().astype(np.uint8)
+
+    # --- clip level ---------------------------------------------------------------------------
+    def encode(self, clips: list[Clip] | Clip, seed: int | None = 0) -> EncodeResult:
+        """Posterior of every chunk of every clip: z (sampled with ``seed``), mu, sigma."""
+        clips = [clips] if isinstance(clips, Clip) else list(clips)
+        all_chunks, counts, warnings = [], [], []
+        for c in clips:
+            ch, w = self.clip_windows(c)
+            all_chunks.append(ch)
+            counts.append(len(ch))
+            warnings.extend(w)
+        mu, sigma = self.encode_tokens(np.concatenate(all_chunks))
+        g = self._generator(seed)
+        eps = torch.randn(mu.shape, generator=g, device=self.device)
+        z = mu + sigma * eps
+        return EncodeResult(z.cpu().numpy(), mu.cpu().numpy(), sigma.cpu().numpy(), counts, warnings)
+
+    def _tokens_to_clip(self, tokens: np.ndarray, template: Clip | None, velocity: int | None,
+                        name: str, n_steps: int | None = None) -> Clip:
+        vel = velocity if velocity is not None else _template_velocity(template)
+        toks = tokens if n_steps is None else tokens[:n_steps]
+        clip = tokens_to_clip(toks, template=template, velocity=vel, name=name)
+        return clip
+
+    def decode(self, z: np.ndarray | torch.Tensor, temperature: float = 0.0, seed: int | None = 0,
+               template: Clip | None = None, velocity: int | None = None, name: str = "decoded",
+               join: bool = False, n_steps: int | None = None) -> list[Clip]:
+        """One clip per row of z (or, with ``join``, all rows as consecutive chunks of one clip,
+        trimmed to ``n_steps``). Tempo/ppq/program come from ``template``."""
+        tokens = self.decode_tokens(z, temperature, seed)
+        if join:
+            return [self._tokens_to_clip(tokens.reshape(-1), template, velocity, name, n_steps)]
+        return [self._tokens_to_clip(t, template, velocity, f"{name} {i + 1}" if len(tokens) > 1 else name,
+                                     n_steps) for i, t in enumerate(tokens)]
+
+    def sample(self, n: int = 1, temperature: float = 1.0, seed: int | None = 0,
+               template: Clip | None = None, velocity: int | None = None) -> Generated:
+        """``n`` clips from the prior z ~ N(0, I) (seeded)."""
+        if n < 1:
+            raise EngineError("sample: n must be at least 1")
+        g = torch.Generator().manual_seed(0 if seed is None else int(seed))
+        z = torch.randn(n, self.cfg.z_dim, generator=g)
+        clips = self.decode(z, temperature, seed, template, velocity, name="sample")
+        return Generated(clips, [], z.numpy())
+
+    def reconstruct(self, clip: Clip, temperature: float = 0.0, seed: int | None = 0,
+                    velocity: int | None = None) -> Generated:
+        """Encode (z = posterior mean) and decode the clip, chunk by chunk, trimmed to its length."""
+        code = self.encode([clip], seed)
+        n_steps = len(clip_to_tokens(clip))
+        out = self.decode(code.mu, temperature, seed, template=clip, velocity=velocity,
+                          name=f"{clip.name} (reconstructed)".strip(), join=True, n_steps=n_steps)
+        return Generated(out, code.warnings, code.mu)
+
+    def interpolate(self, a: Clip, b: Clip, steps: int = 11, method: Literal["slerp", "lerp"] = "slerp",
+                    temperature: float = 0.0, seed: int | None = 0, velocity: int | None = None) -> Generated:
+        """``steps`` clips from A to B (both endpoints included, decoded from their posterior means),
+        all decoded in one batch. Clips of different lengths: the shorter is padded with rests to
+        the longer's length, and a warning says so (nothing is trimmed)."""
+        if steps < 2:
+            raise EngineError("interpolate: steps must be at least 2 (the endpoints)")
+        if method not in ("slerp", "lerp"):
+            raise EngineError(f"interpolate: unknown method {method!r} (use slerp or lerp)")
+        code = self.encode([a, b], seed)
+        ca, cb = code.chunks
+        mu_a, mu_b = code.mu[:ca], code.mu[ca:]
+        warnings = list(code.warnings)
+        n = max(ca, cb)
+        if ca != cb:
+            shorter = a if ca < cb else b
+            warnings.append(f"'{shorter.name}' is shorter: padded with rests to {n * self.cfg.n_bars} bars "
+                            "for the interpolation")
+            rest = self._rest_latent()
+            mu_a = np.concatenate([mu_a, np.repeat(rest, n - ca, 0)]) if ca < n else mu_a
+            mu_b = np.concatenate([mu_b, np.repeat(rest, n - cb, 0)]) if cb < n else mu_b
+        ts = np.linspace(0.0, 1.0, steps)
+        fn = slerp if method == "slerp" else (lambda x, y, t: (1 - t) * x + t * y)
+        z = np.stack([np.stack([fn(mu_a[k], mu_b[k], float(t)) for k in range(n)]) for t in ts])  # [S, n, d]
+        tokens = self.decode_tokens(z.reshape(steps * n, -1), temperature, seed).reshape(steps, n * self.cfg.n_steps)
+        n_steps = max(len(clip_to_tokens(a)), len(clip_to_tokens(b)))
+        clips = [self._tokens_to_clip(tokens[i], a, velocity, f"step {i + 1}/{steps}", n_steps)
+                 for i in range(steps)]
+        return Generated(clips, warnings, z)
+
+    def _rest_latent(self) -> np.ndarray:
+        silent = np.full((1, self.cfg.n_steps), NO_EVENT, dtype=np.uint8)
+        return self.encode_tokens(silent)[0].cpu().numpy()
+
+    # --- attribute vectors and directions ---------------------------------------------------
+    def attribute_names(self) -> list[str]:
+        return list(self.attributes.names) if self.attributes else []
+
+    def shift(self, z: np.ndarray, attribute: str, amount: float) -> np.ndarray:
+        """z moved ``amount`` times along the attribute vector (MusicVAE §5.3), or along principal
+        direction ``"dim3"`` in units of the training latents' std along it."""
+        if self.attributes is None:
+            raise EngineError(f"model {self.name} ships no attribute vectors")
+        z = np.asarray(z, dtype=np.float32)
+        key = attribute.lower()
+        if key in self.attributes.names:
+            return z + amount * self.attributes.vectors[self.attributes.names.index(key)]
+        if key.startswith("dim") and key[3:].isdigit() and self.attributes.pca_components is not None:
+            k = int(key[3:]) - 1
+            if 0 <= k < len(self.attributes.pca_components):
+                std = float(self.attributes.pca_std[k]) if self.attributes.pca_std is not None else 1.0
+                return z + amount * std * self.attributes.pca_components[k]
+        known = ", ".join(self.attributes.names)
+        n_dims = 0 if self.attributes.pca_components is None else len(self.attributes.pca_components)
+        raise EngineError(f"unknown attribute {attribute!r}; known: {known}"
+                          + (f", dim1..dim{n_dims}" if n_dims else ""))
+
+
+def _template_velocity(template: Clip | None) -> int:
+    if template is None or not template.notes:
+        return DEFAULT_VELOCITY
+    return int(round(float(np.median([n.velocity for n in template.notes]))))
+
+
+def load_attributes(folder: Path) -> Attributes | None:
+    """``attributes.safetensors`` + ``attributes.json`` beside the weights, if shipped."""
+    st, js = folder / "attributes.safetensors", folder / "attributes.json"
+    if not st.exists() or not js.exists():
+        return None
+    try:
+        t = load_file(str(st))
+        doc = json.loads(js.read_text())
+    except Exception as exc:
+        raise CheckpointError(f"{folder}: attribute files are damaged ({exc})") from None
+
+    def opt(key: str) -> np.ndarray | None:
+        return t[key].float().numpy() if key in t else None
+
+    return Attributes(names=list(doc["names"]), vectors=t["vectors"].float().numpy(),
+                      definitions=dict(doc.get("definitions", {})), pca_components=opt("pca_components"),
+                      pca_std=opt("pca_std"), pca_mean=opt("pca_mean"),
+                      reference_latents=opt("reference_latents"))

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from latentcomposer.core import Clip, Note
+from latentcomposer.core.examples import example_clip
+from latentcomposer.model.engine import Engine, EngineError, slerp
+
+
+@pytest.fixture(scope="module")
+def eng(tiny_model_dir: Path) -> Engine:
+    return Engine.load(tiny_model_dir, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def hier(tiny_hier_dir: Path) -> Engine:
+    return Engine.load(tiny_hier_dir, device="cpu")
+
+
+def test_shapes_and_chunking(eng: Engine, hier: Engine) -> None:
+    clip = example_clip("twinkle")  # 8 bars
+    code = eng.encode([clip, example_clip("mary").slice_bars(0, 2)])
+    assert code.chunks == [4, 1] and code.mu.shape == (5, eng.z_dim) and code.z.shape == code.mu.shape
+    assert (code.sigma > 0).all()
+    out = eng.reconstruct(clip)
+    assert out.clips[0].end_tick == clip.end_tick and out.clips[0].tempo == clip.tempo
+    # the 4-bar hierarchical model pads a 6-bar clip with rests, trims, and says so
+    six = clip.slice_bars(0, 6)
+    res = hier.reconstruct(six)
+    assert res.clips[0].end_tick <= six.bar_ticks * 6
+    assert any("padded" in w for w in res.warnings)
+
+
+def test_determinism_under_seed(eng: Engine) -> None:
+    a = eng.sample(3, temperature=1.0, seed=7).clips
+    b = eng.sample(3, temperature=1.0, seed=7).clips
+    c = eng.sample(3, temperature=1.0, seed=8).clips
+    assert [x.notes for x in a] == [x.notes for x in b]
+    assert [x.notes for x in a] != [x.notes for x in c]
+    z1 = eng.encode([example_clip("ode_to_joy")], seed=3).z
+    assert np.array_equal(z1, eng.encode([example_clip("ode_to_joy")], seed=3).z)
+
+
+def test_greedy_decode_matches_reference_model(eng: Engine, hier: Engine) -> None:
+    import torch
+
+    for e in (eng, hier):
+        z = torch.randn(4, e.z_dim, generator=torch.Generator().manual_seed(0))
+        assert np.array_equal(e.decode_tokens(z), e.model.generate(z, 0.0).numpy())
+
+
+def test_batch_equals_one_by_one(eng: Engine) -> None:
+    z = np.random.default_rng(0).standard_normal((5, eng.z_dim)).astype(np.float32)
+    batch = eng.decode_tokens(z)
+    single = np.concatenate([eng.decode_tokens(z[i:i + 1]) for i in range(5)])
+    assert np.array_equal(batch, single)
+    clips = [example_clip(n).slice_bars(0, 2) for n in ("twinkle", "mary", "jingle_bells")]
+    mu_b = eng.encode(clips).mu
+    mu_1 = np.concatenate([eng.encode([c]).mu for c in clips])
+    np.testing.assert_allclose(mu_b, mu_1, atol=1e-5)
+
+
+def test_interpolation_endpoints_are_the_encodings(eng: Engine) -> None:
+    a, b = example_clip("twinkle").slice_bars(0, 2), example_clip("ode_to_joy").slice_bars(0, 2)
+    res = eng.interpolate(a, b, steps=5, method="slerp")
+    assert len(res.clips) == 5 and res.z is not None
+    mu = eng.encode([a, b]).mu
+    np.testing.assert_allclose(res.z[0, 0], mu[0], atol=1e-5)
+    np.testing.assert_allclose(res.z[-1, 0], mu[1], atol=1e-5)
+    assert res.clips[0].notes == eng.reconstruct(a).clips[0].notes
+    assert res.clips[-1].notes == eng.reconstruct(b).clips[0].notes
+    lerp = eng.interpolate(a, b, steps=3, method="lerp")
+    np.testing.assert_allclose(lerp.z[1, 0], (mu[0] + mu[1]) / 2, atol=1e-5)
+
+
+def test_interpolation_of_different_lengths_pads_and_says_so(eng: Engine) -> None:
+    a, b = example_clip("twinkle"), example_clip("mary").slice_bars(0, 4)
+    res = eng.interpolate(a, b, steps=3)
+    assert any("padded with rests" in w for w in res.warnings)
+    assert all(c.end_tick <= a.end_tick for c in res.clips)
+
+
+def test_slerp_keeps_norm_between_equal_norm_vectors() -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(16), rng.standard_normal(16)
+    b *= np.linalg.norm(a) / np.linalg.norm(b)
+    for t in (0.0, 0.3, 0.5, 1.0):
+        assert np.linalg.norm(slerp(a, b, t)) == pytest.approx(np.linalg.norm(a), rel=1e-6)
+    np.testing.assert_allclose(slerp(a, b, 0.0), a)
+    np.testing.assert_allclose(slerp(a, b, 1.0), b)
+
+
+def test_attribute_shift_moves_z_along_the_vector(eng: Engine) -> None:
+    assert eng.attributes is not None
+    z = eng.encode([example_clip("twinkle").slice_bars(0, 2)]).mu
+    v = eng.attributes.vectors[eng.attributes.names.index("density")]
+    np.testing.assert_allclose(eng.shift(z, "density", 1.5) - z, 1.5 * v[None], atol=1e-6)
+    d1 = eng.shift(z, "dim1", 2.0) - z
+    direction = eng.attributes.pca_components[0]
+    np.testing.assert_allclose(d1[0] / np.linalg.norm(d1[0]), direction / np.linalg.norm(direction), atol=1e-5)
+    with pytest.raises(EngineError, match="unknown attribute"):
+        eng.shift(z, "loudness", 1.0)
+
+
+def test_polyphonic_input_warns_and_uses_top_voice(eng: Engine) -> None:
+    chords = Clip(notes=(Note(0, 60, 480), Note(0, 64, 480), Note(0, 67, 480), Note(480, 65, 960)))
+    code = eng.encode([chords])
+    assert any("polyphonic" in w for w in code.warnings)
+
+
+def test_errors_are_engine_errors(eng: Engine) -> None:
+    with pytest.raises(EngineError, match="no notes"):
+        eng.encode([Clip()])
+    with pytest.raises(EngineError, match="drums"):
+        eng.encode([Clip(notes=(Note(0, 36, 100),), is_drum=True)])
+    with pytest.raises(EngineError, match="z has"):
+        eng.decode_tokens(np.zeros((1, eng.z_dim + 1)))
+    with pytest.raises(EngineError):
+        eng.interpolate(example_clip("twinkle"), example_clip("mary"), steps=1)
+    import torch
+
+    if not torch.cuda.is_available():
+        with pytest.raises(EngineError, match="CUDA"):
+            Engine.load("whatever", device="cuda")
