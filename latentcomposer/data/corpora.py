@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -92,13 +93,13 @@ def read_folk_file(path: Path, skipped: SkipCounter) -> Iterator[Tune]:
             yield tune
 
 
-def _score_to_tune(score: object, tune_id: str, collection: str, skipped: SkipCounter) -> Tune | None:
+def _score_to_tune(score: Any, tune_id: str, collection: str, skipped: SkipCounter) -> Tune | None:
     from music21 import chord, note
 
     parts = getattr(score, "parts", None)
-    part = parts[0] if parts else score
-    measures = list(part.getElementsByClass("Measure"))  # type: ignore[attr-defined]
-    sigs = {ts.ratioString for ts in part.recurse().getElementsByClass("TimeSignature")}  # type: ignore[attr-defined]
+    part: Any = parts[0] if parts else score
+    measures = list(part.getElementsByClass("Measure"))
+    sigs = {ts.ratioString for ts in part.recurse().getElementsByClass("TimeSignature")}
     if not sigs:
         skipped.skip("no metre")
         return None
@@ -114,7 +115,7 @@ def _score_to_tune(score: object, tune_id: str, collection: str, skipped: SkipCo
     pickup_q = float(measures[1].offset) if len(measures) > 1 else 0.0
     offset = (-round(pickup_q * 4)) % bar_steps
     steps: list[StepNote] = []
-    for el in part.flatten().stripTies().notes:  # type: ignore[attr-defined]
+    for el in part.flatten().stripTies().notes:
         if el.duration.isGrace or el.quarterLength == 0:
             continue
         start, dur = float(el.offset) * 4, float(el.quarterLength) * 4

@@ -49,7 +49,7 @@ def installed_models() -> list[str]:
                   and (p / "model.safetensors").exists())
 
 
-def build_model(cfg: ModelConfig) -> torch.nn.Module:
+def build_model(cfg: ModelConfig) -> MusicVAE:
     return MusicVAE(cfg)
 
 
@@ -86,7 +86,7 @@ def read_config(folder: Path) -> tuple[ModelConfig, dict[str, Any]]:
 
 
 def load_model(name_or_path: str | os.PathLike[str], device: str | torch.device = "cpu"
-               ) -> tuple[torch.nn.Module, ModelConfig, dict[str, Any]]:
+               ) -> tuple[MusicVAE, ModelConfig, dict[str, Any]]:
     """(model in eval mode, config, meta). Raises :class:`CheckpointError` on any mismatch."""
     folder = resolve_model_dir(name_or_path)
     cfg, meta = read_config(folder)

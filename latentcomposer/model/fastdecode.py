@@ -25,21 +25,21 @@ class _FastStack:
     def __init__(self, dec: StepDecoder) -> None:
         rnn = dec.rnn
         e = dec.embed.weight.shape[1]
-        w_ih0 = rnn.weight_ih_l0.detach()
-        b0 = (rnn.bias_ih_l0 + rnn.bias_hh_l0).detach()
+        w = {name: param.detach() for name, param in rnn.named_parameters()}
+        w_ih0 = w["weight_ih_l0"]
+        b0 = w["bias_ih_l0"] + w["bias_hh_l0"]
         self.vocab = dec.vocab
         self.hidden = dec.hidden
         self.layers = dec.layers
         self.token_table = (dec.embed.weight.detach() @ w_ih0[:, :e].t() + b0).contiguous()  # [V+1, 4H]
         self.w_cond = w_ih0[:, e:].t().contiguous()  # [C, 4H]
-        self.w_hh0 = rnn.weight_hh_l0.detach().t().contiguous()  # [H, 4H]
+        self.w_hh0 = w["weight_hh_l0"].t().contiguous()  # [H, 4H]
         self.w_cat: list[torch.Tensor] = []
         self.b: list[torch.Tensor] = []
         for layer in range(1, rnn.num_layers):
-            w_ih = getattr(rnn, f"weight_ih_l{layer}").detach()
-            w_hh = getattr(rnn, f"weight_hh_l{layer}").detach()
-            self.w_cat.append(torch.cat([w_ih, w_hh], dim=1).t().contiguous())  # [2H, 4H]
-            self.b.append((getattr(rnn, f"bias_ih_l{layer}") + getattr(rnn, f"bias_hh_l{layer}")).detach())
+            w_cat = torch.cat([w[f"weight_ih_l{layer}"], w[f"weight_hh_l{layer}"]], dim=1)
+            self.w_cat.append(w_cat.t().contiguous())  # [2H, 4H]
+            self.b.append(w[f"bias_ih_l{layer}"] + w[f"bias_hh_l{layer}"])
         self.w_out = dec.out.weight.detach().t().contiguous()  # [H, V]
         self.b_out = dec.out.bias.detach()
         self.init = dec.init
