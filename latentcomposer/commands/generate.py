@@ -79,6 +79,27 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_attribute)
 
+    p = sub.add_parser("transfer", help="context transfer (per-bar model): some bars of X1 developed "
+                       "in the flow of X2")
+    _common(p, temperature=0.0)
+    p.set_defaults(model="tvae_16bar")
+    p.add_argument("x1")
+    p.add_argument("x2")
+    p.add_argument("--bars", action="append", default=None, metavar="N[,N...]",
+                   help="1-based bars taken from X1 (repeatable; default 1)")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_transfer)
+
+    p = sub.add_parser("resample-bar", help="re-sample one bar's latent (per-bar model), the rest in context")
+    _common(p, temperature=0.8)
+    p.set_defaults(model="tvae_16bar")
+    p.add_argument("input")
+    p.add_argument("--bar", type=int, required=True, help="1-based bar number")
+    p.add_argument("--toward", default=None, help="move the bar toward the same bar of this MIDI file instead")
+    p.add_argument("--amount", type=float, default=1.0, help="with --toward: 0..1 of the way (default 1)")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_resample_bar)
+
 
 # --- helpers ---------------------------------------------------------------------------------
 def _engine(args: argparse.Namespace) -> Any:
@@ -278,4 +299,36 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     out = _call(eng.decode, z, args.temperature, args.seed, clip, _velocity(args),
                 f"{clip.name} ({label})", True, len(clip_to_tokens(clip)))
     _write(args.output, out)
+    return 0
+
+
+def _bar_list(specs: list[str] | None) -> list[int]:
+    out: list[int] = []
+    for spec in specs or ["1"]:
+        for part in spec.split(","):
+            part = part.strip()
+            if not part.isdigit() or int(part) < 1:
+                raise UserError(f"bad bar number {part!r}: use 1-based numbers like --bars 1,2")
+            out.append(int(part) - 1)
+    return out
+
+
+def cmd_transfer(args: argparse.Namespace) -> int:
+    bars = _bar_list(args.bars)
+    eng = _engine(args)
+    x1, x2 = _read_melody(args.x1, None), _read_melody(args.x2, None)
+    res = _call(eng.context_transfer, x1, x2, bars, args.temperature, args.seed, _velocity(args))
+    _write(args.output, res.clips)
+    return 0
+
+
+def cmd_resample_bar(args: argparse.Namespace) -> int:
+    if args.bar < 1:
+        raise UserError("--bar is 1-based (1 = the first bar)")
+    eng = _engine(args)
+    clip = _read_melody(args.input, None)
+    toward = _read_melody(args.toward, None) if args.toward else None
+    res = _call(eng.resample_bar, clip, args.bar - 1, args.temperature, args.seed, toward, args.amount,
+                _velocity(args))
+    _write(args.output, res.clips)
     return 0

@@ -16,7 +16,10 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from .config import CONFIG_FORMAT, ConfigError, ModelConfig
+from .transformer_vae import TransformerVAE
 from .vae import MusicVAE
+
+VAEModel = MusicVAE | TransformerVAE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,8 +52,8 @@ def installed_models() -> list[str]:
                   and (p / "model.safetensors").exists())
 
 
-def build_model(cfg: ModelConfig) -> MusicVAE:
-    return MusicVAE(cfg)
+def build_model(cfg: ModelConfig) -> VAEModel:
+    return TransformerVAE(cfg) if cfg.architecture == "tvae" else MusicVAE(cfg)
 
 
 def save_model(model: torch.nn.Module, cfg: ModelConfig, folder: Path, meta: dict[str, Any] | None = None,
@@ -86,7 +89,7 @@ def read_config(folder: Path) -> tuple[ModelConfig, dict[str, Any]]:
 
 
 def load_model(name_or_path: str | os.PathLike[str], device: str | torch.device = "cpu"
-               ) -> tuple[MusicVAE, ModelConfig, dict[str, Any]]:
+               ) -> tuple[VAEModel, ModelConfig, dict[str, Any]]:
     """(model in eval mode, config, meta). Raises :class:`CheckpointError` on any mismatch."""
     folder = resolve_model_dir(name_or_path)
     cfg, meta = read_config(folder)

@@ -21,6 +21,14 @@ class ConfigError(ValueError):
 class ModelConfig:
     name: str
     representation: Literal["melody"] = "melody"
+    # "musicvae": one z per window; "tvae": one z per bar (Transformer VAE, Jiang et al. 2020);
+    # z_dim is then n_bars * bar_z_dim (the per-bar latents concatenated in bar order).
+    architecture: Literal["musicvae", "tvae"] = "musicvae"
+    bar_z_dim: int = 0
+    d_model: int = 256
+    n_heads: int = 4
+    tf_layers: int = 2
+    tf_dropout: float = 0.1
     vocab: int = 130
     n_bars: int = 2
     steps_per_bar: int = 16
@@ -39,6 +47,16 @@ class ModelConfig:
     dec_layers: int = 2
     conductor_hidden: int = 256
     conductor_layers: int = 2
+
+    def __post_init__(self) -> None:
+        if self.architecture == "tvae" and self.z_dim != self.n_bars * self.bar_z_dim:
+            raise ConfigError(f"tvae config: z_dim ({self.z_dim}) must be n_bars * bar_z_dim "
+                              f"({self.n_bars} * {self.bar_z_dim})")
+
+    @property
+    def kl_groups(self) -> int:
+        """Free bits apply per group of latent dims: per bar for the TVAE, per window otherwise."""
+        return self.n_bars if self.architecture == "tvae" else 1
 
     @property
     def n_steps(self) -> int:
@@ -101,6 +119,11 @@ CONFIGS: dict[str, NamedConfig] = {
                     enc_hidden=256, decoder="flat", dec_hidden=256, dec_layers=2),
         TrainConfig(batch_size=64, free_bits=256.0, beta=0.2, kl_anneal_steps=5000),
     ),
+    "tvae_16bar": NamedConfig(
+        ModelConfig(name="tvae_16bar", architecture="tvae", n_bars=16, bar_z_dim=32, z_dim=512,
+                    bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2, dec_hidden=256, dec_layers=2),
+        TrainConfig(batch_size=64, free_bits=16 * 8.0, beta=0.2, kl_anneal_steps=5000),
+    ),
     # tiny configs: tests and smoke runs only
     "tiny_2bar": NamedConfig(
         ModelConfig(name="tiny_2bar", n_bars=2, embed_dim=8, z_dim=8, enc_hidden=16, dec_hidden=16,
@@ -112,6 +135,11 @@ CONFIGS: dict[str, NamedConfig] = {
                     bar_enc_hidden=8, enc_hidden=8, decoder="hierarchical", conductor_hidden=8,
                     conductor_layers=1, dec_hidden=16, dec_layers=1),
         TrainConfig(batch_size=8, free_bits=1.0, kl_anneal_steps=10),
+    ),
+    "tiny_tvae": NamedConfig(
+        ModelConfig(name="tiny_tvae", architecture="tvae", n_bars=4, bar_z_dim=4, z_dim=16, embed_dim=8,
+                    bar_enc_hidden=8, d_model=16, n_heads=2, tf_layers=1, dec_hidden=16, dec_layers=1),
+        TrainConfig(batch_size=8, free_bits=4.0, kl_anneal_steps=10),
     ),
 }
 

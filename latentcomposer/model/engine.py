@@ -32,10 +32,9 @@ from safetensors.torch import load_file
 from latentcomposer.core import DEFAULT_VELOCITY, Clip
 from latentcomposer.data.melody import NO_EVENT, NOTE_OFF, STEPS_PER_BAR, clip_to_tokens, tokens_to_clip
 
-from .checkpoint import CheckpointError, load_model, resolve_model_dir
+from .checkpoint import CheckpointError, VAEModel, load_model, resolve_model_dir
 from .config import ModelConfig
 from .fastdecode import FastDecoder
-from .vae import MusicVAE
 
 
 class EngineError(Exception):
@@ -98,7 +97,7 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
 class Engine:
     """A loaded model with its fast decoder and (optional) attribute vectors."""
 
-    def __init__(self, model: MusicVAE, cfg: ModelConfig, meta: dict[str, Any], device: torch.device,
+    def __init__(self, model: VAEModel, cfg: ModelConfig, meta: dict[str, Any], device: torch.device,
                  name: str = "", folder: Path | None = None, attributes: Attributes | None = None,
                  warmup: bool = True) -> None:
         self.model = model
@@ -267,6 +266,76 @@ class Engine:
     def _rest_latent(self) -> np.ndarray:
         silent = np.full((1, self.cfg.n_steps), NO_EVENT, dtype=np.uint8)
         return self.encode_tokens(silent)[0].cpu().numpy()
+
+    # --- per-bar latents (Transformer VAE) -----------------------------------------------------
+    @property
+    def per_bar(self) -> bool:
+        return self.cfg.architecture == "tvae"
+
+    def _need_per_bar(self, what: str) -> None:
+        if not self.per_bar:
+            raise EngineError(f"{what} needs a model with per-bar latents (e.g. tvae_16bar); "
+                              f"{self.name} has one latent per {self.cfg.n_bars}-bar window")
+
+    def encode_bars(self, clip: Clip) -> np.ndarray:
+        """Per-bar posterior means Z [bars, bar_z] (bars of the padded clip, in order)."""
+        self._need_per_bar("encode_bars")
+        code = self.encode([clip])
+        return code.mu.reshape(-1, self.cfg.bar_z_dim)
+
+    def decode_bars(self, bars_z: np.ndarray, temperature: float = 0.0, seed: int | None = 0,
+                    template: Clip | None = None, velocity: int | None = None, name: str = "decoded",
+                    n_steps: int | None = None) -> Clip:
+        """One clip from per-bar latents Z [bars, bar_z] (padded with the rest latent to whole windows)."""
+        self._need_per_bar("decode_bars")
+        zb = np.asarray(bars_z, dtype=np.float32)
+        if zb.ndim != 2 or zb.shape[1] != self.cfg.bar_z_dim:
+            raise EngineError(f"bar latents must be [bars, {self.cfg.bar_z_dim}], got {list(zb.shape)}")
+        n = self.cfg.n_bars
+        windows = -(-len(zb) // n)
+        if len(zb) % n:
+            zb = np.concatenate([zb, np.zeros((windows * n - len(zb), zb.shape[1]), np.float32)])
+        n_steps = n_steps if n_steps is not None else len(bars_z) * STEPS_PER_BAR
+        return self.decode(zb.reshape(windows, -1), temperature, seed, template, velocity, name,
+                           join=True, n_steps=n_steps)[0]
+
+    def context_transfer(self, x1: Clip, x2: Clip, bars_from_x1: list[int] | tuple[int, ...] = (0,),
+                         temperature: float = 0.0, seed: int | None = 0, velocity: int | None = None) -> Generated:
+        """Bars listed (0-based) take X1's latents, all others X2's; decoded in X2's flow."""
+        self._need_per_bar("context transfer")
+        z1, z2 = self.encode_bars(x1), self.encode_bars(x2)
+        bars = sorted(set(bars_from_x1))
+        bad = [b for b in bars if not (0 <= b < len(z1) and b < len(z2))]
+        if bad:
+            raise EngineError(f"bar {bad[0] + 1} is not in both clips ({len(z1)} and {len(z2)} bars)")
+        z = z2.copy()
+        z[bars] = z1[bars]
+        n_steps = len(clip_to_tokens(x2))
+        label = ",".join(str(b + 1) for b in bars)
+        out = self.decode_bars(z, temperature, seed, x2, velocity, f"{x2.name} with bars {label} of {x1.name}",
+                               n_steps=n_steps)
+        return Generated([out], [], z)
+
+    def resample_bar(self, clip: Clip, bar: int, temperature: float = 1.0, seed: int | None = 0,
+                     toward: Clip | None = None, amount: float = 1.0, velocity: int | None = None) -> Generated:
+        """Re-draw one bar's latent from the prior (scaled by ``temperature``), or move it ``amount``
+        of the way toward the same bar of ``toward``; the other bars keep theirs and are decoded in
+        context (later bars may change: they see the new bar through the causal decoder)."""
+        self._need_per_bar("re-sampling a bar")
+        z = self.encode_bars(clip)
+        if not 0 <= bar < len(z):
+            raise EngineError(f"bar {bar + 1} is outside the clip (1..{len(z)})")
+        if toward is not None:
+            zt = self.encode_bars(toward)
+            if bar >= len(zt):
+                raise EngineError(f"'{toward.name}' has no bar {bar + 1}")
+            z[bar] = (1 - amount) * z[bar] + amount * zt[bar]
+        else:
+            rng = np.random.default_rng(0 if seed is None else seed)
+            z[bar] = rng.standard_normal(z.shape[1]).astype(np.float32) * max(temperature, 0.0)
+        out = self.decode_bars(z, 0.0, seed, clip, velocity, f"{clip.name} (bar {bar + 1} re-sampled)",
+                               n_steps=len(clip_to_tokens(clip)))
+        return Generated([out], [], z)
 
     # --- attribute vectors and directions ---------------------------------------------------
     def attribute_names(self) -> list[str]:

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
-from .vae import MusicVAE, kl_divergence
+from .checkpoint import VAEModel
+from .vae import kl_divergence
 
 
 @dataclass
@@ -26,7 +27,7 @@ class EvalResult:
 
 
 @torch.no_grad()
-def evaluate_windows(model: MusicVAE, windows: np.ndarray, batch_size: int = 256,
+def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256,
                      device: str | torch.device = "cpu", sampled: bool = True) -> EvalResult:
     """``windows`` uint8/int [N, T] of the model's window length."""
     model.eval()

@@ -13,10 +13,15 @@ Levers (each measured in benchmarks/decode_latency.py, see docs/BENCHMARKS.md):
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
-from .vae import MusicVAE, StepDecoder
+from .vae import StepDecoder
+
+if TYPE_CHECKING:
+    from .checkpoint import VAEModel
 
 
 class _FastStack:
@@ -91,7 +96,7 @@ class _FastStack:
 class FastDecoder:
     """Decodes z -> tokens with the folded weights of a trained :class:`MusicVAE`."""
 
-    def __init__(self, model: MusicVAE, device: torch.device) -> None:
+    def __init__(self, model: VAEModel, device: torch.device) -> None:
         self.model = model
         self.cfg = model.cfg
         self.device = device

@@ -25,10 +25,10 @@ from latentcomposer.data.melody import NOTE_OFF
 from latentcomposer.data.paths import cache_dir
 from latentcomposer.io.progress import ProgressBar
 
-from .checkpoint import models_dir, save_model
+from .checkpoint import build_model, models_dir, save_model
 from .config import NamedConfig, get_config
 from .evaluate import evaluate_windows
-from .vae import MusicVAE, vae_loss
+from .vae import vae_loss
 
 PITCH_LO, PITCH_HI = 21, 108  # transposition keeps melodies on a piano
 
@@ -69,7 +69,7 @@ class Trainer:
         self.work = work_dir or cache_dir() / "train" / self.cfg.name
         self.work.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(self.tcfg.seed)
-        self.model = MusicVAE(self.cfg).to(device)
+        self.model = build_model(self.cfg).to(device)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=self.tcfg.learning_rate)
         self.state = TrainState()
         self.rng = np.random.default_rng(self.tcfg.seed)
@@ -175,7 +175,7 @@ class Trainer:
                 g["lr"] = self.lr()
             x = self.batch()
             logits, mu, sigma = self.model(x, self.sampling_rate(), self.gen)
-            out = vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits)
+            out = vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
             self.opt.zero_grad(set_to_none=True)
             out["loss"].backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.tcfg.grad_clip)

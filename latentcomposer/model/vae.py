@@ -222,12 +222,20 @@ def kl_divergence(mu: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
 
 
 def vae_loss(logits: torch.Tensor, targets: torch.Tensor, mu: torch.Tensor, sigma: torch.Tensor,
-             beta: float, free_bits: float) -> dict[str, torch.Tensor]:
-    """MusicVAE's loss: reconstruction (summed over steps) + beta * max(KL - free_bits, 0)."""
+             beta: float, free_bits: float, groups: int = 1) -> dict[str, torch.Tensor]:
+    """MusicVAE's loss: reconstruction (summed over steps) + beta * max(KL - free_bits, 0).
+
+    With ``groups > 1`` (the TVAE's bars) the latent dims split into equal groups and each group gets
+    ``free_bits / groups`` nats free: sum_g max(KL_g - free_bits/groups, 0)."""
     recon = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
                             reduction="none").reshape(targets.shape).sum(-1)
     kl = kl_divergence(mu, sigma)
-    kl_cost = torch.clamp(kl - free_bits, min=0.0)
+    if groups > 1:
+        b = mu.shape[0]
+        kl_g = kl_divergence(mu.reshape(b, groups, -1), sigma.reshape(b, groups, -1))
+        kl_cost = torch.clamp(kl_g - free_bits / groups, min=0.0).sum(-1)
+    else:
+        kl_cost = torch.clamp(kl - free_bits, min=0.0)
     loss = (recon + beta * kl_cost).mean()
     acc = (logits.argmax(-1) == targets).float().mean()
     return {"loss": loss, "recon": recon.mean(), "kl": kl.mean(), "accuracy": acc,

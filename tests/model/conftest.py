@@ -9,10 +9,9 @@ import torch
 from latentcomposer.core.examples import NAMES, example_clip
 from latentcomposer.data.melody import clip_to_tokens
 from latentcomposer.model.attributes import compute_attributes, save_attributes
-from latentcomposer.model.checkpoint import save_model
+from latentcomposer.model.checkpoint import build_model, save_model
 from latentcomposer.model.config import get_config
 from latentcomposer.model.engine import Engine
-from latentcomposer.model.vae import MusicVAE
 
 
 def _windows(n_steps: int) -> np.ndarray:
@@ -24,7 +23,7 @@ def make_tiny_model(folder: Path, config: str = "tiny_2bar", seed: int = 0) -> P
     """A tiny random model with attribute vectors, as shipped models are laid out."""
     torch.manual_seed(seed)
     cfg = get_config(config).model
-    model = MusicVAE(cfg).eval()
+    model = build_model(cfg).eval()
     save_model(model, cfg, folder, meta={"note": "random tiny test model"})
     eng = Engine.load(folder, device="cpu", warmup=False)
     save_attributes(folder, compute_attributes(eng, _windows(cfg.n_steps), n_components=4, n_reference=20))
@@ -39,3 +38,8 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_hier_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_tiny_model(tmp_path_factory.mktemp("models") / "tiny_4bar_hier", "tiny_4bar_hier")
+
+
+@pytest.fixture(scope="session")
+def tiny_tvae_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_tiny_model(tmp_path_factory.mktemp("models") / "tiny_tvae", "tiny_tvae")

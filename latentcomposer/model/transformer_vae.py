@@ -1,0 +1,114 @@
+"""Bar-level Transformer VAE (Jiang, Xia, Carlton, Anderson, Miyakawa, ICASSP 2020).
+
+Each bar (16 steps) -> a bidirectional GRU -> one vector; a Transformer encoder with a *causal* mask
+runs over the bar vectors, so bar t's posterior N(mu_t, sigma_t) sees only bars 1..t. A second causal
+Transformer over the z sequence gives each bar a context vector, from which the same bar-level LSTM
+decoder as the hierarchical MusicVAE decodes the bar's 16 steps (all bars in one batch).
+
+The flattened latent (bars in order) has the MusicVAE interface: ``encode`` gives [B, n_bars*bar_z],
+``conductor(z)`` gives the per-bar conditioning [B, n_bars, d_model], so the fast decoder, the engine,
+interpolation and sliders work unchanged; ``Engine.encode_bars`` exposes the per-bar view.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import ModelConfig
+from .vae import StepDecoder
+
+
+def causal_mask(n: int, device: torch.device) -> torch.Tensor:
+    return torch.triu(torch.full((n, n), float("-inf"), device=device), diagonal=1)
+
+
+def _transformer(cfg: ModelConfig) -> nn.TransformerEncoder:
+    layer = nn.TransformerEncoderLayer(cfg.d_model, cfg.n_heads, 4 * cfg.d_model, cfg.tf_dropout,
+                                       batch_first=True, norm_first=True)
+    return nn.TransformerEncoder(layer, cfg.tf_layers, enable_nested_tensor=False)
+
+
+class BarEncoder(nn.Module):
+    """tokens [B, T] -> per-bar (mu, sigma) [B, n_bars, bar_z], causal over bars."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.vocab + 1, cfg.embed_dim)
+        self.bar_rnn = nn.GRU(cfg.embed_dim, cfg.bar_enc_hidden, batch_first=True, bidirectional=True)
+        self.proj = nn.Linear(2 * cfg.bar_enc_hidden, cfg.d_model)
+        self.pos = nn.Parameter(torch.zeros(cfg.n_bars, cfg.d_model))
+        self.tf = _transformer(cfg)
+        self.to_mu = nn.Linear(cfg.d_model, cfg.bar_z_dim)
+        self.to_sigma = nn.Linear(cfg.d_model, cfg.bar_z_dim)
+
+    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        b = tokens.shape[0]
+        n, s = self.cfg.n_bars, self.cfg.steps_per_bar
+        x = self.embed(tokens).reshape(b * n, s, -1)
+        _, h = self.bar_rnn(x)  # [2, B*n, H]
+        bars = self.proj(torch.cat([h[0], h[1]], -1)).reshape(b, n, -1) + self.pos
+        y = self.tf(bars, mask=causal_mask(n, tokens.device), is_causal=True)
+        return self.to_mu(y), F.softplus(self.to_sigma(y)) + 1e-4
+
+
+class ZContext(nn.Module):
+    """Per-bar latents [B, n_bars*bar_z] -> per-bar decoder conditioning [B, n_bars, d_model]
+    (a causal Transformer over the z sequence)."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.inp = nn.Linear(cfg.bar_z_dim, cfg.d_model)
+        self.pos = nn.Parameter(torch.zeros(cfg.n_bars, cfg.d_model))
+        self.tf = _transformer(cfg)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        b = z.shape[0]
+        zs = z.reshape(b, self.cfg.n_bars, self.cfg.bar_z_dim)
+        x = self.inp(zs) + self.pos
+        return self.tf(x, mask=causal_mask(self.cfg.n_bars, z.device), is_causal=True)
+
+
+class TransformerVAE(nn.Module):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = BarEncoder(cfg)
+        self.conductor = ZContext(cfg)
+        self.decoder = StepDecoder(cfg.vocab, cfg.embed_dim, cfg.d_model, cfg.dec_hidden, cfg.dec_layers)
+
+    def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, sigma = self.encoder(tokens)
+        return mu.flatten(1), sigma.flatten(1)
+
+    def _bar_conds(self, z: torch.Tensor) -> torch.Tensor:
+        return self.conductor(z).reshape(-1, self.cfg.d_model)
+
+    def decode_logits(self, z: torch.Tensor, targets: torch.Tensor, sampling_rate: float = 0.0,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+        b, t = targets.shape
+        cond = self._bar_conds(z)
+        tg = targets.reshape(b * self.cfg.n_bars, self.cfg.steps_per_bar)
+        if sampling_rate > 0:
+            logits = self.decoder.forward_sampled(cond, tg, sampling_rate, generator)
+        else:
+            logits = self.decoder(cond, tg)
+        return logits.reshape(b, t, -1)
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, temperature: float = 0.0,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+        b = z.shape[0]
+        toks = self.decoder.generate(self._bar_conds(z), self.cfg.steps_per_bar, temperature, generator)
+        return toks.reshape(b, self.cfg.n_steps)
+
+    def forward(self, tokens: torch.Tensor, sampling_rate: float = 0.0,
+                generator: torch.Generator | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        mu, sigma = self.encode(tokens)
+        eps = torch.randn(mu.shape, device=mu.device, dtype=mu.dtype, generator=generator)
+        z = mu + sigma * eps
+        return self.decode_logits(z, tokens, sampling_rate, generator), mu, sigma
