@@ -6,7 +6,7 @@ code) on its parser. Add a module's name to :data:`COMMAND_MODULES` to expose it
 
 from __future__ import annotations
 
-COMMAND_MODULES: tuple[str, ...] = ("app", "files")
+COMMAND_MODULES: tuple[str, ...] = ("app", "files", "training", "generate", "playback")
 
 
 class UserError(Exception):

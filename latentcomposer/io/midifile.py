@@ -268,6 +268,9 @@ def write_midi(path: str | os.PathLike[str], clips: Sequence[Clip],
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".mid", dir=target.parent)
         try:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a MIDI export is an ordinary file
             with os.fdopen(fd, "wb") as fh:
                 mid.save(file=fh)
                 fh.flush()

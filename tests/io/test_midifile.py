@@ -110,6 +110,7 @@ def test_write_is_atomic_and_reports_bad_path(tmp_path: Path) -> None:
     target = tmp_path / "a.mid"
     write_midi(target, [example_clip("twinkle")])
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+    assert target.stat().st_mode & 0o044  # readable by others (as the umask allows), not 0600
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(MidiFileError):
