@@ -28,6 +28,8 @@ from latentcomposer.core import (
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # no real score is this big; refuse rather than exhaust memory
 MAX_TRACKS = 4096
+_UMASK = os.umask(0o022)  # read once at import (os.umask can only be read by setting it)
+os.umask(_UMASK)
 
 
 class MidiFileError(Exception):
@@ -268,9 +270,7 @@ def write_midi(path: str | os.PathLike[str], clips: Sequence[Clip],
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".mid", dir=target.parent)
         try:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a MIDI export is an ordinary file
+            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; a MIDI export is an ordinary file
             with os.fdopen(fd, "wb") as fh:
                 mid.save(file=fh)
                 fh.flush()
