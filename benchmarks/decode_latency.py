@@ -78,13 +78,15 @@ def bench(name: str, repeats: int) -> dict[str, float]:
     res["baseline"] = timed(lambda: naive_decode(model, z), max(3, repeats // 4))
     res["+ LSTMCell-style stepping, bars batched"] = timed(lambda: model.generate(z), repeats)
 
-    def fast(mkldnn: bool) -> float:
+    def fast(mkldnn: bool, use_numpy: bool) -> float:
         torch.backends.mkldnn.enabled = mkldnn
         eng = Engine(model, cfg, {}, torch.device("cpu"), name=name, warmup=True)
-        return timed(lambda: eng.decode_tokens(z), repeats)
+        with torch.inference_mode():
+            return timed(lambda: eng.fast.decode(z, use_numpy=use_numpy), repeats)
 
-    res["+ folded weights, inference_mode (engine)"] = fast(True)
-    res["+ mkldnn disabled"] = fast(False)
+    res["+ folded weights, inference_mode (torch loop)"] = fast(True, False)
+    res["+ mkldnn disabled"] = fast(False, False)
+    res["+ NumPy step loop (engine default on CPU)"] = fast(False, True)
     torch.backends.mkldnn.enabled = False
     eng = Engine(model, cfg, {}, torch.device("cpu"), name=name, warmup=True)
     res["engine, temperature 0.8 (Gumbel sampling)"] = timed(lambda: eng.decode_tokens(z, 0.8, 1), repeats)
