@@ -79,6 +79,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_attribute)
 
+    p = sub.add_parser("humanize", help="give a quantized drum part velocities and microtiming (drum model)")
+    _common(p)
+    p.set_defaults(model="drums_2bar")
+    p.add_argument("input")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_humanize)
+
     p = sub.add_parser("transfer", help="context transfer (per-bar model): some bars of X1 developed "
                        "in the flow of X2")
     _common(p, temperature=0.0)
@@ -110,6 +117,26 @@ def _engine(args: argparse.Namespace) -> Any:
         return Engine.load(args.model, device=args.device)
     except (CheckpointError, EngineError) as exc:
         raise UserError(str(exc)) from None
+
+
+def _read_clip(path: str, track: int | None, eng: Any) -> Any:
+    """The clip a model works on: the melody for melody models, the drum track for drum models."""
+    if eng.cfg.representation != "drums":
+        return _read_melody(path, track)
+    from latentcomposer.io.midifile import MidiFileError, read_midi
+
+    try:
+        clips = read_midi(path)
+    except MidiFileError as exc:
+        raise UserError(str(exc)) from None
+    if track is not None:
+        if not 0 <= track < len(clips):
+            raise UserError(f"{path}: no track {track} (it has {len(clips)}: 0..{len(clips) - 1})")
+        return clips[track]
+    drums = [c for c in clips if c.is_drum]
+    if not drums:
+        raise UserError(f"{path}: no drum track (channel 10) for the drum model {eng.name}")
+    return drums[0]
 
 
 def _read_melody(path: str, track: int | None) -> Any:
@@ -202,7 +229,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise UserError("-n must be at least 1")
     eng = _engine(args)
-    template = Clip(tempo=args.tempo, name="sample")
+    drums = eng.cfg.representation == "drums"
+    template = Clip(tempo=args.tempo, name="sample", is_drum=drums, channel=9 if drums else None)
     res = _call(eng.sample, args.n, args.temperature, args.seed, template, _velocity(args))
     out = Path(args.output)
     if out.suffix.lower() in (".mid", ".midi"):
@@ -216,7 +244,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_reconstruct(args: argparse.Namespace) -> int:
     eng = _engine(args)
-    clip = _read_melody(args.input, args.track)
+    clip = _read_clip(args.input, args.track, eng)
     res = _call(eng.reconstruct, clip, args.temperature, args.seed, _velocity(args))
     _warn(res.warnings)
     _write(args.output, res.clips)
@@ -227,7 +255,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
     import numpy as np
 
     eng = _engine(args)
-    clip = _read_melody(args.input, args.track)
+    clip = _read_clip(args.input, args.track, eng)
     code = _call(eng.encode, [clip], args.seed)
     _warn(code.warnings)
     try:
@@ -264,7 +292,7 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
     if args.steps < 2:
         raise UserError("--steps must be at least 2")
     eng = _engine(args)
-    a, b = _read_melody(args.a, None), _read_melody(args.b, None)
+    a, b = _read_clip(args.a, None, eng), _read_clip(args.b, None, eng)
     res = _call(eng.interpolate, a, b, args.steps, args.method, args.temperature, args.seed, _velocity(args))
     _warn(res.warnings)
     if args.output:
@@ -287,17 +315,15 @@ def cmd_attribute(args: argparse.Namespace) -> int:
             raise UserError(f"bad --shift {s!r}: use NAME=AMOUNT, e.g. density=+1.5")
         shifts.append((m.group(1), float(m.group(2))))
     eng = _engine(args)
-    clip = _read_melody(args.input, args.track)
+    clip = _read_clip(args.input, args.track, eng)
     code = _call(eng.encode, [clip], args.seed)
     _warn(code.warnings)
     z = code.mu
     for name, amount in shifts:
         z = _call(eng.shift, z, name, amount)
-    from latentcomposer.data.melody import clip_to_tokens
-
     label = ", ".join(f"{n} {a:+g}" for n, a in shifts)
     out = _call(eng.decode, z, args.temperature, args.seed, clip, _velocity(args),
-                f"{clip.name} ({label})", True, len(clip_to_tokens(clip)))
+                f"{clip.name} ({label})", True, eng.clip_steps(clip))
     _write(args.output, out)
     return 0
 
@@ -330,5 +356,25 @@ def cmd_resample_bar(args: argparse.Namespace) -> int:
     toward = _read_melody(args.toward, None) if args.toward else None
     res = _call(eng.resample_bar, clip, args.bar - 1, args.temperature, args.seed, toward, args.amount,
                 _velocity(args))
+    _write(args.output, res.clips)
+    return 0
+
+
+def cmd_humanize(args: argparse.Namespace) -> int:
+    from latentcomposer.io.midifile import MidiFileError, read_midi
+
+    eng = _engine(args)
+    try:
+        clips = read_midi(args.input)
+    except MidiFileError as exc:
+        raise UserError(str(exc)) from None
+    drums = [c for c in clips if c.is_drum]
+    if not drums:
+        raise UserError(f"{args.input}: no drum track (channel 10) to humanize")
+    clip = drums[0]
+    for other in drums[1:]:
+        clip = clip.merge(other)
+    res = _call(eng.humanize, clip, args.seed)
+    _warn(res.warnings)
     _write(args.output, res.clips)
     return 0

@@ -72,35 +72,49 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except (CheckpointError, RuntimeError) as exc:
         raise UserError(str(exc)) from None
     skipped: dict[str, int] = {}
+    aux = None
     if len(args.data) == 1 and args.data[0] in BUILTIN_SPLITS and not Path(args.data[0]).exists():
-        from latentcomposer.data.dataset import melody_corpus
-        from latentcomposer.io.progress import ProgressBar
+        if cfg.representation == "drums":
+            from latentcomposer.data.drum_dataset import drum_windows
 
-        corpus = melody_corpus(progress=ProgressBar("building the melody cache"))
-        windows, _, dropped = corpus.windows(args.data[0], cfg.n_bars)
+            data, dropped = drum_windows(args.data[0], cfg.n_bars)
+            windows = data["tokens"]
+            aux = {"velocity": data["velocity"], "offset": data["offset"]}
+            source = f"Groove MIDI Dataset split '{args.data[0]}'"
+        else:
+            from latentcomposer.data.dataset import melody_corpus
+            from latentcomposer.io.progress import ProgressBar
+
+            corpus = melody_corpus(progress=ProgressBar("building the melody cache"))
+            windows, _, dropped = corpus.windows(args.data[0], cfg.n_bars)
+            source = f"built-in split '{args.data[0]}'"
         skipped = {f"window {k}": v for k, v in dropped.items() if v}
-        source = f"built-in split '{args.data[0]}'"
     else:
         from latentcomposer.data.midi_windows import file_windows
 
         missing = [p for p in args.data if not Path(p).exists()]
         if missing:
             raise UserError(f"no such file or folder: {missing[0]}")
-        windows, sk, used = file_windows(args.data, cfg.n_bars)
+        windows, sk, used, aux = file_windows(args.data, cfg.n_bars, cfg.representation)
         skipped = sk.as_dict()
         source = f"{used} MIDI file(s)"
     if args.max_windows and len(windows) > args.max_windows:
-        sel = np.random.default_rng(0).permutation(len(windows))[: args.max_windows]
-        windows = windows[np.sort(sel)]
+        sel = np.sort(np.random.default_rng(0).permutation(len(windows))[: args.max_windows])
+        windows = windows[sel]
+        aux = None if aux is None else {k: v[sel] for k, v in aux.items()}
     if len(windows) == 0:
-        raise UserError(f"no {cfg.n_bars}-bar 4/4 melody windows in the data ({skipped or 'nothing found'})")
-    res = evaluate_windows(model, windows, device=device)
+        raise UserError(f"no {cfg.n_bars}-bar 4/4 {cfg.representation} windows in the data "
+                        f"({skipped or 'nothing found'})")
+    res = evaluate_windows(model, windows, device=device, aux=aux)
     res.skipped = skipped
     print(f"model {args.model} ({cfg.n_bars} bars) on {source}: {res.windows} windows")
     print(f"  teacher-forced accuracy  {res.teacher_forced_accuracy:.4f}")
     print(f"  sampled accuracy         {res.sampled_accuracy:.4f}   (greedy from z = posterior mean)")
     print(f"  sampled event accuracy   {res.sampled_event_accuracy:.4f}   (steps that are not 'no event')")
     print(f"  KL                       {res.kl:.1f} nats")
+    if res.velocity_accuracy is not None:
+        print(f"  velocity-bin accuracy    {res.velocity_accuracy:.4f}   (teacher-forced, on hits)")
+        print(f"  microtiming error        {res.offset_mae:.4f} steps (mean |offset error| on hits)")
     if skipped:
         print("  skipped: " + ", ".join(f"{k}: {v}" for k, v in skipped.items()))
     if args.json:
@@ -126,15 +140,21 @@ def cmd_attributes(args: argparse.Namespace) -> int:
     except (CheckpointError, EngineError) as exc:
         raise UserError(str(exc)) from None
     assert eng.folder is not None
-    corpus = melody_corpus(progress=ProgressBar("building the melody cache"))
-    train, _, _ = corpus.windows("train", eng.cfg.n_bars)
+    if eng.cfg.representation == "drums":
+        from latentcomposer.data.drum_dataset import drum_windows
+
+        train = drum_windows("train", eng.cfg.n_bars)[0]["tokens"].astype(np.int64)
+        test = drum_windows("test", eng.cfg.n_bars)[0]["tokens"].astype(np.int64)
+    else:
+        corpus = melody_corpus(progress=ProgressBar("building the melody cache"))
+        train, _, _ = corpus.windows("train", eng.cfg.n_bars)
+        test, _, _ = corpus.windows("test", eng.cfg.n_bars)
     rng = np.random.default_rng(0)
     train = train[np.sort(rng.permutation(len(train))[: args.max_train_windows])]
     print(f"computing attribute vectors from {len(train)} training windows ...")
     result = compute_attributes(eng, train)
-    save_attributes(eng.folder, result, {"train_windows": int(len(train))})
+    save_attributes(eng.folder, result, {"train_windows": int(len(train))}, eng.cfg.representation)
     eng.attributes = load_attributes(eng.folder)
-    test, _, _ = corpus.windows("test", eng.cfg.n_bars)
     test = test[np.sort(rng.permutation(len(test))[: args.eval_windows])]
     report = evaluate_attributes(eng, test)
     print(f"attribute vectors on {len(test)} test windows (9 steps, amount -2..+2):")

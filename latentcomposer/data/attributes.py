@@ -73,10 +73,46 @@ ATTRIBUTES: dict[str, tuple[Callable[[np.ndarray], float], str]] = {
 NAMES = tuple(ATTRIBUTES)
 
 
-def measure(tokens: np.ndarray, name: str) -> float:
-    return ATTRIBUTES[name][0](np.asarray(tokens))
+# --- drums (tokens are 9-bit hit masks; class order as in drums.CLASSES) -------------------------
+def _hits(tokens: np.ndarray) -> np.ndarray:
+    return ((np.asarray(tokens, dtype=np.int64)[:, None] >> np.arange(9)) & 1).astype(bool)
 
 
-def measure_all(windows: np.ndarray) -> dict[str, np.ndarray]:
+def _share(tokens: np.ndarray, classes: tuple[int, ...]) -> float:
+    h = _hits(tokens)
+    total = h.sum()
+    return float(h[:, list(classes)].sum() / total) if total else 0.0
+
+
+def drum_density(tokens: np.ndarray) -> float:
+    return float(_hits(tokens).sum() / (len(tokens) / STEPS_PER_BAR))
+
+
+def drum_syncopation(tokens: np.ndarray) -> float:
+    h = _hits(tokens).any(1)
+    steps = np.flatnonzero(h)
+    return float((steps % 2 == 1).mean()) if len(steps) else 0.0
+
+
+DRUM_ATTRIBUTES: dict[str, tuple[Callable[[np.ndarray], float], str]] = {
+    "density": (drum_density, "drum hits per bar"),
+    "kick": (lambda t: _share(t, (0,)), "share of hits that are kick drum"),
+    "snare": (lambda t: _share(t, (1,)), "share of hits that are snare"),
+    "hihat": (lambda t: _share(t, (2, 3)), "share of hits that are hi-hat (closed or open)"),
+    "syncopation": (drum_syncopation, "share of steps with hits that fall on odd 16ths"),
+    "fill": (lambda t: _share(t, (4, 5, 6, 7)), "fill-ness: share of hits on toms and crash"),
+}
+
+
+def attribute_table(representation: str = "melody") -> dict[str, tuple[Callable[[np.ndarray], float], str]]:
+    return DRUM_ATTRIBUTES if representation == "drums" else ATTRIBUTES
+
+
+def measure(tokens: np.ndarray, name: str, representation: str = "melody") -> float:
+    return attribute_table(representation)[name][0](np.asarray(tokens))
+
+
+def measure_all(windows: np.ndarray, representation: str = "melody") -> dict[str, np.ndarray]:
     """Every attribute for every row of [N, T]: {name: [N]}."""
-    return {name: np.array([fn(w) for w in windows], dtype=np.float32) for name, (fn, _) in ATTRIBUTES.items()}
+    return {name: np.array([fn(w) for w in windows], dtype=np.float32)
+            for name, (fn, _) in attribute_table(representation).items()}

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
-from latentcomposer.data.attributes import ATTRIBUTES, NAMES, measure, measure_all
+from latentcomposer.data.attributes import attribute_table, measure, measure_all
 
 from .engine import Engine
 
@@ -28,9 +28,9 @@ def encode_means(engine: Engine, windows: np.ndarray, batch: int = 512) -> np.nd
 def compute_attributes(engine: Engine, train_windows: np.ndarray, n_components: int = 8,
                        n_reference: int = 2000, seed: int = 0) -> dict[str, Any]:
     mu = encode_means(engine, train_windows)
-    attrs = measure_all(train_windows)
+    attrs = measure_all(train_windows, engine.cfg.representation)
     vectors = []
-    for name in NAMES:
+    for name in attribute_table(engine.cfg.representation):
         v = attrs[name]
         lo, hi = np.quantile(v, [0.25, 0.75])
         high, low = mu[v >= hi], mu[v <= lo]
@@ -51,11 +51,13 @@ def compute_attributes(engine: Engine, train_windows: np.ndarray, n_components: 
             "reference_latents": ref.astype(np.float32)}
 
 
-def save_attributes(folder: Path, result: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
+def save_attributes(folder: Path, result: dict[str, Any], extra: dict[str, Any] | None = None,
+                    representation: str = "melody") -> None:
     tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in result.items()}
     tensors["reference_latents"] = tensors["reference_latents"].to(torch.float16)
     save_file(tensors, str(folder / "attributes.safetensors"))
-    doc = {"names": list(NAMES), "definitions": {n: d for n, (_, d) in ATTRIBUTES.items()},
+    table = attribute_table(representation)
+    doc = {"names": list(table), "definitions": {n: d for n, (_, d) in table.items()},
            "method": "mean posterior mean of training windows in the attribute's top quartile minus "
                      "the bottom quartile's; principal directions = PCA of training posterior means",
            **(extra or {})}
@@ -83,7 +85,8 @@ def evaluate_attributes(engine: Engine, windows: np.ndarray, amounts: np.ndarray
     for name in engine.attributes.names:
         zs = np.stack([engine.shift(mu, name, float(a)) for a in amounts])  # [9, N, d]
         toks = engine.decode_tokens(zs.reshape(-1, zs.shape[-1])).reshape(len(amounts), len(windows), -1)
-        vals = {other: np.array([[measure(toks[i, j], other) for j in range(len(windows))]
+        rep = engine.cfg.representation
+        vals = {other: np.array([[measure(toks[i, j], other, rep) for j in range(len(windows))]
                                  for i in range(len(amounts))]) for other in engine.attributes.names}
         own = vals[name]
         rho = np.mean([spearman(amounts, own[:, j]) for j in range(len(windows))])

@@ -20,11 +20,14 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class ModelConfig:
     name: str
-    representation: Literal["melody"] = "melody"
+    representation: Literal["melody", "drums"] = "melody"
     # "musicvae": one z per window; "tvae": one z per bar (Transformer VAE, Jiang et al. 2020);
     # z_dim is then n_bars * bar_z_dim (the per-bar latents concatenated in bar order).
     architecture: Literal["musicvae", "tvae"] = "musicvae"
     bar_z_dim: int = 0
+    # drums: per step and class, a velocity bin (classification) and a microtiming offset (regression)
+    aux_classes: int = 0
+    velocity_bins: int = 0
     d_model: int = 256
     n_heads: int = 4
     tf_layers: int = 2
@@ -119,6 +122,19 @@ CONFIGS: dict[str, NamedConfig] = {
                     enc_hidden=256, decoder="flat", dec_hidden=256, dec_layers=2),
         TrainConfig(batch_size=64, free_bits=256.0, beta=0.2, kl_anneal_steps=5000),
     ),
+    "drums_2bar": NamedConfig(
+        ModelConfig(name="drums_2bar", representation="drums", vocab=512, n_bars=2, z_dim=256, encoder="flat",
+                    enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, aux_classes=9,
+                    velocity_bins=8),
+        TrainConfig(batch_size=128, free_bits=48.0, beta=0.2, transpose_range=0),
+    ),
+    "drums_16bar": NamedConfig(
+        ModelConfig(name="drums_16bar", representation="drums", vocab=512, n_bars=16, z_dim=512,
+                    encoder="hierarchical", bar_enc_hidden=256, enc_hidden=256, decoder="hierarchical",
+                    conductor_hidden=256, conductor_layers=2, dec_hidden=256, dec_layers=2, aux_classes=9,
+                    velocity_bins=8),
+        TrainConfig(batch_size=64, free_bits=256.0, beta=0.2, transpose_range=0),
+    ),
     "tvae_16bar": NamedConfig(
         ModelConfig(name="tvae_16bar", architecture="tvae", n_bars=16, bar_z_dim=32, z_dim=512,
                     bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2, dec_hidden=256, dec_layers=2),
@@ -135,6 +151,11 @@ CONFIGS: dict[str, NamedConfig] = {
                     bar_enc_hidden=8, enc_hidden=8, decoder="hierarchical", conductor_hidden=8,
                     conductor_layers=1, dec_hidden=16, dec_layers=1),
         TrainConfig(batch_size=8, free_bits=1.0, kl_anneal_steps=10),
+    ),
+    "tiny_drums": NamedConfig(
+        ModelConfig(name="tiny_drums", representation="drums", vocab=512, n_bars=2, embed_dim=8, z_dim=8,
+                    enc_hidden=16, dec_hidden=16, dec_layers=1, aux_classes=9, velocity_bins=8),
+        TrainConfig(batch_size=8, free_bits=1.0, kl_anneal_steps=10, transpose_range=0),
     ),
     "tiny_tvae": NamedConfig(
         ModelConfig(name="tiny_tvae", architecture="tvae", n_bars=4, bar_z_dim=4, z_dim=16, embed_dim=8,

@@ -29,8 +29,9 @@ import numpy as np
 import torch
 from safetensors.torch import load_file
 
-from latentcomposer.core import DEFAULT_VELOCITY, Clip
-from latentcomposer.data.melody import NO_EVENT, NOTE_OFF, STEPS_PER_BAR, clip_to_tokens, tokens_to_clip
+from latentcomposer.core import Clip
+from latentcomposer.data.codecs import CodecError, codec_for
+from latentcomposer.data.melody import STEPS_PER_BAR
 
 from .checkpoint import CheckpointError, VAEModel, load_model, resolve_model_dir
 from .config import ModelConfig
@@ -107,6 +108,7 @@ class Engine:
         self.name = name or cfg.name
         self.folder = folder
         self.attributes = attributes
+        self.codec = codec_for(cfg.representation)
         self.fast = FastDecoder(model, device)
         if warmup:
             self.decode_tokens(torch.zeros(1, cfg.z_dim, device=device))
@@ -138,47 +140,63 @@ class Engine:
     # --- tokens level -------------------------------------------------------------------------
     def clip_windows(self, clip: Clip) -> tuple[np.ndarray, list[str]]:
         """The clip as [chunks, window] tokens, and warnings (polyphony, padding, metre)."""
-        warnings: list[str] = []
         if not clip.notes:
             raise EngineError(f"clip '{clip.name or 'untitled'}' has no notes to encode")
-        if clip.is_drum:
-            raise EngineError(f"clip '{clip.name}' is drums; {self.name} is a melody model")
+        try:
+            enc = self.codec.encode(clip)
+        except CodecError as exc:
+            raise EngineError(f"{exc} ({self.name})") from None
+        warnings = list(enc.warnings)
         ts = clip.time_signature
         if (ts.numerator * 4 / ts.denominator) not in (4.0, 2.0):
             warnings.append(f"clip '{clip.name}' is in {ts}; the model reads it on a 4/4 grid")
-        if not clip.is_monophonic():
-            warnings.append(f"clip '{clip.name}' is polyphonic: using its highest voice "
-                            "(the highest note at each onset)")
-        tokens = clip_to_tokens(clip)
+        tokens = enc.tokens
         window = self.cfg.n_steps
         n_chunks = max(1, -(-len(tokens) // window))
-        padded = np.full(n_chunks * window, NO_EVENT, dtype=np.uint8)
+        padded = np.full(n_chunks * window, self.codec.silent_token, dtype=np.int64)
         padded[: len(tokens)] = tokens
-        chunks = padded.reshape(n_chunks, window).copy()
-        # a note held across a chunk boundary restarts there; a chunk can't start with a note-off
-        chunks[:, 0] = np.where(chunks[:, 0] == NOTE_OFF, NO_EVENT, chunks[:, 0])
+        chunks = self.codec.fix_chunk_starts(padded.reshape(n_chunks, window).copy())
         if len(tokens) % window:
             bars = len(tokens) // STEPS_PER_BAR
             warnings.append(f"clip '{clip.name}' ({bars} bars) is not a multiple of the model's "
                             f"{self.cfg.n_bars}-bar window: padded with rests, trimmed after decoding")
         return chunks, warnings
 
+    def clip_steps(self, clip: Clip) -> int:
+        """The clip's length in model steps (whole bars)."""
+        try:
+            return len(self.codec.encode(clip).tokens)
+        except CodecError as exc:
+            raise EngineError(str(exc)) from None
+
     @torch.inference_mode()
     def encode_tokens(self, tokens: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         x = torch.as_tensor(np.asarray(tokens), dtype=torch.long, device=self.device)
         return self.model.encode(x)
 
-    @torch.inference_mode()
-    def decode_tokens(self, z: torch.Tensor | np.ndarray, temperature: float = 0.0,
-                      seed: int | None = None) -> np.ndarray:
+    def _z_tensor(self, z: torch.Tensor | np.ndarray) -> torch.Tensor:
         zt = torch.as_tensor(np.asarray(z) if not isinstance(z, torch.Tensor) else z,
                              dtype=torch.float32, device=self.device)
         if zt.ndim == 1:
             zt = zt.unsqueeze(0)
         if zt.shape[-1] != self.cfg.z_dim:
             raise EngineError(f"z has {zt.shape[-1]} dims; {self.name} expects {self.cfg.z_dim}")
+        return zt
+
+    @torch.inference_mode()
+    def decode_tokens(self, z: torch.Tensor | np.ndarray, temperature: float = 0.0,
+                      seed: int | None = None) -> np.ndarray:
+        """Tokens [N, window] for z [N, z_dim] (int64)."""
+        return self.decode_full(z, temperature, seed)[0]
+
+    @torch.inference_mode()
+    def decode_full(self, z: torch.Tensor | np.ndarray, temperature: float = 0.0, seed: int | None = None
+                    ) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
+        """(tokens [N, window], per-step extras or None: drums' velocity bins and offsets)."""
         gen = self._generator(seed) if temperature > 0 else None
-        return self.fast.decode(zt, float(temperature), gen).cpu().numpy().astype(np.uint8)
+        toks, aux = self.fast.decode_full(self._z_tensor(z), float(temperature), gen)
+        aux_np = None if aux is None else {k: v.cpu().numpy() for k, v in aux.items()}
+        return toks.cpu().numpy().astype(np.int64), aux_np
 
     # --- clip level ---------------------------------------------------------------------------
     def encode(self, clips: list[Clip] | Clip, seed: int | None = 0) -> EncodeResult:
@@ -196,23 +214,26 @@ class Engine:
         z = mu + sigma * eps
         return EncodeResult(z.cpu().numpy(), mu.cpu().numpy(), sigma.cpu().numpy(), counts, warnings)
 
-    def _tokens_to_clip(self, tokens: np.ndarray, template: Clip | None, velocity: int | None,
-                        name: str, n_steps: int | None = None) -> Clip:
-        vel = velocity if velocity is not None else _template_velocity(template)
-        toks = tokens if n_steps is None else tokens[:n_steps]
-        clip = tokens_to_clip(toks, template=template, velocity=vel, name=name)
-        return clip
+    def _to_clip(self, tokens: np.ndarray, aux: dict[str, np.ndarray] | None, template: Clip | None,
+                 velocity: int | None, name: str, n_steps: int | None = None) -> Clip:
+        """Tokens [T] (+ extras [T, ...]) -> a clip, trimmed to ``n_steps``."""
+        if n_steps is not None:
+            tokens = tokens[:n_steps]
+            aux = None if aux is None else {k: v[:n_steps] for k, v in aux.items()}
+        return self.codec.decode(tokens, aux, template, velocity, name)
 
     def decode(self, z: np.ndarray | torch.Tensor, temperature: float = 0.0, seed: int | None = 0,
                template: Clip | None = None, velocity: int | None = None, name: str = "decoded",
                join: bool = False, n_steps: int | None = None) -> list[Clip]:
         """One clip per row of z (or, with ``join``, all rows as consecutive chunks of one clip,
         trimmed to ``n_steps``). Tempo/ppq/program come from ``template``."""
-        tokens = self.decode_tokens(z, temperature, seed)
+        tokens, aux = self.decode_full(z, temperature, seed)
         if join:
-            return [self._tokens_to_clip(tokens.reshape(-1), template, velocity, name, n_steps)]
-        return [self._tokens_to_clip(t, template, velocity, f"{name} {i + 1}" if len(tokens) > 1 else name,
-                                     n_steps) for i, t in enumerate(tokens)]
+            flat_aux = None if aux is None else {k: v.reshape(-1, *v.shape[2:]) for k, v in aux.items()}
+            return [self._to_clip(tokens.reshape(-1), flat_aux, template, velocity, name, n_steps)]
+        return [self._to_clip(t, None if aux is None else {k: v[i] for k, v in aux.items()}, template, velocity,
+                              f"{name} {i + 1}" if len(tokens) > 1 else name, n_steps)
+                for i, t in enumerate(tokens)]
 
     def sample(self, n: int = 1, temperature: float = 1.0, seed: int | None = 0,
                template: Clip | None = None, velocity: int | None = None) -> Generated:
@@ -228,10 +249,27 @@ class Engine:
                     velocity: int | None = None) -> Generated:
         """Encode (z = posterior mean) and decode the clip, chunk by chunk, trimmed to its length."""
         code = self.encode([clip], seed)
-        n_steps = len(clip_to_tokens(clip))
         out = self.decode(code.mu, temperature, seed, template=clip, velocity=velocity,
-                          name=f"{clip.name} (reconstructed)".strip(), join=True, n_steps=n_steps)
+                          name=f"{clip.name} (reconstructed)".strip(), join=True, n_steps=self.clip_steps(clip))
         return Generated(out, code.warnings, code.mu)
+
+    def humanize(self, clip: Clip, seed: int | None = 0) -> Generated:
+        """GrooVAE's humanize: keep the clip's hits, give them velocities and microtiming that the
+        model predicts for them (the decoder is forced along the input's hits)."""
+        if self.model.decoder.aux is None:
+            raise EngineError(f"humanize needs a drum model (e.g. drums_2bar); {self.name} is a "
+                              f"{self.cfg.representation} model")
+        chunks, warnings = self.clip_windows(clip)
+        x = torch.as_tensor(chunks, dtype=torch.long, device=self.device)
+        with torch.inference_mode():
+            mu, _ = self.model.encode(x)
+            _, hidden = self.model.decode_hidden(mu, x)
+            vel_logits, offset = self.model.decoder.aux_outputs(hidden)
+        aux = {"velocity": vel_logits.argmax(-1).reshape(-1, vel_logits.shape[-2]).cpu().numpy(),
+               "offset": offset.reshape(-1, offset.shape[-1]).cpu().numpy()}
+        out = self._to_clip(chunks.reshape(-1), aux, clip, None, f"{clip.name} (humanized)".strip(),
+                            self.clip_steps(clip))
+        return Generated([out], warnings, mu.cpu().numpy())
 
     def interpolate(self, a: Clip, b: Clip, steps: int = 11, method: Literal["slerp", "lerp"] = "slerp",
                     temperature: float = 0.0, seed: int | None = 0, velocity: int | None = None) -> Generated:
@@ -257,14 +295,17 @@ class Engine:
         ts = np.linspace(0.0, 1.0, steps)
         fn = slerp if method == "slerp" else (lambda x, y, t: (1 - t) * x + t * y)
         z = np.stack([np.stack([fn(mu_a[k], mu_b[k], float(t)) for k in range(n)]) for t in ts])  # [S, n, d]
-        tokens = self.decode_tokens(z.reshape(steps * n, -1), temperature, seed).reshape(steps, n * self.cfg.n_steps)
-        n_steps = max(len(clip_to_tokens(a)), len(clip_to_tokens(b)))
-        clips = [self._tokens_to_clip(tokens[i], a, velocity, f"step {i + 1}/{steps}", n_steps)
-                 for i in range(steps)]
+        tokens, aux = self.decode_full(z.reshape(steps * n, -1), temperature, seed)
+        tokens = tokens.reshape(steps, n * self.cfg.n_steps)
+        aux_s = None if aux is None else {k: v.reshape(steps, n * self.cfg.n_steps, *v.shape[2:])
+                                           for k, v in aux.items()}
+        n_steps = max(self.clip_steps(a), self.clip_steps(b))
+        clips = [self._to_clip(tokens[i], None if aux_s is None else {k: v[i] for k, v in aux_s.items()},
+                               a, velocity, f"step {i + 1}/{steps}", n_steps) for i in range(steps)]
         return Generated(clips, warnings, z)
 
     def _rest_latent(self) -> np.ndarray:
-        silent = np.full((1, self.cfg.n_steps), NO_EVENT, dtype=np.uint8)
+        silent = np.full((1, self.cfg.n_steps), self.codec.silent_token, dtype=np.int64)
         return self.encode_tokens(silent)[0].cpu().numpy()
 
     # --- per-bar latents (Transformer VAE) -----------------------------------------------------
@@ -310,7 +351,7 @@ class Engine:
             raise EngineError(f"bar {bad[0] + 1} is not in both clips ({len(z1)} and {len(z2)} bars)")
         z = z2.copy()
         z[bars] = z1[bars]
-        n_steps = len(clip_to_tokens(x2))
+        n_steps = self.clip_steps(x2)
         label = ",".join(str(b + 1) for b in bars)
         out = self.decode_bars(z, temperature, seed, x2, velocity, f"{x2.name} with bars {label} of {x1.name}",
                                n_steps=n_steps)
@@ -334,7 +375,7 @@ class Engine:
             rng = np.random.default_rng(0 if seed is None else seed)
             z[bar] = rng.standard_normal(z.shape[1]).astype(np.float32) * max(temperature, 0.0)
         out = self.decode_bars(z, 0.0, seed, clip, velocity, f"{clip.name} (bar {bar + 1} re-sampled)",
-                               n_steps=len(clip_to_tokens(clip)))
+                               n_steps=self.clip_steps(clip))
         return Generated([out], [], z)
 
     # --- attribute vectors and directions ---------------------------------------------------
@@ -359,12 +400,6 @@ class Engine:
         n_dims = 0 if self.attributes.pca_components is None else len(self.attributes.pca_components)
         raise EngineError(f"unknown attribute {attribute!r}; known: {known}"
                           + (f", dim1..dim{n_dims}" if n_dims else ""))
-
-
-def _template_velocity(template: Clip | None) -> int:
-    if template is None or not template.notes:
-        return DEFAULT_VELOCITY
-    return int(round(float(np.median([n.velocity for n in template.notes]))))
 
 
 def load_attributes(folder: Path) -> Attributes | None:

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
+from latentcomposer.data.codecs import codec_for
+
 from .checkpoint import VAEModel
 from .vae import kl_divergence
 
@@ -21,6 +23,9 @@ class EvalResult:
     skipped: dict[str, int] = field(default_factory=dict)
     # accuracy on steps that are not NO_EVENT (note-ons and offs): a harder figure than MusicVAE's
     sampled_event_accuracy: float = 0.0
+    # drums (teacher-forced): velocity-bin accuracy and mean |offset error| (steps) on hits
+    velocity_accuracy: float | None = None
+    offset_mae: float | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -28,20 +33,33 @@ class EvalResult:
 
 @torch.no_grad()
 def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256,
-                     device: str | torch.device = "cpu", sampled: bool = True) -> EvalResult:
-    """``windows`` uint8/int [N, T] of the model's window length."""
+                     device: str | torch.device = "cpu", sampled: bool = True,
+                     aux: dict[str, np.ndarray] | None = None) -> EvalResult:
+    """``windows`` int [N, T] of the model's window length; ``aux`` (drums) the true velocity bins
+    and offsets [N, T, classes] for the dynamics figures."""
     model.eval()
     n = len(windows)
     if n == 0:
         return EvalResult(0.0, 0.0, 0.0, 0)
-    no_event = model.cfg.vocab - 1
+    no_event = codec_for(model.cfg.representation).silent_token
+    vel_hits = vel_correct = 0
+    off_err = 0.0
     tf_correct = s_correct = ev_correct = ev_total = total = 0
     kl_sum = 0.0
     for i in range(0, n, batch_size):
         x = torch.as_tensor(np.asarray(windows[i:i + batch_size]), dtype=torch.long, device=device)
         mu, sigma = model.encode(x)
         kl_sum += float(kl_divergence(mu, sigma).sum())
-        logits = model.decode_logits(mu, x)
+        logits, hidden = model.decode_hidden(mu, x)
+        if aux is not None and model.decoder.aux is not None:
+            sl = slice(i, i + batch_size)
+            vel_logits, off = model.decoder.aux_outputs(hidden)
+            hits = ((x.unsqueeze(-1) >> torch.arange(model.decoder.aux_classes, device=x.device)) & 1).bool()
+            tv = torch.as_tensor(np.asarray(aux["velocity"][sl]), dtype=torch.long, device=device)
+            to = torch.as_tensor(np.asarray(aux["offset"][sl], dtype=np.float32), device=device)
+            vel_hits += int(hits.sum())
+            vel_correct += int(((vel_logits.argmax(-1) == tv) & hits).sum())
+            off_err += float(((off - to).abs() * hits).sum())
         tf_correct += int((logits.argmax(-1) == x).sum())
         total += x.numel()
         if sampled:
@@ -55,4 +73,6 @@ def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256
         sampled_accuracy=s_correct / total if sampled else float("nan"),
         kl=kl_sum / n, windows=n,
         sampled_event_accuracy=ev_correct / max(1, ev_total) if sampled else float("nan"),
+        velocity_accuracy=vel_correct / max(1, vel_hits) if vel_hits else None,
+        offset_mae=off_err / max(1, vel_hits) if vel_hits else None,
     )

@@ -68,7 +68,7 @@ class _FastStack:
         return torch.sigmoid(o) * torch.tanh(c), c
 
     def run(self, cond: torch.Tensor, n_steps: int, temperature: float,
-            generator: torch.Generator | None) -> torch.Tensor:
+            generator: torch.Generator | None, hidden_out: torch.Tensor | None = None) -> torch.Tensor:
         b = cond.shape[0]
         s = torch.tanh(self.init(cond)).reshape(b, 2, self.layers, self.hidden)
         hs = [s[:, 0, i] for i in range(self.layers)]
@@ -94,6 +94,8 @@ class _FastStack:
             else:
                 prev = logits.argmax(-1)
             out[t] = prev
+            if hidden_out is not None:
+                hidden_out[t] = x
         return out.t()
 
 
@@ -141,7 +143,7 @@ class _NumpyStack:
         h_out *= o
 
     def run(self, init_h: np.ndarray, init_c: np.ndarray, cond: np.ndarray, n_steps: int,
-            temperature: float, noise: np.ndarray | None) -> np.ndarray:
+            temperature: float, noise: np.ndarray | None, hidden_out: np.ndarray | None = None) -> np.ndarray:
         b, hd = cond.shape[0], self.hidden
         # all layers' h side by side: [h0 | h1 | ...]; layer l's input [h_{l-1}, h_l] is one slice
         hbuf = np.ascontiguousarray(np.concatenate(list(init_h), axis=1), dtype=np.float32)
@@ -166,6 +168,8 @@ class _NumpyStack:
                 logits += noise[t]
             prev = logits.argmax(-1)
             out[t] = prev
+            if hidden_out is not None:
+                hidden_out[t] = hs[-1]
         return out.T
 
 
@@ -185,20 +189,37 @@ class FastDecoder:
                generator: torch.Generator | None = None, use_numpy: bool = True) -> torch.Tensor:
         """tokens [B, T] for z [B, z_dim]; greedy when temperature == 0. On the CPU the NumPy loop
         runs unless ``use_numpy`` is False (the torch loop is the reference and the CUDA path)."""
+        return self.decode_full(z, temperature, generator, use_numpy)[0]
+
+    @torch.inference_mode()
+    def decode_full(self, z: torch.Tensor, temperature: float = 0.0, generator: torch.Generator | None = None,
+                    use_numpy: bool = True) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
+        """(tokens [B, T], aux or None): for drum models also the velocity bins and microtiming
+        offsets [B, T, classes] read from the decoder states of the decoded sequence."""
         b = z.shape[0]
         if self.conductor is not None:
             conds = self.conductor(z).reshape(b * self.cfg.n_bars, -1)
             steps = self.cfg.steps_per_bar
         else:
             conds, steps = z, self.cfg.n_steps
+        want_aux = self.model.decoder.aux is not None
+        rows = conds.shape[0]
         if self.np_stack is None or not use_numpy:
-            toks = self.stack.run(conds, steps, temperature, generator)
+            hid_t = torch.empty(steps, rows, self.stack.hidden, device=z.device) if want_aux else None
+            toks = self.stack.run(conds, steps, temperature, generator, hid_t)
         else:
-            toks = torch.from_numpy(self._run_numpy(conds, steps, temperature, generator))
-        return toks.reshape(b, self.cfg.n_steps)
+            hid_np = np.empty((steps, rows, self.stack.hidden), np.float32) if want_aux else None
+            toks = torch.from_numpy(self._run_numpy(conds, steps, temperature, generator, hid_np))
+            hid_t = torch.from_numpy(hid_np) if hid_np is not None else None
+        toks = toks.reshape(b, self.cfg.n_steps)
+        if hid_t is None:
+            return toks, None
+        hidden = hid_t.transpose(0, 1).reshape(b, self.cfg.n_steps, -1)
+        vel_logits, offset = self.model.decoder.aux_outputs(hidden)
+        return toks, {"velocity": vel_logits.argmax(-1), "offset": offset}
 
     def _run_numpy(self, cond: torch.Tensor, n_steps: int, temperature: float,
-                   generator: torch.Generator | None) -> np.ndarray:
+                   generator: torch.Generator | None, hidden_out: np.ndarray | None = None) -> np.ndarray:
         assert self.np_stack is not None
         st = self.stack
         b = cond.shape[0]
@@ -208,4 +229,4 @@ class FastDecoder:
         if temperature > 0:  # the same Gumbel noise as the torch path draws
             u = torch.rand(n_steps, b, st.vocab, generator=generator)
             noise = (-torch.log(-torch.log(u.clamp_(1e-10, 1.0 - 1e-7)))).numpy()
-        return self.np_stack.run(h0, c0, cond_np, n_steps, temperature, noise)
+        return self.np_stack.run(h0, c0, cond_np, n_steps, temperature, noise, hidden_out)

@@ -21,14 +21,15 @@ import numpy as np
 import torch
 
 from latentcomposer.data.dataset import melody_corpus
+from latentcomposer.data.drum_dataset import drum_windows
 from latentcomposer.data.melody import NOTE_OFF
 from latentcomposer.data.paths import cache_dir
 from latentcomposer.io.progress import ProgressBar
 
 from .checkpoint import build_model, models_dir, save_model
-from .config import NamedConfig, get_config
+from .config import ModelConfig, NamedConfig, get_config
 from .evaluate import evaluate_windows
-from .vae import vae_loss
+from .vae import aux_loss, vae_loss
 
 PITCH_LO, PITCH_HI = 21, 108  # transposition keeps melodies on a piano
 
@@ -78,25 +79,35 @@ class Trainer:
 
     # --- data -------------------------------------------------------------------------------
     def load_data(self, max_valid: int = 2048) -> dict[str, Any]:
-        corpus = melody_corpus(progress=ProgressBar("building the melody cache"))
-        self.train_w, _, dropped_train = corpus.windows("train", self.cfg.n_bars)
-        valid, _, _ = corpus.windows("valid", self.cfg.n_bars)
-        sel = np.random.default_rng(1).permutation(len(valid))[:max_valid]
-        self.valid_w = valid[np.sort(sel)]
-        self.lo, self.hi = pitch_bounds(self.train_w)
-        self.train_t = torch.as_tensor(self.train_w)
-        info = {"train_windows": int(len(self.train_w)), "valid_windows": int(len(valid)),
-                "valid_windows_used_for_checks": int(len(self.valid_w)), "dropped_train": dropped_train,
-                "tunes": corpus.summary()}
-        self.log(f"data: {len(self.train_w)} train windows, {len(valid)} validation windows "
-                 f"({len(self.valid_w)} used for checks)")
+        n_bars = self.cfg.n_bars
+        if self.cfg.representation == "drums":
+            train, dropped_train = drum_windows("train", n_bars)
+            valid, _ = drum_windows("valid", n_bars)
+            info: dict[str, Any] = {"source": "Groove MIDI Dataset v1.0.0 (4/4 beats and fills), official split"}
+        else:
+            corpus = melody_corpus(progress=ProgressBar("building the melody cache"))
+            tw, _, dropped_train = corpus.windows("train", n_bars)
+            vw, _, _ = corpus.windows("valid", n_bars)
+            train, valid = {"tokens": tw}, {"tokens": vw}
+            self.lo, self.hi = pitch_bounds(tw)
+            info = {"tunes": corpus.summary()}
+        n_valid = len(valid["tokens"])
+        sel = np.sort(np.random.default_rng(1).permutation(n_valid)[:max_valid])
+        self.valid = {k: v[sel] for k, v in valid.items()}
+        self.train_data = {k: torch.as_tensor(np.asarray(v).astype(np.float32 if v.dtype == np.float16 else v.dtype))
+                           for k, v in train.items()}
+        self.n_train = len(train["tokens"])
+        info.update({"train_windows": int(self.n_train), "valid_windows": int(n_valid),
+                     "valid_windows_used_for_checks": int(len(sel)), "dropped_train": dropped_train})
+        self.log(f"data: {self.n_train} train windows, {n_valid} validation windows ({len(sel)} used for checks)")
         return info
 
-    def batch(self) -> torch.Tensor:
-        idx = self.rng.integers(0, len(self.train_w), self.tcfg.batch_size)
-        x = self.train_t[idx].to(torch.int16)
+    def batch(self) -> dict[str, torch.Tensor]:
+        idx = self.rng.integers(0, self.n_train, self.tcfg.batch_size)
+        out = {k: v[idx] for k, v in self.train_data.items()}
+        x = out["tokens"].to(torch.int16)
         r = self.tcfg.transpose_range
-        if r:
+        if r and self.cfg.representation == "melody":
             lo, hi = self.lo[idx], self.hi[idx]
             down = np.minimum(r, np.maximum(0, lo - PITCH_LO))
             up = np.minimum(r, np.maximum(0, PITCH_HI - hi))
@@ -104,7 +115,23 @@ class Trainer:
             shift = np.where(lo > hi, 0, shift)  # no notes
             s = torch.as_tensor(shift).unsqueeze(1)
             x = torch.where(x < NOTE_OFF, x + s, x)
-        return x.long().to(self.device, non_blocking=True)
+        out["tokens"] = x.long()
+        if "velocity" in out:
+            out["velocity"] = out["velocity"].long()
+        return {k: v.to(self.device, non_blocking=True) for k, v in out.items()}
+
+    def step_losses(self, b: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        x = b["tokens"]
+        if self.model.decoder.aux is None:
+            logits, mu, sigma = self.model(x, self.sampling_rate(), self.gen)
+            return vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
+        mu, sigma = self.model.encode(x)
+        z = mu + sigma * torch.randn(mu.shape, device=mu.device, generator=self.gen)
+        logits, hidden = self.model.decode_hidden(z, x)
+        out = vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
+        aux = aux_loss(self.model.decoder, hidden, x, b["velocity"], b["offset"])
+        out["loss"] = out["loss"] + aux["velocity_loss"] + aux["offset_loss"]
+        return {**out, **aux}
 
     # --- schedule ---------------------------------------------------------------------------
     def lr(self) -> float:
@@ -137,7 +164,7 @@ class Trainer:
         if not path.exists():
             return False
         ck = torch.load(path, map_location=self.device, weights_only=True)
-        if ck["config"] != self.cfg.to_dict():
+        if ModelConfig.from_dict(ck["config"]) != self.cfg:
             raise RuntimeError(f"{path} was trained with a different config; delete it or use another --work-dir")
         self.model.load_state_dict(ck["model"])
         self.opt.load_state_dict(ck["opt"])
@@ -155,10 +182,14 @@ class Trainer:
 
     # --- the loop ---------------------------------------------------------------------------
     def validate(self) -> dict[str, float]:
-        res = evaluate_windows(self.model, self.valid_w, device=self.device)
+        res = evaluate_windows(self.model, self.valid["tokens"], device=self.device,
+                               aux={k: v for k, v in self.valid.items() if k != "tokens"} or None)
         self.model.train()
-        return {"valid_tf_acc": res.teacher_forced_accuracy, "valid_sampled_acc": res.sampled_accuracy,
-                "valid_kl": res.kl, "valid_event_acc": res.sampled_event_accuracy}
+        m = {"valid_tf_acc": res.teacher_forced_accuracy, "valid_sampled_acc": res.sampled_accuracy,
+             "valid_kl": res.kl, "valid_event_acc": res.sampled_event_accuracy}
+        if res.velocity_accuracy is not None:
+            m.update({"valid_velocity_acc": res.velocity_accuracy, "valid_offset_mae": res.offset_mae or 0.0})
+        return m
 
     def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> TrainState:
         data_info = self.load_data()
@@ -173,17 +204,16 @@ class Trainer:
         while self.state.step < max_steps:
             for g in self.opt.param_groups:
                 g["lr"] = self.lr()
-            x = self.batch()
-            logits, mu, sigma = self.model(x, self.sampling_rate(), self.gen)
-            out = vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
+            b = self.batch()
+            out = self.step_losses(b)
             self.opt.zero_grad(set_to_none=True)
             out["loss"].backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.tcfg.grad_clip)
             self.opt.step()
             self.state.step += 1
-            self.state.windows_seen += len(x)
+            self.state.windows_seen += len(b["tokens"])
             for k, v in out.items():
-                running[k] = running.get(k, 0.0) + float(v)
+                running[k] = running.get(k, 0.0) + float(v.detach())
             n_run += 1
             now = time.monotonic()
             self.state.wall_seconds = seg_start_wall + (now - t_start)

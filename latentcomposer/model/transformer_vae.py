@@ -78,7 +78,8 @@ class TransformerVAE(nn.Module):
         self.cfg = cfg
         self.encoder = BarEncoder(cfg)
         self.conductor = ZContext(cfg)
-        self.decoder = StepDecoder(cfg.vocab, cfg.embed_dim, cfg.d_model, cfg.dec_hidden, cfg.dec_layers)
+        self.decoder = StepDecoder(cfg.vocab, cfg.embed_dim, cfg.d_model, cfg.dec_hidden, cfg.dec_layers,
+                                   cfg.aux_classes, cfg.velocity_bins)
 
     def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu, sigma = self.encoder(tokens)
@@ -97,6 +98,12 @@ class TransformerVAE(nn.Module):
         else:
             logits = self.decoder(cond, tg)
         return logits.reshape(b, t, -1)
+
+    def decode_hidden(self, z: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        b, t = targets.shape
+        cond = self._bar_conds(z)
+        logits, y = self.decoder.forward_hidden(cond, targets.reshape(b * self.cfg.n_bars, self.cfg.steps_per_bar))
+        return logits.reshape(b, t, -1), y.reshape(b, t, -1)
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor, temperature: float = 0.0,

@@ -84,13 +84,23 @@ class StepDecoder(nn.Module):
     """An LSTM that decodes a token sequence from a conditioning vector ``cond``: ``cond`` sets the
     initial state (through a tanh layer) and is concatenated to every input (MusicVAE)."""
 
-    def __init__(self, vocab: int, embed_dim: int, cond_dim: int, hidden: int, layers: int) -> None:
+    def __init__(self, vocab: int, embed_dim: int, cond_dim: int, hidden: int, layers: int,
+                 aux_classes: int = 0, velocity_bins: int = 0) -> None:
         super().__init__()
         self.vocab, self.hidden, self.layers = vocab, hidden, layers
+        self.aux_classes, self.velocity_bins = aux_classes, velocity_bins
         self.embed = nn.Embedding(vocab + 1, embed_dim)  # + START
         self.init = nn.Linear(cond_dim, 2 * hidden * layers)
         self.rnn = nn.LSTM(embed_dim + cond_dim, hidden, layers, batch_first=True)
         self.out = nn.Linear(hidden, vocab)
+        # drums: velocity-bin logits and a microtiming offset per class, read from the same state
+        self.aux = nn.Linear(hidden, aux_classes * (velocity_bins + 1)) if aux_classes else None
+
+    def aux_outputs(self, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """hidden [..., H] -> (velocity logits [..., C, bins], offsets [..., C] in [-0.5, 0.5])."""
+        assert self.aux is not None
+        a = self.aux(hidden).reshape(*hidden.shape[:-1], self.aux_classes, self.velocity_bins + 1)
+        return a[..., :-1], 0.5 * torch.tanh(a[..., -1])
 
     def initial_state(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         s = torch.tanh(self.init(cond)).reshape(cond.shape[0], 2, self.layers, self.hidden)
@@ -98,12 +108,16 @@ class StepDecoder(nn.Module):
 
     def forward(self, cond: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Teacher-forced logits [B, T, vocab] for ``targets`` [B, T]."""
+        return self.forward_hidden(cond, targets)[0]
+
+    def forward_hidden(self, cond: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits [B, T, vocab], top-layer states [B, T, H]), teacher-forced."""
         b, t = targets.shape
         start = torch.full((b, 1), self.vocab, dtype=targets.dtype, device=targets.device)
         inputs = torch.cat([start, targets[:, :-1]], dim=1)
         x = torch.cat([self.embed(inputs), cond.unsqueeze(1).expand(b, t, cond.shape[-1])], dim=-1)
         y, _ = self.rnn(x, self.initial_state(cond))
-        return self.out(y)
+        return self.out(y), y
 
     def forward_sampled(self, cond: torch.Tensor, targets: torch.Tensor, rate: float,
                         generator: torch.Generator | None = None) -> torch.Tensor:
@@ -172,7 +186,8 @@ class MusicVAE(nn.Module):
             cond_dim = cfg.conductor_hidden
         else:
             cond_dim = cfg.z_dim
-        self.decoder = StepDecoder(cfg.vocab, cfg.embed_dim, cond_dim, cfg.dec_hidden, cfg.dec_layers)
+        self.decoder = StepDecoder(cfg.vocab, cfg.embed_dim, cond_dim, cfg.dec_hidden, cfg.dec_layers,
+                                   cfg.aux_classes, cfg.velocity_bins)
 
     # --- pieces ---------------------------------------------------------------------------
     def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -181,20 +196,29 @@ class MusicVAE(nn.Module):
     def _bar_conds(self, z: torch.Tensor) -> torch.Tensor:
         return self.conductor(z).reshape(-1, self.cfg.conductor_hidden)  # [B*n_bars, C]
 
+    def _conds_and_targets(self, z: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.cfg.decoder == "hierarchical":
+            b = targets.shape[0]
+            return self._bar_conds(z), targets.reshape(b * self.cfg.n_bars, self.cfg.steps_per_bar)
+        return z, targets
+
     def decode_logits(self, z: torch.Tensor, targets: torch.Tensor, sampling_rate: float = 0.0,
                       generator: torch.Generator | None = None) -> torch.Tensor:
         """Teacher-forced (or scheduled-sampling) logits [B, T, vocab]."""
         b, t = targets.shape
-        if self.cfg.decoder == "hierarchical":
-            cond = self._bar_conds(z)
-            tg = targets.reshape(b * self.cfg.n_bars, self.cfg.steps_per_bar)
-        else:
-            cond, tg = z, targets
+        cond, tg = self._conds_and_targets(z, targets)
         if sampling_rate > 0:
             logits = self.decoder.forward_sampled(cond, tg, sampling_rate, generator)
         else:
             logits = self.decoder(cond, tg)
         return logits.reshape(b, t, -1)
+
+    def decode_hidden(self, z: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Teacher-forced (logits [B, T, V], decoder states [B, T, H]) -- states feed the aux heads."""
+        b, t = targets.shape
+        cond, tg = self._conds_and_targets(z, targets)
+        logits, y = self.decoder.forward_hidden(cond, tg)
+        return logits.reshape(b, t, -1), y.reshape(b, t, -1)
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor, temperature: float = 0.0,
@@ -219,6 +243,22 @@ class MusicVAE(nn.Module):
 def kl_divergence(mu: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     """KL(N(mu, sigma) || N(0, 1)) per example, summed over z dims, in nats. [B]"""
     return 0.5 * (mu.pow(2) + sigma.pow(2) - 1.0 - 2.0 * torch.log(sigma)).sum(-1)
+
+
+def aux_loss(decoder: StepDecoder, hidden: torch.Tensor, tokens: torch.Tensor, velocity: torch.Tensor,
+             offset: torch.Tensor, offset_weight: float = 10.0) -> dict[str, torch.Tensor]:
+    """Drums: velocity-bin cross-entropy and offset squared error on the steps/classes that hit,
+    summed over the window, averaged over the batch."""
+    vel_logits, off_pred = decoder.aux_outputs(hidden)  # [B, T, C, bins], [B, T, C]
+    hits = ((tokens.unsqueeze(-1) >> torch.arange(decoder.aux_classes, device=tokens.device)) & 1).float()
+    ce = F.cross_entropy(vel_logits.reshape(-1, vel_logits.shape[-1]), velocity.reshape(-1),
+                         reduction="none").reshape(hits.shape)
+    se = (off_pred - offset).pow(2)
+    b = tokens.shape[0]
+    n_hits = hits.sum().clamp(min=1.0)
+    vel_acc = ((vel_logits.argmax(-1) == velocity).float() * hits).sum() / n_hits
+    return {"velocity_loss": (ce * hits).sum() / b, "offset_loss": offset_weight * (se * hits).sum() / b,
+            "velocity_accuracy": vel_acc, "offset_mae": ((off_pred - offset).abs() * hits).sum() / n_hits}
 
 
 def vae_loss(logits: torch.Tensor, targets: torch.Tensor, mu: torch.Tensor, sigma: torch.Tensor,

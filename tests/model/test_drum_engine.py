@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from latentcomposer.cli import main
+from latentcomposer.core.examples import example_clip, example_drums
+from latentcomposer.data.drums import clip_to_drum_steps
+from latentcomposer.io.midifile import read_midi, write_midi
+from latentcomposer.model.engine import Engine, EngineError
+
+
+@pytest.fixture(scope="module")
+def eng(tiny_drums_dir: Path) -> Engine:
+    return Engine.load(tiny_drums_dir, device="cpu")
+
+
+def test_drum_calls(eng: Engine) -> None:
+    beat = example_drums(4)
+    samples = eng.sample(2, temperature=1.0, seed=2).clips
+    assert all(c.is_drum and c.channel == 9 for c in samples)
+    rec = eng.reconstruct(beat).clips[0]
+    assert rec.is_drum and rec.end_tick <= beat.end_tick + beat.ppq
+    res = eng.interpolate(beat, example_drums(2), steps=3)
+    assert len(res.clips) == 3 and any("padded" in w for w in res.warnings)
+    z = eng.encode([beat]).mu
+    assert eng.attributes is not None and "fill" in eng.attributes.names
+    np.testing.assert_allclose(eng.shift(z, "kick", 1.0) - z,
+                               eng.attributes.vectors[eng.attributes.names.index("kick")][None], atol=1e-4)
+    with pytest.raises(EngineError, match="not drums"):
+        eng.encode([example_clip("twinkle")])
+
+
+def test_numpy_and_torch_loops_agree_on_dynamics(eng: Engine) -> None:
+    import torch
+
+    z = torch.randn(6, eng.z_dim, generator=torch.Generator().manual_seed(0))
+    t1, a1 = eng.fast.decode_full(z, use_numpy=True)
+    t2, a2 = eng.fast.decode_full(z, use_numpy=False)
+    assert torch.equal(t1, t2) and a1 is not None and a2 is not None
+    assert torch.equal(a1["velocity"], a2["velocity"])
+    assert torch.allclose(a1["offset"], a2["offset"], atol=1e-5)
+
+
+def test_humanize_keeps_hits_and_changes_dynamics(eng: Engine) -> None:
+    beat = example_drums(4)
+    out = eng.humanize(beat).clips[0]
+    a, b = clip_to_drum_steps(beat), clip_to_drum_steps(out, n_steps=64)
+    assert np.array_equal(a.hits, b.hits)
+    assert (np.abs(b.offset[b.hits]) <= 0.5).all()
+
+
+def test_humanize_needs_a_drum_model(tiny_model_dir: Path) -> None:
+    with pytest.raises(EngineError, match="drum model"):
+        Engine.load(tiny_model_dir, device="cpu").humanize(example_drums())
+
+
+def test_cli_humanize_and_sample(tiny_drums_dir: Path, tmp_path: Path) -> None:
+    src = write_midi(tmp_path / "beat.mid", [example_drums(4)])
+    assert main(["humanize", str(src), "--model", str(tiny_drums_dir), "-o", str(tmp_path / "h.mid")]) == 0
+    assert read_midi(tmp_path / "h.mid")[0].is_drum
+    assert main(["sample", "--model", str(tiny_drums_dir), "-n", "2", "-o", str(tmp_path / "s.mid")]) == 0
+    assert read_midi(tmp_path / "s.mid")[0].channel == 9
+    mel = write_midi(tmp_path / "mel.mid", [example_clip("twinkle")])
+    assert main(["humanize", str(mel), "--model", str(tiny_drums_dir), "-o", str(tmp_path / "x.mid")]) == 2
