@@ -23,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
     p.add_argument("--out", type=Path, default=None, help="where the best weights go (default models/<name>)")
     p.add_argument("--work-dir", type=Path, default=None, help="checkpoints and logs (default: user cache)")
+    p.add_argument("--init-from", type=Path, default=None,
+                   help="with no checkpoint to resume, start from these shipped weights (e.g. models/mel_2bar)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="reconstruction accuracy (teacher-forced and sampled) and KL")
@@ -51,8 +53,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         state = run_training(args.config, device=args.device, resume=args.resume, max_steps=args.max_steps,
                              max_minutes=args.max_minutes, threads=args.threads, out=args.out,
-                             work_dir=args.work_dir)
-    except ConfigError as exc:
+                             work_dir=args.work_dir, init_from=args.init_from)
+    except (ConfigError, RuntimeError) as exc:
         raise UserError(str(exc)) from None
     print(f"stopped at step {state.step}; best validation sampled accuracy {state.best_valid_sampled:.4f} "
           f"(step {state.best_step})")

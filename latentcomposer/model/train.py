@@ -89,18 +89,25 @@ class Trainer:
             tw, _, dropped_train = corpus.windows("train", n_bars)
             vw, _, _ = corpus.windows("valid", n_bars)
             train, valid = {"tokens": tw}, {"tokens": vw}
-            self.lo, self.hi = pitch_bounds(tw)
             info = {"tunes": corpus.summary()}
+        info.update(self.set_data(train, valid, max_valid))
+        info["dropped_train"] = dropped_train
+        return info
+
+    def set_data(self, train: dict[str, np.ndarray], valid: dict[str, np.ndarray], max_valid: int = 2048
+                 ) -> dict[str, int]:
+        """Use these windows ({"tokens": [N, T], drums also "velocity", "offset"})."""
         n_valid = len(valid["tokens"])
         sel = np.sort(np.random.default_rng(1).permutation(n_valid)[:max_valid])
         self.valid = {k: v[sel] for k, v in valid.items()}
         self.train_data = {k: torch.as_tensor(np.asarray(v).astype(np.float32 if v.dtype == np.float16 else v.dtype))
                            for k, v in train.items()}
         self.n_train = len(train["tokens"])
-        info.update({"train_windows": int(self.n_train), "valid_windows": int(n_valid),
-                     "valid_windows_used_for_checks": int(len(sel)), "dropped_train": dropped_train})
+        if self.cfg.representation == "melody":
+            self.lo, self.hi = pitch_bounds(np.asarray(train["tokens"]))
         self.log(f"data: {self.n_train} train windows, {n_valid} validation windows ({len(sel)} used for checks)")
-        return info
+        return {"train_windows": int(self.n_train), "valid_windows": int(n_valid),
+                "valid_windows_used_for_checks": int(len(sel))}
 
     def batch(self) -> dict[str, torch.Tensor]:
         idx = self.rng.integers(0, self.n_train, self.tcfg.batch_size)
@@ -174,11 +181,28 @@ class Trainer:
         self.log(f"resumed from {path} at step {self.state.step}")
         return True
 
+    def init_from(self, folder: Path) -> None:
+        """Start from shipped weights (a fresh optimizer; the step count, and so the learning-rate and
+        KL schedules, continue from the weights' recorded steps). For machines without the
+        checkpoint, e.g. a lent GPU that only has the repo."""
+        from .checkpoint import load_model
+
+        model, cfg, meta = load_model(folder, self.device)
+        if cfg != self.cfg:
+            raise RuntimeError(f"{folder} holds a {cfg.name} model, not {self.cfg.name}")
+        self.model.load_state_dict(model.state_dict())
+        self.state.step = int(meta.get("trained_steps", 0))
+        self.state.windows_seen = int(meta.get("windows_seen", 0))
+        self.state.wall_seconds = float(meta.get("train_wall_seconds", 0))
+        best = meta.get("valid_metrics", {}).get("valid_sampled_acc")
+        self.state.best_valid_sampled = float(best) if best is not None else -1.0
+        self.log(f"initialised from {folder} (step {self.state.step})")
+
     def export_best(self, metrics: dict[str, float], data_info: dict[str, Any]) -> None:
         meta = {"trained_steps": self.state.step, "windows_seen": self.state.windows_seen,
                 "train_wall_seconds": round(self.state.wall_seconds), "device": str(self.device),
                 "train_config": asdict(self.tcfg), "valid_metrics": metrics, "data": data_info}
-        save_model(self.model, self.cfg, self.out_dir, meta)
+        save_model(self.model, self.cfg, self.out_dir, meta, dtype=torch.float16)
 
     # --- the loop ---------------------------------------------------------------------------
     def validate(self) -> dict[str, float]:
@@ -192,7 +216,7 @@ class Trainer:
         return m
 
     def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> TrainState:
-        data_info = self.load_data()
+        data_info = self.load_data() if not hasattr(self, "train_data") else {"windows": "given"}
         max_steps = max_steps or self.tcfg.max_steps
         self.model.train()
         csv_path = self.work / "metrics.csv"
@@ -283,11 +307,12 @@ def plot_curves(csv_path: Path, png: Path, title: str) -> None:
 
 def run_training(config: str, device: str = "auto", resume: bool = True, max_steps: int | None = None,
                  max_minutes: float | None = None, threads: int | None = None,
-                 out: Path | None = None, work_dir: Path | None = None) -> TrainState:
+                 out: Path | None = None, work_dir: Path | None = None,
+                 init_from: Path | None = None) -> TrainState:
     if threads:
         torch.set_num_threads(threads)
     random.seed(0)
     trainer = Trainer(get_config(config), pick_device(device), out_dir=out, work_dir=work_dir)
-    if resume:
-        trainer.load_checkpoint()
+    if not (resume and trainer.load_checkpoint()) and init_from is not None:
+        trainer.init_from(init_from)
     return trainer.train(max_steps=max_steps, max_minutes=max_minutes)
