@@ -30,15 +30,28 @@ def have_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def display_problem() -> str | None:
+    """Why a window cannot open here (None if it can). ``QT_QPA_PLATFORM`` (e.g. offscreen) counts as a display."""
+    if os.environ.get("QT_QPA_PLATFORM") or have_display():
+        return None
+    return ("no display found (DISPLAY/WAYLAND_DISPLAY unset); run `latentcomposer demo` for the headless "
+            "demo, or set QT_QPA_PLATFORM=offscreen")
+
+
 def _gui_main() -> object | None:
     try:
-        from latentcomposer.ui import main_window  # noqa: F401  (lands with the desktop-app issue)
-    except ImportError:
-        return None
+        from latentcomposer.ui import main_window  # noqa: F401
+    except ImportError as exc:
+        if (exc.name or "").startswith("latentcomposer.ui"):
+            return None
+        raise UserError(f"the desktop window cannot start: {exc}") from None
     return main_window
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    problem = display_problem()
+    if problem:
+        raise UserError(problem)
     mod = _gui_main()
     if mod is None:
         raise UserError("the desktop window is not built yet in this version; try `latentcomposer demo`")

@@ -1,0 +1,168 @@
+"""Which models are installed, their model cards, and loading one lazily in a background thread.
+
+Nothing here imports torch: scanning ``models/`` only looks at files. :meth:`ModelService.start`
+loads a model on a daemon thread (that is where torch gets imported, ~2 s), so the window and the
+editor work at once. The loader defaults to
+``latentcomposer.model.engine.Engine.load(folder)``; tests inject their own.
+
+States: ``"none"`` (no model installed), ``"idle"``, ``"loading"``, ``"ready"``, ``"error"``;
+``on_status(state, message)`` is called on whichever thread changes it (the GUI marshals it).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+import platform
+import shutil
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .paths import models_dir
+
+log = logging.getLogger(__name__)
+
+CARD_FILE = "MODEL_CARD.md"
+DEFAULT_MODEL = "mel_2bar"
+Loader = Callable[[str, Path], Any]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    folder: Path
+    complete: bool  # has config.json and model.safetensors
+
+    def card(self) -> str | None:
+        """The model card's Markdown, or None when the folder has none (or it cannot be read)."""
+        try:
+            return (self.folder / CARD_FILE).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+
+def scan_models(root: Path | None = None) -> list[ModelInfo]:
+    """Every folder under ``root`` with weights or a model card, complete ones first."""
+    root = models_dir() if root is None else Path(root)
+    try:
+        folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        return []
+    out = []
+    for folder in folders:
+        complete = (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
+        if complete or (folder / CARD_FILE).is_file():
+            out.append(ModelInfo(folder.name, folder, complete))
+    return sorted(out, key=lambda m: (not m.complete, m.name))
+
+
+def _default_loader(name: str, folder: Path) -> Any:
+    """``latentcomposer.model.engine.Engine.load(folder)`` — imported here, on the loader thread."""
+    try:
+        engine = importlib.import_module("latentcomposer.model.engine")
+    except ImportError as exc:
+        raise RuntimeError(f"the model engine is not available in this version ({exc})") from None
+    cls = getattr(engine, "Engine", None)
+    if cls is None or not hasattr(cls, "load"):
+        raise RuntimeError("latentcomposer.model.engine has no Engine.load()")
+    return cls.load(str(folder))
+
+
+@functools.lru_cache(maxsize=1)
+def gpu_summary() -> str:
+    """A cheap guess at the accelerator, without importing torch (which decides for real later)."""
+    if sys.platform == "darwin" and platform.machine() == "arm64":
+        return "GPU: Apple silicon (MPS)"
+    if Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi"):
+        return "GPU: NVIDIA GPU found"
+    return "GPU: none found — models run on the CPU"
+
+
+class ModelService:
+    """Knows the installed models and loads one in the background."""
+
+    def __init__(self, root: Path | None = None, loader: Loader | None = None) -> None:
+        self.root = models_dir() if root is None else Path(root)
+        self.loader = loader or _default_loader
+        self.on_status: Callable[[str, str], None] | None = None
+        self.models: list[ModelInfo] = []
+        self.engine: Any = None
+        self.model_name: str | None = None
+        self.state = "none"
+        self.message = "no model installed"
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.refresh()
+
+    def refresh(self) -> list[ModelInfo]:
+        self.models = scan_models(self.root)
+        if self.state in ("none", "idle"):
+            if self.installed():
+                self._set("idle", f"{len(self.installed())} model(s) installed, not loaded")
+            else:
+                self._set("none", "no model installed")
+        return self.models
+
+    def installed(self) -> list[ModelInfo]:
+        return [m for m in self.models if m.complete]
+
+    def cards(self) -> list[tuple[str, str]]:
+        """(model name, Markdown) for every model folder with a card."""
+        return [(m.name, card) for m in self.models if (card := m.card()) is not None]
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "ready"
+
+    def start(self, name: str | None = None) -> bool:
+        """Load ``name`` (default: mel_2bar if installed, else the first) on a background thread.
+
+        Returns False (and stays in state ``"none"``) when no model is installed.
+        """
+        models = self.installed()
+        if not models:
+            self._set("none", "no model installed")
+            return False
+        if not name:  # the 2-bar melody model is the liveliest for sliders; else the first installed
+            name = next((m.name for m in models if m.name == DEFAULT_MODEL and m.complete), models[0].name)
+        info = next((m for m in models if m.name == name), None)
+        if info is None:
+            self._set("error", f"model {name!r} is not installed")
+            return False
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return True
+            self._set("loading", f"loading {info.name}…")
+            self._thread = threading.Thread(target=self._load, args=(info,), daemon=True,
+                                            name="latentcomposer-model-loader")
+            self._thread.start()
+        return True
+
+    def wait(self, timeout: float | None = None) -> None:
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _load(self, info: ModelInfo) -> None:
+        try:
+            engine = self.loader(info.name, info.folder)
+        except Exception as exc:  # any failure becomes a status message, never a crash
+            log.warning("could not load model %s: %s", info.name, exc)
+            self._set("error", f"{info.name}: {exc}")
+            return
+        self.engine, self.model_name = engine, info.name
+        device = getattr(engine, "device", None)
+        self._set("ready", f"{info.name} ready" + (f" ({device})" if device else ""))
+
+    def _set(self, state: str, message: str) -> None:
+        self.state, self.message = state, message
+        if self.on_status:
+            try:
+                self.on_status(state, message)
+            except Exception:
+                log.exception("model status callback failed")

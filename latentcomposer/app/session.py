@@ -1,0 +1,388 @@
+"""`Session`: everything the user is working on, without Qt.
+
+A session holds an ordered list of :class:`ClipItem` (each an immutable clip with a stable uid), the
+current clip, the note selection in it, an undo stack of commands that swap clips, the latent-model
+state and playback choices. The GUI listens (:meth:`Session.listen`) and calls the methods here; every
+edit of music is an undoable command.
+
+Change kinds sent to listeners (a set per event): ``"clips"`` (list, names or order changed),
+``"clip"`` (the current clip's notes/fields changed), ``"current"`` (another clip became current),
+``"selection"``, ``"latent"``, ``"playback"``, ``"undo"``, ``"modified"``, ``"path"``, ``"reset"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from latentcomposer.core import Clip, Note
+
+from . import editing
+from .state import ClipItem, LatentState, PlaybackChoice, new_uid
+from .undo import Command, InsertClip, Macro, RemoveClip, ReplaceClip, Selection, UndoStack
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[frozenset[str]], None]
+DEFAULT_BARS = 4
+CONTENT_KINDS = frozenset({"clips", "clip", "latent", "playback", "reset"})
+
+
+def empty_clip(name: str = "Clip 1", bars: int = DEFAULT_BARS, tempo: float = 120.0) -> Clip:
+    clip = Clip(name=name, tempo=tempo)
+    return clip.copy(length=bars * clip.bar_ticks)
+
+
+@dataclass
+class Clipboard:
+    notes: tuple[Note, ...] = ()
+    ppq: int = 480
+
+
+class Session:
+    """Clips + current clip + selection + undo history + latent state + playback choices."""
+
+    def __init__(self, clips: Sequence[Clip] | None = None) -> None:
+        self._listeners: list[Listener] = []
+        self._pending: set[str] | None = None
+        self._items: list[ClipItem] = []
+        self._current: str = ""
+        self._selection: Selection = frozenset()
+        self.latent = LatentState()
+        self.playback = PlaybackChoice()
+        self.path: Path | None = None
+        self.revision = 0  # bumps on every content change (autosave compares it)
+        self._dirty = False  # changes outside the undo stack (latent, playback)
+        self.clipboard = Clipboard()
+        self.undo_stack = UndoStack(self)
+        self.reset([ClipItem(new_uid(), c) for c in clips] if clips else None)
+
+    # --- listening -----------------------------------------------------------------------------
+    def listen(self, callback: Listener) -> Callable[[], None]:
+        """Call ``callback(kinds)`` after every change; returns a function that stops it."""
+        self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
+
+    def _notify(self, *kinds: str) -> None:
+        if self._pending is not None:
+            self._pending.update(kinds)
+            return
+        if CONTENT_KINDS.intersection(kinds):
+            self.revision += 1
+        event = frozenset(kinds)
+        for cb in list(self._listeners):
+            cb(event)
+
+    @contextlib.contextmanager
+    def _batch(self) -> Iterator[None]:
+        """Collect notifications and send them as one event at the end (nesting is fine)."""
+        if self._pending is not None:
+            yield
+            return
+        self._pending = set()
+        try:
+            yield
+        finally:
+            kinds, self._pending = self._pending, None
+            if kinds:
+                self._notify(*kinds)
+
+    # --- reading -------------------------------------------------------------------------------
+    @property
+    def items(self) -> tuple[ClipItem, ...]:
+        return tuple(self._items)
+
+    @property
+    def clips(self) -> tuple[Clip, ...]:
+        return tuple(i.clip for i in self._items)
+
+    @property
+    def current_uid(self) -> str:
+        return self._current
+
+    @property
+    def current(self) -> ClipItem:
+        return self.item(self._current)
+
+    @property
+    def current_clip(self) -> Clip:
+        return self.current.clip
+
+    @property
+    def current_index(self) -> int:
+        return self.index_of(self._current)
+
+    @property
+    def selection(self) -> Selection:
+        return self._selection
+
+    @property
+    def selected_notes(self) -> list[Note]:
+        """The selected notes in time order."""
+        return [n for n in self.current_clip.notes if n in self._selection]
+
+    def has(self, uid: str) -> bool:
+        return any(i.uid == uid for i in self._items)
+
+    def item(self, uid: str) -> ClipItem:
+        for i in self._items:
+            if i.uid == uid:
+                return i
+        raise KeyError(f"no clip with id {uid!r}")
+
+    def index_of(self, uid: str) -> int:
+        for k, i in enumerate(self._items):
+            if i.uid == uid:
+                return k
+        raise KeyError(f"no clip with id {uid!r}")
+
+    @property
+    def modified(self) -> bool:
+        """Anything not yet saved to :attr:`path`."""
+        return self._dirty or not self.undo_stack.is_clean
+
+    @property
+    def title(self) -> str:
+        return self.path.stem if self.path else "Untitled"
+
+    # --- whole-session operations --------------------------------------------------------------
+    def reset(self, items: Sequence[ClipItem] | None = None, current: str | None = None,
+              latent: LatentState | None = None, playback: PlaybackChoice | None = None,
+              path: Path | None = None, modified: bool = False) -> None:
+        """Replace everything (New, Open Project, Recover): clears the undo history."""
+        with self._batch():
+            self._items = list(items) if items else [ClipItem(new_uid(), empty_clip())]
+            uids = [i.uid for i in self._items]
+            if len(set(uids)) != len(uids):
+                raise ValueError("clip ids in a session must be unique")
+            self._current = current if current in uids else uids[0]
+            self._selection = frozenset()
+            self.latent = latent if latent is not None else LatentState()
+            self.playback = playback if playback is not None else PlaybackChoice()
+            self.path = path
+            self.undo_stack.clear()
+            self._dirty = modified
+            self._notify("reset", "clips", "clip", "current", "selection", "latent", "playback", "path",
+                         "modified", "undo")
+
+    def mark_saved(self, path: Path) -> None:
+        self.path = Path(path)
+        self._dirty = False
+        self.undo_stack.set_clean()
+        self._notify("path", "modified")
+
+    def mark_modified(self) -> None:
+        self._dirty = True
+        self._notify("modified")
+
+    # --- internal mutators (used by commands) --------------------------------------------------
+    def _put_clip(self, uid: str, clip: Clip) -> None:
+        k = self.index_of(uid)
+        old = self._items[k]
+        self._items[k] = old.with_clip(clip)
+        kinds = ["clip"] if uid == self._current else []
+        if old.clip.name != clip.name or uid != self._current:
+            kinds.append("clips")
+        self._notify(*kinds)
+
+    def _insert_item(self, index: int, item: ClipItem) -> None:
+        self._items.insert(max(0, min(index, len(self._items))), item)
+        self._notify("clips")
+
+    def _remove_item(self, uid: str) -> int:
+        k = self.index_of(uid)
+        del self._items[k]
+        if uid == self._current and self._items:
+            self._focus(self._items[min(k, len(self._items) - 1)].uid, frozenset())
+        self._notify("clips")
+        return k
+
+    def _focus(self, uid: str, selection: Selection) -> None:
+        if uid != self._current:
+            self._current = uid
+            self._notify("current", "clip")
+        self._set_selection(selection)
+
+    def _set_selection(self, notes: Iterable[Note]) -> None:
+        present = set(self.current_clip.notes)
+        sel = frozenset(n for n in notes if n in present)
+        if sel != self._selection:
+            self._selection = sel
+            self._notify("selection")
+
+    # --- clip list (undoable) ------------------------------------------------------------------
+    def push(self, command: Command) -> None:
+        """Apply an undoable command (see :mod:`latentcomposer.app.undo`)."""
+        self.undo_stack.push(command)
+
+    def add_clip(self, clip: Clip, *, origin: str = "user", source: str = "", index: int | None = None,
+                 label: str = "Add clip") -> ClipItem:
+        """Add a clip (it becomes current). Undoable. Returns its item (``.uid`` names it)."""
+        item = ClipItem(new_uid(), clip, origin, source)
+        self.push(InsertClip(len(self._items) if index is None else index, item, label))
+        return item
+
+    def add_clips(self, clips: Sequence[Clip], *, origin: str = "user", source: str = "",
+                  label: str = "Add clips") -> list[ClipItem]:
+        """Several clips in one undo step; the first becomes current."""
+        items = [ClipItem(new_uid(), c, origin, source) for c in clips]
+        if not items:
+            return []
+        n = len(self._items)
+        cmds: list[Command] = [InsertClip(n + k, it, label, focus=k == 0) for k, it in enumerate(items)]
+        self.push(Macro(label, cmds))
+        return items
+
+    def remove_clip(self, uid: str) -> None:
+        """Delete a clip. The session always keeps one clip: deleting the last leaves an empty one."""
+        self.item(uid)
+        if len(self._items) == 1:
+            fresh = ClipItem(new_uid(), empty_clip(tempo=self.current_clip.tempo))
+            self.push(Macro("Delete clip", [InsertClip(1, fresh), RemoveClip(uid)]))
+        else:
+            self.push(RemoveClip(uid))
+
+    def rename_clip(self, uid: str, name: str) -> None:
+        name = name.strip()
+        item = self.item(uid)
+        if name and name != item.clip.name:
+            sel = self._selection if uid == self._current else frozenset()
+            self.push(ReplaceClip(uid, item.clip, item.clip.copy(name=name), "Rename clip", sel, sel))
+
+    def duplicate_clip(self, uid: str) -> ClipItem:
+        item = self.item(uid)
+        copy = item.clip.copy(name=f"{item.clip.name} copy" if item.clip.name else "copy")
+        return self.add_clip(copy, origin=item.origin, source=item.source, index=self.index_of(uid) + 1,
+                             label="Duplicate clip")
+
+    def set_current(self, uid: str) -> None:
+        """Show another clip (not an edit: no undo step)."""
+        self.item(uid)
+        self._focus(uid, frozenset() if uid != self._current else self._selection)
+
+    # --- editing the current clip (undoable) ---------------------------------------------------
+    def replace_clip(self, new: Clip, label: str, *, uid: str | None = None,
+                     selection: Collection[Note] | None = None, merge_key: object | None = None) -> None:
+        """Replace a clip (default: the current one) by ``new`` as one undoable step.
+
+        ``selection``: the notes selected afterwards (default: none). Steps with the same
+        ``merge_key`` in a row fold into one undo step (e.g. wheel velocity changes).
+        """
+        uid = uid or self._current
+        old = self.item(uid).clip
+        if new == old:
+            return
+        before = self._selection if uid == self._current else frozenset()
+        self.push(ReplaceClip(uid, old, new, label, before, frozenset(selection or ()), merge_key))
+
+    def edit(self, label: str, fn: Callable[[Clip, Selection], tuple[Clip, Selection]],
+             merge_key: object | None = None) -> None:
+        """Apply one of :mod:`latentcomposer.app.editing`'s functions to the current clip undoably.
+
+        Raises :class:`~latentcomposer.app.editing.EditError` (nothing changes) when it cannot be done.
+        """
+        new, sel = fn(self.current_clip, self._selection)
+        self.replace_clip(new, label, selection=sel, merge_key=merge_key)
+
+    def add_notes(self, notes: Sequence[Note], label: str = "Add note") -> None:
+        self.edit(label, lambda c, _s: editing.add_notes(c, notes))
+
+    def delete_notes(self, notes: Collection[Note], label: str = "Delete notes") -> None:
+        self.edit(label, lambda c, _s: editing.delete_notes(c, notes))
+
+    def move_notes(self, notes: Collection[Note], dt: int, dp: int, label: str = "Move notes") -> None:
+        self.edit(label, lambda c, _s: editing.move_notes(c, notes, dt, dp))
+
+    def resize_notes(self, notes: Collection[Note], d_end: int, label: str = "Resize notes") -> None:
+        self.edit(label, lambda c, _s: editing.resize_notes(c, notes, d_end))
+
+    def delete_selection(self) -> None:
+        self.edit("Delete notes", editing.delete_notes)
+
+    def transpose_selection(self, semitones: int) -> None:
+        notes = self._selection or frozenset(self.current_clip.notes)
+        self.edit(f"Transpose {semitones:+d}", lambda c, _s: editing.transpose_notes(c, notes, semitones))
+
+    def quantize_selection(self, grid: int) -> None:
+        notes = self._selection or frozenset(self.current_clip.notes)
+        self.edit("Quantize", lambda c, _s: editing.quantize_notes(c, notes, grid))
+
+    def duplicate_selection(self, grid: int) -> None:
+        self.edit("Duplicate notes", lambda c, s: editing.duplicate_notes(c, s, grid))
+
+    def set_velocity(self, notes: Collection[Note], velocity: int | Callable[[Note], float],
+                     label: str = "Set velocity", merge_key: object | None = None) -> None:
+        self.edit(label, lambda c, _s: editing.set_velocity(c, notes, velocity), merge_key)
+
+    def set_tempo(self, bpm: float) -> None:
+        clip = self.current_clip
+        if abs(clip.tempo - bpm) > 1e-9:
+            self.replace_clip(clip.copy(tempo=float(bpm)), "Change tempo", selection=self._selection,
+                              merge_key=("tempo", self._current))
+
+    # --- selection and clipboard (not undoable) ------------------------------------------------
+    def select(self, notes: Iterable[Note], add: bool = False) -> None:
+        self._set_selection(self._selection | frozenset(notes) if add else notes)
+
+    def toggle_selected(self, note: Note) -> None:
+        self._set_selection(self._selection ^ {note})
+
+    def select_all(self) -> None:
+        self._set_selection(self.current_clip.notes)
+
+    def clear_selection(self) -> None:
+        self._set_selection(())
+
+    def copy_selection(self) -> int:
+        if not self._selection:
+            raise editing.EditError("no notes selected")
+        self.clipboard = Clipboard(editing.relative_notes(self._selection), self.current_clip.ppq)
+        return len(self.clipboard.notes)
+
+    def cut_selection(self) -> int:
+        n = self.copy_selection()
+        self.edit("Cut notes", editing.delete_notes)
+        return n
+
+    def paste(self, at_tick: int) -> None:
+        cb = self.clipboard
+        self.edit("Paste notes", lambda c, _s: editing.paste_notes(c, cb.notes, at_tick, cb.ppq))
+
+    # --- undo ----------------------------------------------------------------------------------
+    def undo(self) -> bool:
+        return self.undo_stack.undo()
+
+    def redo(self) -> bool:
+        return self.undo_stack.redo()
+
+    # --- latent and playback state (saved with the project, not undoable) ----------------------
+    def update_latent(self, **changes: Any) -> None:
+        """Change fields of :attr:`latent` (``model``, ``codes``, ``sliders``, ``interpolation``, ``extra``)."""
+        for key, value in changes.items():
+            if not hasattr(self.latent, key):
+                raise AttributeError(f"LatentState has no field {key!r}")
+            setattr(self.latent, key, value)
+        self._dirty = True
+        self._notify("latent", "modified")
+
+    def set_slot(self, slot: str, uid: str | None) -> None:
+        """Put a clip in interpolation slot ``"a"`` or ``"b"`` (None empties it)."""
+        if slot not in ("a", "b"):
+            raise ValueError("slot must be 'a' or 'b'")
+        if uid is not None:
+            self.item(uid)
+        setattr(self.latent.interpolation, f"slot_{slot}", uid)
+        self._dirty = True
+        self._notify("latent", "clips", "modified")
+
+    def update_playback(self, **changes: Any) -> None:
+        for key, value in changes.items():
+            if not hasattr(self.playback, key):
+                raise AttributeError(f"PlaybackChoice has no field {key!r}")
+            setattr(self.playback, key, value)
+        self._dirty = True
+        self._notify("playback", "modified")

@@ -1,0 +1,174 @@
+"""Plain-data parts of a session: clip items, latent-model state, playback choices.
+
+Everything here is JSON-friendly (``to_dict`` / ``from_dict``) so a project file can store it. The latent
+panel, interpolation timeline and latent map (the next issue) read and write :class:`LatentState`; this
+module fixes only its shape. ``from_dict`` raises ``ValueError`` with a message naming the bad field.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from latentcomposer.core import Clip
+
+ORIGINS = ("user", "imported", "generated", "interpolated", "recovered")
+OUTPUTS = ("fluidsynth", "midi", "none")
+
+
+def new_uid() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass(frozen=True)
+class ClipItem:
+    """One entry of the clip list: a stable id, the (immutable) clip, and where it came from.
+
+    ``origin`` is one of :data:`ORIGINS`; ``source`` says more (the MIDI file and track it came from,
+    or the model and settings that generated it).
+    """
+
+    uid: str
+    clip: Clip
+    origin: str = "user"
+    source: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.clip.name
+
+    def with_clip(self, clip: Clip) -> ClipItem:
+        return ClipItem(self.uid, clip, self.origin, self.source)
+
+
+def _float_list(value: Any, what: str) -> list[float]:
+    if not isinstance(value, list):
+        raise ValueError(f"{what} must be a list of numbers")
+    out = []
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ValueError(f"{what} holds {v!r}, not a finite number")
+        out.append(float(v))
+    return out
+
+
+def _opt_str(value: Any, what: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{what} must be text or null")
+    return value
+
+
+@dataclass
+class InterpolationSettings:
+    """Interpolation between two clips: ``slot_a``/``slot_b`` are clip uids (or None)."""
+
+    slot_a: str | None = None
+    slot_b: str | None = None
+    steps: int = 5
+    method: str = "slerp"
+    temperature: float = 0.5
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"slot_a": self.slot_a, "slot_b": self.slot_b, "steps": self.steps, "method": self.method,
+                "temperature": self.temperature, "extra": self.extra}
+
+    @classmethod
+    def from_dict(cls, d: Any) -> InterpolationSettings:
+        if not isinstance(d, dict):
+            raise ValueError("latent.interpolation must be an object")
+        steps = d.get("steps", 5)
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 1024:
+            raise ValueError("latent.interpolation.steps must be an integer 1-1024")
+        temperature = d.get("temperature", 0.5)
+        if isinstance(temperature, bool) or not isinstance(temperature, int | float) \
+                or not math.isfinite(temperature):
+            raise ValueError("latent.interpolation.temperature must be a number")
+        method = d.get("method", "slerp")
+        if not isinstance(method, str):
+            raise ValueError("latent.interpolation.method must be text")
+        extra = d.get("extra", {})
+        if not isinstance(extra, dict):
+            raise ValueError("latent.interpolation.extra must be an object")
+        return cls(_opt_str(d.get("slot_a"), "latent.interpolation.slot_a"),
+                   _opt_str(d.get("slot_b"), "latent.interpolation.slot_b"),
+                   steps, method, float(temperature), extra)
+
+
+@dataclass
+class LatentState:
+    """What the latent tools need to come back exactly as they were.
+
+    * ``model``: the chosen model's name (a folder under ``models/``), or None.
+    * ``codes``: clip uid -> latent vector (list of floats) for clips that were encoded/generated.
+    * ``sliders``: slider name (e.g. ``"z0"`` or an attribute-vector name) -> position.
+    * ``interpolation``: :class:`InterpolationSettings`.
+    * ``extra``: anything else the latent tools want saved (JSON values).
+    """
+
+    model: str | None = None
+    codes: dict[str, list[float]] = field(default_factory=dict)
+    sliders: dict[str, float] = field(default_factory=dict)
+    interpolation: InterpolationSettings = field(default_factory=InterpolationSettings)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "codes": {k: list(v) for k, v in self.codes.items()},
+                "sliders": dict(self.sliders), "interpolation": self.interpolation.to_dict(),
+                "extra": self.extra}
+
+    @classmethod
+    def from_dict(cls, d: Any) -> LatentState:
+        if not isinstance(d, dict):
+            raise ValueError("latent must be an object")
+        codes = d.get("codes", {})
+        sliders = d.get("sliders", {})
+        if not isinstance(codes, dict) or not isinstance(sliders, dict):
+            raise ValueError("latent.codes and latent.sliders must be objects")
+        extra = d.get("extra", {})
+        if not isinstance(extra, dict):
+            raise ValueError("latent.extra must be an object")
+        return cls(
+            model=_opt_str(d.get("model"), "latent.model"),
+            codes={str(k): _float_list(v, f"latent.codes[{k!r}]") for k, v in codes.items()},
+            sliders={str(k): _float_list([v], f"latent.sliders[{k!r}]")[0] for k, v in sliders.items()},
+            interpolation=InterpolationSettings.from_dict(d.get("interpolation", {})),
+            extra=extra,
+        )
+
+
+@dataclass
+class PlaybackChoice:
+    """Output and transport choices saved with a project."""
+
+    output: str = "fluidsynth"  # one of OUTPUTS
+    soundfont: str | None = None
+    port: str | None = None
+    metronome: bool = False
+    loop: tuple[int, int] | None = None
+    loop_enabled: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"output": self.output, "soundfont": self.soundfont, "port": self.port,
+                "metronome": self.metronome, "loop": list(self.loop) if self.loop else None,
+                "loop_enabled": self.loop_enabled}
+
+    @classmethod
+    def from_dict(cls, d: Any) -> PlaybackChoice:
+        if not isinstance(d, dict):
+            raise ValueError("playback must be an object")
+        output = d.get("output", "fluidsynth")
+        if output not in OUTPUTS:
+            raise ValueError(f"playback.output {output!r} must be one of {', '.join(OUTPUTS)}")
+        loop = d.get("loop")
+        if loop is not None:
+            if (not isinstance(loop, list) or len(loop) != 2
+                    or not all(isinstance(v, int) and not isinstance(v, bool) for v in loop)
+                    or not 0 <= loop[0] < loop[1]):
+                raise ValueError("playback.loop must be [start, end] ticks with 0 <= start < end")
+            loop = (loop[0], loop[1])
+        return cls(output, _opt_str(d.get("soundfont"), "playback.soundfont"),
+                   _opt_str(d.get("port"), "playback.port"), bool(d.get("metronome", False)),
+                   loop, bool(d.get("loop_enabled", False)))

@@ -1,0 +1,285 @@
+"""File menu work: new, open MIDI (choosing tracks), open/save projects, exports, recovery.
+
+Every failure (a damaged MIDI file or project, a disk that is full) becomes an error dialog through
+:mod:`latentcomposer.ui.messages` and leaves the session exactly as it was.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QProgressDialog
+
+from latentcomposer.app import autosave, exporting
+from latentcomposer.app.exporting import ExportCancelled, ExportError, safe_filename
+from latentcomposer.app.project import SUFFIX, ProjectError, apply_to_session, load_project, save_project
+from latentcomposer.app.session import Session
+from latentcomposer.app.state import ClipItem, new_uid
+from latentcomposer.core import Clip
+from latentcomposer.io.midifile import MidiFileError, read_midi
+
+from . import dialogs, messages
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+MIDI_SUFFIXES = (".mid", ".midi", ".smf", ".kar")
+
+
+def is_pristine(session: Session) -> bool:
+    """A fresh session: one empty clip, never saved, nothing to undo."""
+    return (session.path is None and not session.modified and len(session.items) == 1
+            and not session.current_clip.notes)
+
+
+class WavJob(QObject):
+    progress = Signal(float)
+    done = Signal(object, str)  # path or None, error message ("" if none, "cancelled")
+
+
+class FileController(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.wav_job: WavJob | None = None
+        self.wav_dialog: QProgressDialog | None = None
+        self._cancel = threading.Event()
+
+    @property
+    def session(self) -> Session:
+        return self.window.session
+
+    def _error(self, title: str, exc: Exception | str) -> None:
+        messages.error(self.window, title, str(exc))
+
+    # --- unsaved changes ---------------------------------------------------------------------
+    def maybe_save_changes(self) -> bool:
+        """True when it is fine to throw the session away (saved, discarded, or nothing to save)."""
+        if not self.session.modified:
+            return True
+        answer = messages.ask_save_changes(self.window, f"“{self.session.title}”")
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def new(self) -> None:
+        if self.maybe_save_changes():
+            self.session.reset()
+            self.window.autosaver.remove()
+            self.window.show_message("New session")
+
+    # --- opening -----------------------------------------------------------------------------
+    def open_path(self, path: str | Path) -> bool:
+        p = Path(path)
+        if p.suffix.lower() == SUFFIX:
+            return self.open_project(p)
+        return self.open_midi(p)
+
+    def open_midi(self, path: str | Path | None = None) -> bool:
+        """Read a MIDI file; with several tracks ask which. The clips join the session (undoable)."""
+        if path is None:
+            path = messages.open_path(self.window, "Open MIDI file", messages.MIDI_FILTER, self._folder())
+            if path is None:
+                return False
+        path = Path(path)
+        try:
+            clips = read_midi(path)
+        except MidiFileError as exc:
+            self._error("Cannot open MIDI file", exc)
+            return False
+        rows, merge = list(range(len(clips))), False
+        if len(clips) > 1:
+            answer = dialogs.pick_tracks(self.window, clips, path.name)
+            if answer is None or not answer[0]:
+                return False
+            rows, merge = answer
+        chosen = [self._named(clips[r], path, r) for r in rows]
+        if merge and len(chosen) > 1:
+            merged = chosen[0]
+            for c in chosen[1:]:
+                merged = merged.merge(c)
+            chosen = [merged.copy(name=path.stem, length=max(c.end_tick for c in chosen))]
+        source = f"{path.name}" + (f", track {rows[0] + 1}" if len(rows) == 1 and len(clips) > 1 else "")
+        if is_pristine(self.session):
+            self.session.reset([ClipItem(new_uid(), c, "imported", source) for c in chosen])
+        else:
+            self.session.add_clips(chosen, origin="imported", source=source, label=f"Open {path.name}")
+        self.window.prefs.add_recent(path)
+        self.window.refresh_recent()
+        n = len(chosen)
+        self.window.show_message(f"Opened {n} clip{'s' if n != 1 else ''} from {path.name}")
+        self.window.roll.zoom_fit()
+        return True
+
+    @staticmethod
+    def _named(clip: Clip, path: Path, row: int) -> Clip:
+        if clip.name:
+            return clip
+        return clip.copy(name=f"{path.stem} {'drums' if clip.is_drum else row + 1}")
+
+    def open_project(self, path: str | Path | None = None) -> bool:
+        if path is None:
+            path = messages.open_path(self.window, "Open project", messages.PROJECT_FILTER, self._folder())
+            if path is None:
+                return False
+        path = Path(path)
+        try:
+            data = load_project(path)
+        except ProjectError as exc:
+            self._error("Cannot open project", exc)
+            return False
+        if not self.maybe_save_changes():
+            return False
+        self.window.autosaver.remove()
+        apply_to_session(self.session, data, path)
+        self.window.project_loaded()
+        self.window.prefs.add_recent(path)
+        self.window.refresh_recent()
+        self.window.show_message(f"Opened project {path.name}")
+        return True
+
+    def _folder(self) -> str:
+        recent = self.window.prefs.recent_files()
+        return str(Path(recent[0]).parent) if recent else ""
+
+    # --- saving ------------------------------------------------------------------------------
+    def save(self) -> bool:
+        if self.session.path is None:
+            return self.save_as()
+        return self._save_to(self.session.path)
+
+    def save_as(self, path: str | Path | None = None) -> bool:
+        if path is None:
+            suggested = str(Path(self._folder() or ".") / f"{safe_filename(self.session.title, 'project')}{SUFFIX}")
+            path = messages.save_path(self.window, "Save project", messages.PROJECT_FILTER, suggested)
+            if path is None:
+                return False
+        path = Path(path)
+        if path.suffix.lower() != SUFFIX:
+            path = path.with_name(path.name + SUFFIX)
+        return self._save_to(path)
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            save_project(path, self.session)
+        except ProjectError as exc:
+            self._error("Cannot save project", exc)
+            return False
+        self.session.mark_saved(path)
+        self.window.autosaver.remove()
+        self.window.prefs.add_recent(path)
+        self.window.refresh_recent()
+        self.window.show_message(f"Saved {path.name}")
+        return True
+
+    # --- exports -----------------------------------------------------------------------------
+    def export_midi(self, all_clips: bool = False, path: str | Path | None = None) -> bool:
+        clips = list(self.session.clips) if all_clips else [self.session.current_clip]
+        if path is None:
+            name = self.session.title if all_clips else self.session.current_clip.name
+            suggested = str(Path(self._folder() or ".") / f"{safe_filename(name)}.mid")
+            path = messages.save_path(self.window, "Export MIDI", messages.MIDI_FILTER, suggested)
+            if path is None:
+                return False
+        path = Path(path)
+        if path.suffix.lower() not in MIDI_SUFFIXES:
+            path = path.with_name(path.name + ".mid")
+        try:
+            exporting.export_midi(path, clips)
+        except MidiFileError as exc:
+            self._error("Cannot export MIDI", exc)
+            return False
+        self.window.show_message(f"Exported {len(clips)} clip{'s' if len(clips) != 1 else ''} to {path.name}")
+        return True
+
+    def export_wav(self, path: str | Path | None = None) -> bool:
+        """Render the current clip to WAV on a worker thread with a cancellable progress dialog."""
+        if self.wav_job is not None:
+            self.window.show_message("A WAV export is already running")
+            return False
+        if path is None:
+            suggested = str(Path(self._folder() or ".") / f"{safe_filename(self.session.current_clip.name)}.wav")
+            path = messages.save_path(self.window, "Export WAV", messages.WAV_FILTER, suggested)
+            if path is None:
+                return False
+        path = Path(path)
+        if path.suffix.lower() != ".wav":
+            path = path.with_name(path.name + ".wav")
+        clips = [self.session.current_clip]
+        soundfont = self.session.playback.soundfont or self.window.prefs.get_str("playback/soundfont")
+        dialog = QProgressDialog(f"Rendering {path.name}…", "Cancel", 0, 1000, self.window)
+        dialog.setObjectName("wavProgress")
+        dialog.setWindowTitle("Export WAV")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        job = WavJob(self)
+        self.wav_job, self.wav_dialog = job, dialog
+        self._cancel.clear()
+        dialog.canceled.connect(self._cancel.set)
+        job.progress.connect(lambda f: self._wav_progress(dialog, f))
+        job.done.connect(self._wav_done)
+
+        def work() -> None:
+            try:
+                out = exporting.render_wav(path, clips, soundfont=soundfont, progress=job.progress.emit,
+                                           cancelled=self._cancel.is_set)
+                job.done.emit(out, "")
+            except ExportCancelled:
+                job.done.emit(None, "cancelled")
+            except ExportError as exc:
+                job.done.emit(None, str(exc))
+            except Exception as exc:  # never a traceback for the user
+                job.done.emit(None, f"rendering failed ({type(exc).__name__}: {exc})")
+
+        dialog.show()
+        threading.Thread(target=work, name="latentcomposer-wav", daemon=True).start()
+        return True
+
+    def _wav_progress(self, dialog: QProgressDialog, fraction: float) -> None:
+        if dialog.wasCanceled():
+            self._cancel.set()
+        else:
+            dialog.setValue(int(fraction * 1000))
+
+    def _wav_done(self, path: Path | None, problem: str) -> None:
+        dialog, self.wav_dialog, self.wav_job = self.wav_dialog, None, None
+        if dialog is not None:
+            dialog.close()
+            dialog.deleteLater()
+        if problem == "cancelled":
+            self.window.show_message("WAV export cancelled")
+        elif problem:
+            self._error("Cannot export WAV", problem)
+        elif path is not None:
+            self.window.show_message(f"Exported {path.name}")
+
+    # --- recovery ----------------------------------------------------------------------------
+    def offer_recovery(self) -> bool:
+        """If an earlier run crashed, offer its autosave; True if one was recovered."""
+        found = autosave.find_recoverable(self.window.autosaver.directory)
+        if not found:
+            return False
+        latest = found[0]
+        more = f"\n\n({len(found) - 1} older autosave(s) also found.)" if len(found) > 1 else ""
+        answer = messages.choose(
+            self.window, "Recover unsaved work?",
+            f"latentcomposer did not close properly last time.\n\nRecover {latest.description}?{more}",
+            ["Recover", "Discard", "Not now"])
+        if answer == "Discard":
+            for r in found:
+                autosave.discard(r)
+            return False
+        if answer != "Recover":
+            return False
+        original = Path(latest.original) if latest.original else None
+        apply_to_session(self.session, latest.data, original, modified=True)
+        self.window.project_loaded()
+        autosave.discard(latest)
+        self.window.autosaver.save()
+        self.window.show_message(f"Recovered {latest.description}")
+        return True

@@ -1,0 +1,52 @@
+"""Colours and fonts of the piano roll (one dark theme)."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+
+BACKGROUND = QColor("#1d2026")
+ROW_WHITE = QColor("#2b2f37")
+ROW_BLACK = QColor("#23262d")
+ROW_C_LINE = QColor("#454b56")
+ROW_LINE = QColor("#262930")
+BAR_LINE = QColor("#6a717e")
+BEAT_LINE = QColor("#3f444e")
+GRID_LINE = QColor("#32363e")
+PAST_END = QColor(0, 0, 0, 110)
+LOOP_FILL = QColor(90, 170, 255, 28)
+LOOP_FILL_OFF = QColor(160, 160, 160, 18)
+LOOP_EDGE = QColor(90, 170, 255, 150)
+PLAYHEAD = QColor("#ffcc33")
+RUBBER_FILL = QColor(120, 180, 255, 40)
+RUBBER_EDGE = QColor(120, 180, 255, 200)
+NOTE_EDGE = QColor(0, 0, 0, 170)
+SELECTED_EDGE = QColor("#ffffff")
+NOTE_TEXT = QColor(10, 10, 10, 220)
+KEY_WHITE = QColor("#e9e9ec")
+KEY_BLACK = QColor("#202227")
+KEY_EDGE = QColor("#9a9ca3")
+KEY_PRESSED = QColor("#7fb2ff")
+KEY_LABEL = QColor("#50535a")
+RULER_BG = QColor("#262a31")
+RULER_TEXT = QColor("#c9ccd3")
+RULER_TICK = QColor("#6a717e")
+LANE_BG = QColor("#1f2228")
+LANE_GUIDE = QColor("#30343c")
+
+BLACK_KEYS = frozenset({1, 3, 6, 8, 10})
+
+_VELOCITY_COLORS = [
+    QColor.fromHsvF(0.60 - 0.60 * (v / 127) ** 0.9, 0.62 + 0.2 * v / 127, 0.72 + 0.26 * v / 127)
+    for v in range(128)
+]
+_SELECTED_COLORS = [c.lighter(150) for c in _VELOCITY_COLORS]
+
+
+def velocity_color(velocity: int, selected: bool = False) -> QColor:
+    """Blue (soft) through green and yellow to red (loud)."""
+    v = min(127, max(0, velocity))
+    return _SELECTED_COLORS[v] if selected else _VELOCITY_COLORS[v]
+
+
+def is_black(pitch: int) -> bool:
+    return pitch % 12 in BLACK_KEYS
