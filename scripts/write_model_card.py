@@ -1,0 +1,150 @@
+"""Write models/<name>/MODEL_CARD.md from what the model folder records.
+
+Reads config.json (architecture, training meta), eval_test.json (`latentcomposer eval --data test
+--json`), attributes_report.json (`latentcomposer attributes --json`) and, if present, extra notes in
+models/<name>/card_notes.md (known limits, comparisons). Rerun after every retraining.
+
+    python scripts/write_model_card.py mel_2bar [mel_16bar ...]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# MusicVAE (Roberts et al. 2018), Table 1: reconstruction accuracy, teacher-forced / sampled
+MUSICVAE_TABLE1 = {
+    "mel_2bar": ("2-bar melody, flat LSTM", 0.986, 0.951),
+    "mel_16bar": ("16-bar melody, hierarchical", 0.919, 0.812),
+    "mel_16bar_flat": ("16-bar melody, flat LSTM", 0.883, 0.620),
+    "drums_2bar": ("2-bar drums, flat LSTM", 0.979, 0.917),
+    "drums_16bar": ("16-bar drums, hierarchical", 0.928, 0.879),
+}
+TARGETS = {"mel_2bar": 0.95, "mel_16bar": 0.85, "drums_2bar": 0.90, "drums_16bar": 0.88}
+
+MELODY_DATA = """- **Folk tunes** from the `music21` corpus (shipped in its wheel): the Essen Folksong Collection
+  (`essenFolksong`), Ryan's Mammoth Collection (1883, public domain) and O'Neill's Music of Ireland
+  (1850, public domain), read from ABC with music21. Only 4/4, 2/4 (read in pairs of bars) and 2/2
+  tunes; tunes with tuplets or notes off the 16th grid, metre changes or no metre are skipped.
+- **POP909** (Wang, Chen, Jiang, Zhang, Xu, Dai, Bin, Xia, ISMIR 2020; MIT licence): the MELODY
+  track of each song, placed on the annotated beat grid (`beat_midi.txt`), 4/4 songs only."""
+DRUM_DATA = """- **Groove MIDI Dataset v1.0.0** (Gillick, Roberts, Engel, Eck, Bamman, "Learning to Groove with
+  Inverse Sequence Transformations", ICML 2019; CC BY 4.0): 4/4 beats and fills by 10 drummers on
+  a Roland TD-11, with GMD's official train/validation/test split (`info.csv`)."""
+
+
+def fmt(x: object, nd: int = 3) -> str:
+    return f"{x:.{nd}f}" if isinstance(x, float) else str(x)
+
+
+def card(name: str) -> str:
+    folder = ROOT / "models" / name
+    doc = json.loads((folder / "config.json").read_text())
+    cfg, meta = doc["model"], doc.get("meta", {})
+    ev = json.loads((folder / "eval_test.json").read_text()) if (folder / "eval_test.json").exists() else None
+    attr = (json.loads((folder / "attributes_report.json").read_text())
+            if (folder / "attributes_report.json").exists() else None)
+    notes = (folder / "card_notes.md").read_text() if (folder / "card_notes.md").exists() else ""
+    size_mb = (folder / "model.safetensors").stat().st_size / 2**20
+    drums = cfg.get("representation") == "drums"
+    arch = cfg.get("architecture", "musicvae")
+    lines = [f"# {name}", ""]
+    kind = "drum" if drums else "melody"
+    what = {"musicvae": f"A MusicVAE-style {cfg['n_bars']}-bar {kind} VAE "
+                        f"({'hierarchical' if cfg['decoder'] == 'hierarchical' else 'flat'} decoder)",
+            "tvae": f"A bar-level Transformer VAE ({cfg['n_bars']} bars, one latent per bar)"}[arch]
+    lines += [f"{what}, trained on real music; it powers latentcomposer's sliders, interpolation and "
+              "sampling.", ""]
+    lines += ["## Architecture", ""]
+    lines += [f"- Representation: {'9 drum classes per 16th step (512 tokens), velocity bins and microtiming offsets per hit' if drums else '130 tokens per 16th step (note-on 0-127, note-off, no-event), monophonic'}; "
+              f"window {cfg['n_bars']} bars = {cfg['n_bars'] * cfg['steps_per_bar']} steps.",
+              f"- Encoder: {cfg['encoder'] if arch == 'musicvae' else 'bar GRU + causal Transformer'}"
+              + (f" (bar BiLSTM {cfg['bar_enc_hidden']} per direction, then BiLSTM {cfg['enc_hidden']} over bars)"
+                 if cfg["encoder"] == "hierarchical" and arch == "musicvae" else
+                 f" BiLSTM {cfg['enc_hidden']} per direction" if arch == "musicvae" else
+                 f" (d_model {cfg['d_model']}, {cfg['tf_layers']} layers, {cfg['n_heads']} heads)") + ".",
+              f"- Latent: z = {cfg['z_dim']} dims" + (f" ({cfg['n_bars']} bars x {cfg['bar_z_dim']})" if arch == "tvae" else "") + ".",
+              f"- Decoder: {'conductor LSTM ' + str(cfg['conductor_layers']) + 'x' + str(cfg['conductor_hidden']) + ' -> ' if cfg['decoder'] == 'hierarchical' and arch == 'musicvae' else ''}"
+              f"LSTM {cfg['dec_layers']}x{cfg['dec_hidden']} per {'bar (all bars decoded as one batch)' if cfg['decoder'] == 'hierarchical' or arch == 'tvae' else 'window'}; "
+              "z initialises the state and is concatenated to every input (MusicVAE).",
+              f"- Weights: {size_mb:.1f} MB (float16 safetensors; computed in float32).", ""]
+    tc = meta.get("train_config", {})
+    data = meta.get("data", {})
+    lines += ["## Data and split", "", DRUM_DATA if drums else MELODY_DATA, ""]
+    tunes = data.get("tunes", {})
+    if tunes:
+        by = tunes.get("by_source_and_split", {})
+        lines += ["| source | train | valid | test |", "| --- | --- | --- | --- |"]
+        for src, d in by.items():
+            lines.append(f"| {src} | {d.get('train', 0)} | {d.get('valid', 0)} | {d.get('test', 0)} |")
+        lines += ["", "Split by tune (a hash of source and tune id: 90/5/5), never by window; no training run "
+                  "reads the test split.", ""]
+        if tunes.get("skipped"):
+            sk = tunes["skipped"]
+            lines += [f"Skipped while reading ({sum(sk.values())} tunes): "
+                      + ", ".join(f"{k} {v}" for k, v in sorted(sk.items(), key=lambda kv: -kv[1])), ""]
+    lines += [f"Windows of {cfg['n_bars']} bars with a hop of one bar; windows that are mostly rests and "
+              "exact duplicates within a tune are dropped"
+              + ("" if drums else "; random transposition of up to +-5 semitones while training") + ".",
+              f"Training windows: {data.get('train_windows', '?')}; validation windows: "
+              f"{data.get('valid_windows', '?')}.", ""]
+    lines += ["## Training", "",
+              f"- Loss: reconstruction + beta * max(KL - free bits, 0), beta {tc.get('beta')} (annealed "
+              f"from 0 over {tc.get('kl_anneal_steps')} steps), free bits {tc.get('free_bits')} nats"
+              + (" (split evenly per bar)" if arch == "tvae" else "") + ".",
+              f"- Adam, learning rate {tc.get('learning_rate')} decaying x{tc.get('lr_decay')} per step "
+              f"to {tc.get('min_learning_rate')}; batch {tc.get('batch_size')}; gradient clip "
+              f"{tc.get('grad_clip')}.",
+              f"- Steps: {meta.get('trained_steps')} ({meta.get('windows_seen')} windows seen), "
+              f"{meta.get('train_wall_seconds', 0) / 3600:.1f} h on {meta.get('device')}.",
+              "- Resume: `latentcomposer train --config " + name + "` (checkpoint in the user cache), or "
+              "`--init-from models/" + name + "` on a machine without it.", ""]
+    lines += ["## Results on the test split", ""]
+    ref = MUSICVAE_TABLE1.get(name)
+    if ev:
+        lines += ["| | teacher-forced | sampled (greedy) | KL (nats) |", "| --- | --- | --- | --- |",
+                  f"| **{name}** ({ev['windows']} test windows) | {fmt(ev['teacher_forced_accuracy'])} | "
+                  f"{fmt(ev['sampled_accuracy'])} | {ev['kl']:.1f} |"]
+        if ref:
+            lines.append(f"| MusicVAE Table 1, {ref[0]} | {ref[1]} | {ref[2]} | - |")
+        lines.append("")
+        lines.append(f"Sampled accuracy on steps that hold an event (not 'no event'): "
+                     f"{fmt(ev.get('sampled_event_accuracy'))}.")
+        if ev.get("velocity_accuracy") is not None:
+            lines.append(f"Drum dynamics (teacher-forced, on hits): velocity-bin accuracy "
+                         f"{fmt(ev['velocity_accuracy'])}, mean microtiming error {fmt(ev['offset_mae'])} steps.")
+        target = TARGETS.get(name)
+        if target is not None:
+            met = ev["sampled_accuracy"] >= target
+            lines.append(f"Target: sampled accuracy >= {target} -- **{'met' if met else 'not yet met'}**.")
+        lines.append("")
+    else:
+        lines += ["Not evaluated yet.", ""]
+    if attr:
+        lines += ["## Attribute vectors", "",
+                  "Mean latent of training windows in an attribute's top quartile minus the bottom "
+                  f"quartile's (MusicVAE §5.3), measured on {attr['test_windows']} held-out windows moved "
+                  "along each vector in 9 steps (-2..+2): Spearman correlation between the amount and "
+                  "the attribute (1 = perfectly monotonic), the change at +1, and the mean |Spearman| "
+                  "it causes in the other attributes.", "",
+                  "| attribute | Spearman | change at +1 | side effects (mean abs rho) |",
+                  "| --- | --- | --- | --- |"]
+        for a, r in attr["report"].items():
+            lines.append(f"| {a} | {r['spearman']:.3f} | {r['change_at_plus1_pct']:+.1f} % | "
+                         f"{r['mean_abs_side_spearman']:.3f} |")
+        lines += ["", "MusicVAE reports +398.7 % note density along its density vector.", ""]
+    if notes:
+        lines += [notes.strip(), ""]
+    lines += ["## Licence", "", "Weights: Apache-2.0 (as the code). Training data licences above; "
+              + ("keep the GMD attribution (CC BY 4.0) with these weights." if drums else
+                 "POP909 is MIT; the folk collections are public domain or shipped with music21."), ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    for n in sys.argv[1:]:
+        (ROOT / "models" / n / "MODEL_CARD.md").write_text(card(n))
+        print(f"wrote models/{n}/MODEL_CARD.md")
