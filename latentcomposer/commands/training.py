@@ -119,9 +119,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"  microtiming error        {res.offset_mae:.4f} steps (mean |offset error| on hits)")
     if skipped:
         print("  skipped: " + ", ".join(f"{k}: {v}" for k, v in skipped.items()))
+    figures = res.as_dict()
+    if cfg.architecture == "tvae":
+        from latentcomposer.model.analysis import repetition_check
+        from latentcomposer.model.engine import Engine
+
+        rep = repetition_check(Engine(model, cfg, {}, device, name=str(args.model), warmup=False), windows)
+        figures["repetition"] = rep.as_dict()
+        print(f"  repeated bars: {rep.repeated_bars} in {rep.windows} windows; KL repeated {rep.kl_repeated:.2f} "
+              f"vs first occurrence {rep.kl_first:.2f} vs other bars {rep.kl_other:.2f} nats; "
+              f"repeats reproduced {rep.repeat_reproduced:.3f}, first occurrences {rep.first_reproduced:.3f}")
     if args.json:
         try:
-            args.json.write_text(json.dumps(res.as_dict(), indent=2) + "\n")
+            args.json.write_text(json.dumps(figures, indent=2) + "\n")
         except OSError as exc:
             raise UserError(f"cannot write {args.json}: {exc.strerror}") from None
     sys.stdout.flush()

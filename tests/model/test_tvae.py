@@ -105,3 +105,14 @@ def test_cli_transfer_and_resample(tiny_tvae_dir: Path, tmp_path: Path) -> None:
                  "-o", str(tmp_path / "r.mid")]) == 0
     assert main(["transfer", str(a), str(b), "--bars", "0", "--model", str(tiny_tvae_dir),
                  "-o", str(tmp_path / "t.mid")]) == 2
+
+
+def test_repetition_check_is_well_formed(eng: Engine) -> None:
+    from latentcomposer.data.melody import clip_to_tokens
+    from latentcomposer.model.analysis import repetition_check
+
+    toks = clip_to_tokens(example_clip("twinkle"))[:64].copy()
+    toks[48:64] = toks[0:16]  # bar 4 repeats bar 1
+    rep = repetition_check(eng, np.stack([toks, toks]))
+    assert rep.windows == 2 and rep.repeated_bars == 2 and rep.first_occurrences == 2
+    assert rep.kl_repeated >= 0 and 0.0 <= rep.repeat_reproduced <= 1.0
