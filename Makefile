@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-stamp
 TORCH_VERSION := 2.13.0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# pip's own chatter (mirror locations it skips, setuptools deprecation notes) hides real errors
+PIP_QUIET := grep -v -e "is ignored: it is neither" -e "BuildBackendWarning" -e "^  *!!" -e "^  *\*\*\*" -e "^ *$$" -e "Please be careful" -e "name as your package" -e "with strategy" || true
 
 # Debian packages the app needs at run time: FluidSynth (+ the small timgm6mb GM soundfont it
 # recommends), the xcb/xkb libraries Qt needs for a real window, and Xvfb for screenshot scripts.
@@ -20,9 +22,9 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	@bash scripts/install_system_deps.sh $(APT_PACKAGES)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install -q --upgrade pip >/dev/null
-	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "torch==$(TORCH_VERSION)"
-	@$(PY) -m pip install -q -e ".[dev]"
+	@$(PY) -m pip install -q --upgrade pip 2>&1 | $(PIP_QUIET); test $${PIPESTATUS[0]} -eq 0
+	@$(PY) -c "import torch" 2>/dev/null || { $(PY) -m pip install -q "torch==$(TORCH_VERSION)" 2>&1 | $(PIP_QUIET); test $${PIPESTATUS[0]} -eq 0; }
+	@$(PY) -m pip install -q -e ".[dev]" 2>&1 | $(PIP_QUIET); test $${PIPESTATUS[0]} -eq 0
 	@touch $(STAMP)
 	@echo "setup: done ($(VENV))"
 
