@@ -128,12 +128,14 @@ def card(name: str) -> str:
                   "Mean latent of training windows in an attribute's top quartile minus the bottom "
                   f"quartile's (MusicVAE §5.3), measured on {attr['test_windows']} held-out windows moved "
                   "along each vector in 9 steps (-2..+2): Spearman correlation between the amount and "
-                  "the attribute (1 = perfectly monotonic), the change at +1, and the mean |Spearman| "
-                  "it causes in the other attributes.", "",
-                  "| attribute | Spearman | change at +1 | side effects (mean abs rho) |",
-                  "| --- | --- | --- | --- |"]
+                  "the attribute (1 = perfectly monotonic; averaged over the windows where the attribute "
+                  "changed at all), the share of windows where it changed, the change of the mean at +1, "
+                  "and the mean |Spearman| it causes in the other attributes.", "",
+                  "| attribute | Spearman | changed in | change at +1 | side effects (mean abs rho) |",
+                  "| --- | --- | --- | --- | --- |"]
         for a, r in attr["report"].items():
-            lines.append(f"| {a} | {r['spearman']:.3f} | {r['change_at_plus1_pct']:+.1f} % | "
+            lines.append(f"| {a} | {r['spearman']:.3f} | {r.get('changed_share', 1.0):.0%} | "
+                         f"{r['change_at_plus1_pct']:+.1f} % | "
                          f"{r['mean_abs_side_spearman']:.3f} |")
         lines += ["", "MusicVAE reports +398.7 % note density along its density vector.", ""]
     if notes:

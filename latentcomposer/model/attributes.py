@@ -64,10 +64,24 @@ def save_attributes(folder: Path, result: dict[str, Any], extra: dict[str, Any] 
     (folder / "attributes.json").write_text(json.dumps(doc, indent=2) + "\n")
 
 
+def _ranks(a: np.ndarray) -> np.ndarray:
+    """Ranks with ties averaged (as scipy.stats.rankdata)."""
+    a = np.asarray(a, dtype=np.float64)
+    order = np.argsort(a, kind="mergesort")
+    inv = np.empty(len(a), dtype=np.int64)
+    inv[order] = np.arange(len(a))
+    s = a[order]
+    new_group = np.r_[True, s[1:] != s[:-1]]
+    dense = np.cumsum(new_group)[inv]
+    bounds = np.r_[np.flatnonzero(new_group), len(a)]
+    return 0.5 * (bounds[dense] + bounds[dense - 1] + 1)
+
+
 def spearman(x: np.ndarray, y: np.ndarray) -> float:
-    rx, ry = np.argsort(np.argsort(x)), np.argsort(np.argsort(y))
+    """Spearman's rho with tied ranks averaged; NaN when either side is constant."""
+    rx, ry = _ranks(x), _ranks(y)
     if rx.std() == 0 or ry.std() == 0:
-        return 0.0
+        return float("nan")
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
@@ -89,12 +103,17 @@ def evaluate_attributes(engine: Engine, windows: np.ndarray, amounts: np.ndarray
         vals = {other: np.array([[measure(toks[i, j], other, rep) for j in range(len(windows))]
                                  for i in range(len(amounts))]) for other in engine.attributes.names}
         own = vals[name]
-        rho = np.mean([spearman(amounts, own[:, j]) for j in range(len(windows))])
+        rhos = np.array([spearman(amounts, own[:, j]) for j in range(len(windows))])
+        rho = float(np.nanmean(rhos)) if np.isfinite(rhos).any() else 0.0
         zero, one = own[len(amounts) // 2].mean(), own[np.argmin(np.abs(amounts - 1.0))].mean()
         change = 100.0 * (one - zero) / abs(zero) if zero else float("nan")
-        side = {o: float(np.mean([spearman(amounts, vals[o][:, j]) for j in range(len(windows))]))
-                for o in engine.attributes.names if o != name}
-        report[name] = {"spearman": float(rho), "change_at_plus1_pct": float(change),
+        side = {}
+        for o in engine.attributes.names:
+            if o != name:
+                r = np.array([spearman(amounts, vals[o][:, j]) for j in range(len(windows))])
+                side[o] = float(np.nanmean(np.nan_to_num(r, nan=0.0)))  # unchanged counts as no effect
+        report[name] = {"spearman": rho, "changed_share": float(np.isfinite(rhos).mean()),
+                        "change_at_plus1_pct": float(change),
                         "mean_abs_side_spearman": float(np.mean(np.abs(list(side.values())))),
                         **{f"side_{o}": v for o, v in side.items()}}
     return report

@@ -136,3 +136,13 @@ def test_numpy_loop_matches_torch_loop(eng: Engine, hier: Engine) -> None:
         assert torch.equal(e.fast.decode(z, use_numpy=True), e.fast.decode(z, use_numpy=False))
         g1, g2 = torch.Generator().manual_seed(4), torch.Generator().manual_seed(4)
         assert torch.equal(e.fast.decode(z, 0.7, g1, use_numpy=True), e.fast.decode(z, 0.7, g2, use_numpy=False))
+
+
+def test_spearman_handles_ties_and_constants() -> None:
+    from latentcomposer.model.attributes import spearman
+
+    x = np.arange(9.0)
+    assert spearman(x, x ** 2) == pytest.approx(1.0)
+    assert spearman(x, -x) == pytest.approx(-1.0)
+    assert np.isnan(spearman(x, np.ones(9)))  # no change is not a perfect correlation
+    assert spearman(x, np.array([0, 0, 0, 1, 1, 1, 2, 2, 2])) == pytest.approx(0.9486, abs=1e-3)
