@@ -170,7 +170,7 @@ def cmd_attributes(args: argparse.Namespace) -> int:
     test = test[np.sort(rng.permutation(len(test))[: args.eval_windows])]
     report = evaluate_attributes(eng, test)
     print(f"attribute vectors on {len(test)} test windows (9 steps, amount -2..+2):")
-XX
+    print(f"  {'attribute':<12} {'spearman':>8} {'changed':>8} {'change@+1':>10} {'side |rho|':>10}")
     for name, r in report.items():
         print(f"  {name:<12} {r['spearman']:>8.3f} {r['changed_share']:>8.0%} {r['change_at_plus1_pct']:>9.1f}% "
               f"{r['mean_abs_side_spearman']:>10.3f}")
