@@ -61,8 +61,8 @@ def scan_models(root: Path | None = None) -> list[ModelInfo]:
     return sorted(out, key=lambda m: (not m.complete, m.name))
 
 
-def _default_loader(name: str, folder: Path) -> Any:
-    """``latentcomposer.model.engine.Engine.load(folder)`` — imported here, on the loader thread."""
+def _default_loader(name: str, folder: Path, device: str = "auto") -> Any:
+    """``latentcomposer.model.engine.Engine.load(folder, device)`` — imported here, on the loader thread."""
     try:
         engine = importlib.import_module("latentcomposer.model.engine")
     except ImportError as exc:
@@ -70,7 +70,7 @@ def _default_loader(name: str, folder: Path) -> Any:
     cls = getattr(engine, "Engine", None)
     if cls is None or not hasattr(cls, "load"):
         raise RuntimeError("latentcomposer.model.engine has no Engine.load()")
-    return cls.load(str(folder))
+    return cls.load(str(folder), device=device)
 
 
 @functools.lru_cache(maxsize=1)
@@ -89,6 +89,8 @@ class ModelService:
     def __init__(self, root: Path | None = None, loader: Loader | None = None) -> None:
         self.root = models_dir() if root is None else Path(root)
         self.loader = loader or _default_loader
+        self.device = "auto"  # auto | cpu | cuda, for the default loader
+        self._queued: ModelInfo | None = None  # asked for while another load was running
         self.on_status: Callable[[str, str], None] | None = None
         self.models: list[ModelInfo] = []
         self.engine: Any = None
@@ -119,8 +121,10 @@ class ModelService:
     def ready(self) -> bool:
         return self.state == "ready"
 
-    def start(self, name: str | None = None) -> bool:
-        """Load ``name`` (default: mel_2bar if installed, else the first) on a background thread.
+    def start(self, name: str | None = None, device: str | None = None) -> bool:
+        """Load ``name`` (default: mel_2bar if installed, else the first) on a background thread, on
+        ``device`` (auto/cpu/cuda; default: the last one asked for). Asked while another load runs, it
+        loads after that one.
 
         Returns False (and stays in state ``"none"``) when no model is installed.
         """
@@ -135,7 +139,10 @@ class ModelService:
             self._set("error", f"model {name!r} is not installed")
             return False
         with self._lock:
+            if device is not None:
+                self.device = device
             if self._thread is not None and self._thread.is_alive():
+                self._queued = info
                 return True
             self._set("loading", f"loading {info.name}…")
             self._thread = threading.Thread(target=self._load, args=(info,), daemon=True,
@@ -149,8 +156,21 @@ class ModelService:
             thread.join(timeout)
 
     def _load(self, info: ModelInfo) -> None:
+        while True:
+            self._load_one(info)
+            with self._lock:
+                queued, self._queued = self._queued, None
+                if queued is None:
+                    return
+                info = queued
+                self._set("loading", f"loading {info.name}…")
+
+    def _load_one(self, info: ModelInfo) -> None:
         try:
-            engine = self.loader(info.name, info.folder)
+            if self.loader is _default_loader:
+                engine = _default_loader(info.name, info.folder, self.device)
+            else:
+                engine = self.loader(info.name, info.folder)
         except Exception as exc:  # any failure becomes a status message, never a crash
             log.warning("could not load model %s: %s", info.name, exc)
             self._set("error", f"{info.name}: {exc}")

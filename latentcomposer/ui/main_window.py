@@ -29,10 +29,14 @@ from . import dialogs, messages
 from .actions import create_actions, create_menus, create_tool_bar
 from .clip_list import ClipListPanel
 from .file_ops import MIDI_SUFFIXES, FileController
+from .latent_map import LatentMap
+from .latent_panel import LatentPanel
+from .latent_tools import LatentTools
 from .piano_roll import PianoRoll
-from .placeholders import PLACEHOLDERS, placeholder
+from .placeholders import PLACEHOLDERS
 from .playback_ui import PlaybackController
 from .preferences import Preferences
+from .timeline import TimelineTabs
 from .transport import TransportBar
 
 log = logging.getLogger(__name__)
@@ -71,8 +75,15 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.tools_bar)
         self.clip_list = ClipListPanel(self.session, self)
         self._add_dock("clipList", "Clips", self.clip_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.latent_tools = LatentTools(self.session, self.models, roll=self.roll,
+                                        player=self.playback_ui.service, parent=self)
+        self.latent_panel = LatentPanel(self.latent_tools, self)
+        self.timeline = TimelineTabs(self.latent_tools, self)
+        self.latent_map = LatentMap(self.latent_tools, self)
+        panels = {"latentPanel": self.latent_panel, "interpolationTimeline": self.timeline,
+                  "latentMap": self.latent_map}
         for name, (title, area, _text) in PLACEHOLDERS.items():
-            self._add_dock(name, title, placeholder(name, self), area)
+            self._add_dock(name, title, panels[name], area)
         self.tabifyDockWidget(self.docks["latentPanel"], self.docks["latentMap"])
         self.docks["latentPanel"].raise_()
         create_menus(self)
@@ -88,6 +99,9 @@ class MainWindow(QMainWindow):
         self._unlisten = self.session.listen(self._on_session)
         self.modelStatus.connect(self._show_model_status)
         self.models.on_status = self.modelStatus.emit
+        self.modelStatus.connect(self.latent_tools.on_model_status)
+        self.latent_tools.message.connect(self.show_message)
+        self.actions["play"].triggered.connect(lambda _=False: self.latent_tools.on_play())
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setObjectName("autosaveTimer")
@@ -124,9 +138,9 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(0, self.default_dock_sizes)
 
     def default_dock_sizes(self) -> None:
-        self.resizeDocks([self.docks["clipList"], self.docks["latentPanel"]], [190, 250],
+        self.resizeDocks([self.docks["clipList"], self.docks["latentPanel"]], [190, 290],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["interpolationTimeline"]], [110], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["interpolationTimeline"]], [190], Qt.Orientation.Vertical)
         self._default_state = self.saveState()
 
     def set_panel(self, name: str, widget: QWidget) -> None:
@@ -339,6 +353,8 @@ class MainWindow(QMainWindow):
             log.exception("could not save the window layout")
         self.playback_ui.service.close()
         self.models.on_status = None
+        self.timeline.cleanup()
+        self.latent_tools.shutdown()
         self.autosaver.remove()
         self.clip_list.cleanup()
         self._unlisten()

@@ -1,0 +1,101 @@
+"""A preview layer over the piano roll: the latent tools' result before it is applied.
+
+:class:`RollPreview` is a transparent child of the roll's note grid. It dims the clip's own notes and
+draws the preview's notes on top, in the roll's coordinates (it follows zoom and scroll). It takes no
+mouse input, so the roll stays editable; nothing in the session changes until "Apply to clip".
+``painted(stamp)`` fires after each paint of a preview (the benchmark's move-to-paint measure).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QWidget
+
+from latentcomposer.core import Clip
+
+if TYPE_CHECKING:
+    from .piano_roll import PianoRoll
+
+DIM = QColor(12, 14, 18, 120)
+FILL = QColor("#ffb454")
+FILL_SOFT = QColor("#c98a3c")
+EDGE = QColor("#fff4dd")
+BADGE_BG = QColor(255, 180, 84, 220)
+BADGE_TEXT = QColor("#1d2026")
+
+
+class RollPreview(QWidget):
+    painted = Signal(int)
+
+    def __init__(self, roll: PianoRoll) -> None:
+        super().__init__(roll.canvas)
+        self.roll = roll
+        self.setObjectName("rollPreview")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.clip: Clip | None = None
+        self.label = ""
+        self.stamp = 0
+        self._font = QFont(self.font())
+        self._font.setPixelSize(11)
+        self._font.setBold(True)
+        roll.canvas.installEventFilter(self)
+        roll.view.changed.connect(self.update)
+        self.setGeometry(roll.canvas.rect())
+        self.hide()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.roll.canvas and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.roll.canvas.rect())
+        return False
+
+    def show_clip(self, clip: Clip, label: str = "Preview", stamp: int = 0) -> None:
+        self.clip, self.label, self.stamp = clip, label, stamp
+        self.setGeometry(self.roll.canvas.rect())
+        self.show()
+        self.raise_()
+        self.update()
+
+    def clear(self) -> None:
+        self.clip = None
+        self.hide()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        clip = self.clip
+        if clip is None:
+            return
+        v = self.roll.view
+        p = QPainter(self)
+        r = event.rect()
+        p.fillRect(r, DIM)
+        scale = v.ppq / clip.ppq
+        t0, t1 = v.x_to_tick(r.left() - 1), v.x_to_tick(r.right() + 1)
+        kh = v.key_height
+        p.setPen(QPen(EDGE, 1))
+        for n in clip.notes:
+            s, e = n.start * scale, n.end * scale
+            if e < t0 or s > t1:
+                continue
+            x0 = v.tick_to_x(s)
+            w = max(3.0, (e - s) * v.px_per_tick)
+            p.setBrush(FILL if n.velocity >= 64 else FILL_SOFT)
+            p.drawRect(QRectF(x0 + 0.5, v.pitch_to_y(n.pitch) + 0.5, w - 1, kh - 1))
+        end_x = v.tick_to_x(clip.end_tick * scale)
+        if r.left() <= end_x <= r.right():
+            p.setPen(QPen(FILL, 1, Qt.PenStyle.DashLine))
+            p.drawLine(round(end_x), r.top(), round(end_x), r.bottom())
+        if self.label:
+            p.setFont(self._font)
+            text = f"{self.label} — not applied yet"
+            width = p.fontMetrics().horizontalAdvance(text) + 14
+            box = QRectF(8, 8, width, 20)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(BADGE_BG)
+            p.drawRoundedRect(box, 4, 4)
+            p.setPen(BADGE_TEXT)
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        p.end()
+        self.painted.emit(self.stamp)

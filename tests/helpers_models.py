@@ -1,0 +1,97 @@
+"""Tiny random models laid out like shipped ones (weights, config, attribute vectors), for fast tests.
+
+The same recipe as ``tests/model/conftest.py::make_tiny_model``; GUI and app tests import it from here.
+Importing this module imports torch (only tests that need a model should).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from latentcomposer.core.examples import NAMES, example_clip, example_drums
+from latentcomposer.data.drums import clip_to_drum_steps
+from latentcomposer.data.melody import clip_to_tokens
+from latentcomposer.model.attributes import compute_attributes, save_attributes
+from latentcomposer.model.checkpoint import build_model, save_model
+from latentcomposer.model.config import get_config
+from latentcomposer.model.engine import Engine
+
+TINY_CONFIGS = ("tiny_2bar", "tiny_4bar_hier", "tiny_tvae", "tiny_drums")
+
+
+def _windows(n_steps: int, representation: str = "melody") -> np.ndarray:
+    if representation == "drums":
+        toks = np.concatenate([clip_to_drum_steps(example_drums(b)).tokens for b in (2, 4, 3, 4)])
+    else:
+        toks = np.concatenate([clip_to_tokens(example_clip(n).transpose(k)) for n in NAMES for k in (-2, 0, 3)])
+    return np.stack([toks[i:i + n_steps] for i in range(0, len(toks) - n_steps + 1, 16)])
+
+
+def make_tiny_model(folder: Path, config: str = "tiny_2bar", seed: int = 0) -> Path:
+    """A tiny random model with attribute vectors, as shipped models are laid out."""
+    torch.manual_seed(seed)
+    cfg = get_config(config).model
+    model = build_model(cfg).eval()
+    save_model(model, cfg, folder, meta={"note": "random tiny test model"})
+    (folder / "MODEL_CARD.md").write_text(f"# {config}\n\nA tiny random model for tests.\n", encoding="utf-8")
+    eng = Engine.load(folder, device="cpu", warmup=False)
+    windows = _windows(cfg.n_steps, cfg.representation)
+    save_attributes(folder, compute_attributes(eng, windows, n_components=4, n_reference=20),
+                    representation=cfg.representation)
+    return folder
+
+
+def make_tiny_models(root: Path, configs: tuple[str, ...] = TINY_CONFIGS) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for c in configs:
+        make_tiny_model(root / c, c)
+    return root
+
+
+class RecordingEngine:
+    """An engine whose method calls record (name, thread, args, kwargs): tests assert where they ran."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.calls: list[tuple[str, threading.Thread, tuple[Any, ...], dict[str, Any]]] = []
+        self._lock = threading.Lock()
+        self.delays: dict[str, float] = {}  # method -> seconds to sleep first (a real model's speed)
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._engine, name)
+        if not callable(attr) or isinstance(attr, type):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                self.calls.append((name, threading.current_thread(), args, kwargs))
+            if name in self.delays:
+                time.sleep(self.delays[name])
+            return attr(*args, **kwargs)
+
+        return call
+
+    def called(self, name: str) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        with self._lock:
+            return [(a, k) for n, _t, a, k in self.calls if n == name]
+
+    def threads(self) -> set[threading.Thread]:
+        with self._lock:
+            return {t for _n, t, _a, _k in self.calls}
+
+
+def recording_loader(engines: list[RecordingEngine]) -> Any:
+    """A ModelService loader: loads on the CPU and keeps every engine it made in ``engines``."""
+
+    def load(name: str, folder: Path) -> RecordingEngine:
+        eng = RecordingEngine(Engine.load(folder, device="cpu", warmup=False))
+        engines.append(eng)
+        return eng
+
+    return load
