@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ def _fingerprint(root: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def groove_takes_cached(root: Path | None = None) -> dict[str, np.ndarray | list[str]]:
+def groove_takes_cached(root: Path | None = None) -> dict[str, Any]:
     """All 4/4 GMD takes, concatenated: tokens/velocity/offset + offsets per take + split + ids."""
     root = root or shared_data_dir() / "groove"
     fp = _fingerprint(root)
@@ -41,7 +42,7 @@ def groove_takes_cached(root: Path | None = None) -> dict[str, np.ndarray | list
             pass
     takes = read_groove(root)
     lengths = [len(t.steps.hits) for t in takes]
-    data = {
+    data: dict[str, np.ndarray] = {
         "tokens": np.concatenate([t.steps.tokens for t in takes]).astype(np.int16),
         "velocity": np.concatenate([t.steps.velocity for t in takes]).astype(np.uint8),
         "offset": np.concatenate([t.steps.offset for t in takes]).astype(np.float16),
@@ -51,7 +52,8 @@ def groove_takes_cached(root: Path | None = None) -> dict[str, np.ndarray | list
             "beat_types": [t.beat_type for t in takes]}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, **data, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+    arrays = {**data, "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
+    np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]  # numpy stubs: a key could be allow_pickle
     tmp.replace(path)
     return {**data, **meta}
 

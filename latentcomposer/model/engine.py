@@ -373,7 +373,7 @@ class Engine:
             z[bar] = (1 - amount) * z[bar] + amount * zt[bar]
         else:
             rng = np.random.default_rng(0 if seed is None else seed)
-            z[bar] = rng.standard_normal(z.shape[1]).astype(np.float32) * max(temperature, 0.0)
+            z[bar] = np.asarray(rng.standard_normal(z.shape[1]), dtype=np.float32) * max(temperature, 0.0)
         out = self.decode_bars(z, 0.0, seed, clip, velocity, f"{clip.name} (bar {bar + 1} re-sampled)",
                                n_steps=self.clip_steps(clip))
         return Generated([out], [], z)
