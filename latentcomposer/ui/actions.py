@@ -103,7 +103,7 @@ def create_actions(w: MainWindow) -> dict[str, QAction]:
 
 
 def create_menus(w: MainWindow) -> None:
-    a = w.actions
+    a = w.action_map
     bar = w.menuBar()
     m = bar.addMenu("&File")
     m.setObjectName("menuFile")
@@ -166,7 +166,7 @@ def create_menus(w: MainWindow) -> None:
 
 
 def create_tool_bar(w: MainWindow) -> QToolBar:
-    a = w.actions
+    a = w.action_map
     tb = QToolBar("Editing tools", w)
     tb.setObjectName("rollTools")
     tb.addActions([a["toolSelect"], a["toolDraw"], a["toolErase"]])

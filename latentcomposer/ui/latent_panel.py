@@ -156,14 +156,14 @@ class LatentPanel(QWidget):
         opts.addWidget(self.play_combo, 2, 1, 1, 2)
         outer.addLayout(opts)
 
-        self.scroll = QScrollArea(self)
-        self.scroll.setObjectName("sliderScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.slider_box = QWidget(self.scroll)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setObjectName("sliderScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.slider_box = QWidget(self.scroll_area)
         self.slider_box.setObjectName("sliderBox")
-        self.scroll.setWidget(self.slider_box)
-        outer.addWidget(self.scroll, 1)
+        self.scroll_area.setWidget(self.slider_box)
+        outer.addWidget(self.scroll_area, 1)
 
         bottom = QHBoxLayout()
         self.apply_button = self._button("applyButton", "Apply to clip", "Make the preview the clip's notes "

@@ -67,8 +67,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.roll)
         self.files = FileController(self)
         self.playback_ui = PlaybackController(self, playback or PlaybackService(), background)
-        self.actions = create_actions(self)
-        self.transport = TransportBar([self.actions[k] for k in ("play", "stop", "rewind", "loop", "metronome")],
+        self.action_map = create_actions(self)
+        self.transport = TransportBar([self.action_map[k] for k in ("play", "stop", "rewind", "loop", "metronome")],
                                       self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport)
         self.tools_bar = create_tool_bar(self)
@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self.models.on_status = self.modelStatus.emit
         self.modelStatus.connect(self.latent_tools.on_model_status)
         self.latent_tools.message.connect(self.show_message)
-        self.actions["play"].triggered.connect(lambda _=False: self.latent_tools.on_play())
+        self.action_map["play"].triggered.connect(lambda _=False: self.latent_tools.on_play())
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setObjectName("autosaveTimer")
@@ -193,7 +193,7 @@ class MainWindow(QMainWindow):
     def _sync_tool_actions(self) -> None:
         tool = self.roll.tool
         for name, key in (("select", "toolSelect"), ("draw", "toolDraw"), ("erase", "toolErase")):
-            self.actions[key].setChecked(tool == name)
+            self.action_map[key].setChecked(tool == name)
 
     def set_snap(self, snap: str) -> None:
         self.roll.set_snap(snap)
@@ -204,10 +204,10 @@ class MainWindow(QMainWindow):
         s = self.session
         if kinds & {"undo", "modified", "path", "reset"}:
             stack = s.undo_stack
-            self.actions["undo"].setEnabled(stack.can_undo)
-            self.actions["redo"].setEnabled(stack.can_redo)
-            self.actions["undo"].setText(f"&Undo {stack.undo_label}".rstrip())
-            self.actions["redo"].setText(f"&Redo {stack.redo_label}".rstrip())
+            self.action_map["undo"].setEnabled(stack.can_undo)
+            self.action_map["redo"].setEnabled(stack.can_redo)
+            self.action_map["undo"].setText(f"&Undo {stack.undo_label}".rstrip())
+            self.action_map["redo"].setText(f"&Redo {stack.redo_label}".rstrip())
             self.setWindowTitle(f"{s.title}[*] — latentcomposer")
             self.setWindowModified(s.modified)
         if kinds & {"clip", "current", "reset"}:
@@ -215,12 +215,12 @@ class MainWindow(QMainWindow):
             self.playback_ui.clip_changed()
         if "reset" in kinds or "playback" in kinds:
             self.playback_ui.apply_loop()
-            self.actions["metronome"].setChecked(s.playback.metronome)
+            self.action_map["metronome"].setChecked(s.playback.metronome)
             self.playback_ui.service.set_metronome(s.playback.metronome)
         if kinds & {"selection", "clip", "current", "reset"}:
             has_sel = bool(s.selection)
             for key in ("cut", "copy", "duplicate"):
-                self.actions[key].setEnabled(has_sel)
+                self.action_map[key].setEnabled(has_sel)
 
     def project_loaded(self) -> None:
         """After a project was opened or recovered: follow its playback choices and model."""
@@ -312,7 +312,7 @@ class MainWindow(QMainWindow):
         self.files.open_path(path)
 
     def show_shortcuts(self) -> None:
-        dialogs.ShortcutsDialog(list(self.actions.values()), self).exec()
+        dialogs.ShortcutsDialog(list(self.action_map.values()), self).exec()
 
     def show_about(self) -> None:
         self.models.refresh()

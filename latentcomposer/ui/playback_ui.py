@@ -85,11 +85,11 @@ class PlaybackController(QObject):
         except PlaybackUnavailable as exc:
             self._on_failed(str(exc))
             playing = False
-        self.window.actions["play"].setChecked(playing)
+        self.window.action_map["play"].setChecked(playing)
 
     def stop(self) -> None:
         self.service.stop()
-        self.window.actions["play"].setChecked(False)
+        self.window.action_map["play"].setChecked(False)
         self._on_position(0)
 
     def rewind(self) -> None:
@@ -106,11 +106,11 @@ class PlaybackController(QObject):
         self.window.transport.show_position(tick, self.session.current_clip)
 
     def _on_finished(self) -> None:
-        self.window.actions["play"].setChecked(False)
+        self.window.action_map["play"].setChecked(False)
         self._on_position(0)
 
     def _on_failed(self, message: str) -> None:
-        self.window.actions["play"].setChecked(False)
+        self.window.action_map["play"].setChecked(False)
         self.window.show_message(f"Playback stopped: {message}", 15000)
         self.show_output(OutputResult(self.service.output.kind, self.service.backend, "no output (silent)", message))
 
@@ -133,7 +133,7 @@ class PlaybackController(QObject):
     def apply_loop(self) -> None:
         pb = self.session.playback
         self.window.roll.view.set_loop(pb.loop, pb.loop_enabled)
-        self.window.actions["loop"].setChecked(pb.loop_enabled)
+        self.window.action_map["loop"].setChecked(pb.loop_enabled)
         try:
             if pb.loop_enabled and pb.loop is not None:
                 self.service.set_loop(*pb.loop)
@@ -146,7 +146,7 @@ class PlaybackController(QObject):
         if on != self.session.playback.metronome:
             self.session.update_playback(metronome=bool(on))
         self.service.set_metronome(on)
-        self.window.actions["metronome"].setChecked(on)
+        self.window.action_map["metronome"].setChecked(on)
 
     def audition(self, pitch: int, velocity: int) -> None:
         clip = self.session.current_clip

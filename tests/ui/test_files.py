@@ -123,10 +123,10 @@ def test_save_reload_compare(qtbot: Any, window: MainWindow, tmp_path: Path, dia
     item = s.add_clip(example_clip("mary"), origin="generated", source="test")
     s.update_latent(model="melody_2bar", codes={item.uid: [0.5, 1.5]}, sliders={"z1": -0.3})
     s.set_slot("a", s.items[0].uid)
-    window.actions["metronome"].trigger()
+    window.action_map["metronome"].trigger()
     window.playback_ui.set_loop_region(480, 3840)
     dialogs.paths.append(str(tmp_path / "song"))  # Save As adds the suffix
-    window.actions["save"].trigger()
+    window.action_map["save"].trigger()
     path = tmp_path / "song.lcproj"
     assert path.exists() and not s.modified and window.windowTitle().startswith("song")
 
@@ -136,7 +136,7 @@ def test_save_reload_compare(qtbot: Any, window: MainWindow, tmp_path: Path, dia
     assert o.clips == s.clips and [i.uid for i in o.items] == [i.uid for i in s.items]
     assert o.current_uid == s.current_uid and o.latent == s.latent
     assert o.playback.metronome and o.playback.loop == (480, 3840)
-    assert other.actions["metronome"].isChecked() and other.roll.view.loop == (480, 3840)
+    assert other.action_map["metronome"].isChecked() and other.roll.view.loop == (480, 3840)
     assert not o.modified and o.path == path
     other.shutdown()
 
@@ -156,16 +156,16 @@ def test_unsaved_changes_are_asked_about(window: MainWindow, dialogs, tmp_path: 
     s = window.session
     s.add_notes([Note(0, 60, 120)])
     dialogs.save_answers.append("cancel")
-    window.actions["new"].trigger()
+    window.action_map["new"].trigger()
     assert len(s.current_clip.notes) == 1  # kept
     dialogs.save_answers.append("save")
     dialogs.paths.append(str(tmp_path / "kept.lcproj"))
-    window.actions["new"].trigger()
+    window.action_map["new"].trigger()
     assert (tmp_path / "kept.lcproj").exists() and s.current_clip.notes == ()
     assert load_project(tmp_path / "kept.lcproj").items[0].clip.notes == (Note(0, 60, 120),)
     s.add_notes([Note(0, 61, 120)])
     dialogs.save_answers.append("discard")
-    window.actions["new"].trigger()
+    window.action_map["new"].trigger()
     assert s.current_clip.notes == () and not s.modified
 
 
@@ -184,7 +184,7 @@ def test_export_midi_current_and_all(window: MainWindow, dialogs, tmp_path: Path
     s.replace_clip(example_clip("twinkle"), "load")
     s.add_clip(example_clip("mary"))
     dialogs.paths.append(str(tmp_path / "one"))
-    window.actions["exportMidi"].trigger()
+    window.action_map["exportMidi"].trigger()
     assert [c.notes for c in read_midi(tmp_path / "one.mid")] == [example_clip("mary").notes]
     assert window.files.export_midi(True, tmp_path / "all.mid")
     assert [c.name for c in read_midi(tmp_path / "all.mid")] == ["Twinkle", "Mary"]

@@ -48,8 +48,8 @@ def test_the_window_hosts_the_latent_tools(qtbot: Any, tiny_models: Path) -> Non
     assert w.findChild(type(w.latent_tools.overlay), "rollPreview").parent() is w.roll.canvas
     before = s.current_clip
     w.latent_panel.apply_button.click()
-    assert s.current_clip != before and w.actions["undo"].isEnabled()
-    w.actions["undo"].trigger()
+    assert s.current_clip != before and w.action_map["undo"].isEnabled()
+    w.action_map["undo"].trigger()
     assert s.current_clip == before
     assert threading.main_thread() not in set().union(*(e.threads() for e in engines))
     w.shutdown()

@@ -47,9 +47,9 @@ def test_menus_hold_the_issue_actions(window: MainWindow) -> None:
     for text in ("Play", "Stop", "Loop", "Metronome", "Output", "Choose SoundFont…"):
         assert text in menus["Playback"]
     assert menus["Help"] == ["Keyboard Shortcuts", "About latentcomposer"]
-    keys = {QKeySequence(k).toString() for k in window.actions["redo"].shortcuts()}
+    keys = {QKeySequence(k).toString() for k in window.action_map["redo"].shortcuts()}
     assert keys == {"Ctrl+Shift+Z", "Ctrl+Y"}
-    assert window.actions["undo"].shortcut().toString() == "Ctrl+Z"
+    assert window.action_map["undo"].shortcut().toString() == "Ctrl+Z"
 
 
 def test_status_bar_says_what_is_missing(qtbot: Any, dialogs) -> None:
@@ -94,7 +94,7 @@ def test_clip_list_select_rename_delete(qtbot: Any, window: MainWindow) -> None:
     s.set_slot("a", s.current_uid)
     assert lst.item(0).text() == "[A] Star"
     lst.setFocus()
-    window.actions["delete"].trigger()  # with the list focused, Delete removes the clip
+    window.action_map["delete"].trigger()  # with the list focused, Delete removes the clip
     assert [c.name for c in s.clips] == ["Mary"]
     s.undo()
     assert [c.name for c in s.clips] == ["Star", "Mary"]
@@ -121,15 +121,15 @@ def test_drag_out_gives_a_midi_file(window: MainWindow) -> None:
 def test_play_pause_stop_through_the_sequencer(qtbot: Any, window: MainWindow, backend: Any) -> None:
     s = window.session
     s.replace_clip(example_clip("twinkle").copy(tempo=400.0), "load")
-    window.actions["play"].trigger()
-    assert window.actions["play"].isChecked()
+    window.action_map["play"].trigger()
+    assert window.action_map["play"].isChecked()
     assert wait_for(lambda: any(m.type == "note_on" for m in backend.messages))
     assert wait_for(lambda: window.roll.view.playhead > 0)
-    window.actions["play"].trigger()  # pause
+    window.action_map["play"].trigger()  # pause
     assert not window.playback_ui.service.is_playing
     paused_at = window.playback_ui.service.position_tick
     assert paused_at > 0
-    window.actions["stop"].trigger()
+    window.action_map["stop"].trigger()
     assert window.roll.view.playhead == 0 and window.playback_ui.service.position_tick == 0
     first = [m.note for m in backend.messages if m.type == "note_on"][0]
     assert first == 60
@@ -138,13 +138,13 @@ def test_play_pause_stop_through_the_sequencer(qtbot: Any, window: MainWindow, b
 def test_edits_while_playing_reach_the_sequencer(qtbot: Any, window: MainWindow, backend: Any) -> None:
     s = window.session
     s.replace_clip(example_clip("twinkle").copy(tempo=60.0), "load")
-    window.actions["loop"].trigger()
+    window.action_map["loop"].trigger()
     assert s.playback.loop == (0, 8 * 1920) and s.playback.loop_enabled
-    window.actions["play"].trigger()
+    window.action_map["play"].trigger()
     s.add_notes([Note(480 * 3, 100, 480 * 4)])
     assert wait_for(lambda: window.playback_ui.service.sequencer.end_tick == 8 * 1920
                     and any(m.type == "note_on" and m.note == 100 for m in backend.messages), timeout=10)
-    window.actions["stop"].trigger()
+    window.action_map["stop"].trigger()
 
 
 def test_tempo_and_metronome(qtbot: Any, window: MainWindow) -> None:
@@ -155,7 +155,7 @@ def test_tempo_and_metronome(qtbot: Any, window: MainWindow) -> None:
     assert len(s.undo_stack) == 1  # tempo changes in a row are one step
     s.undo()
     assert s.current_clip.tempo == 120.0 and window.transport.tempo.value() == 120.0
-    window.actions["metronome"].trigger()
+    window.action_map["metronome"].trigger()
     assert s.playback.metronome and window.playback_ui.service.metronome
 
 
@@ -174,7 +174,7 @@ def test_snap_and_layout_persist(qtbot: Any, window: MainWindow, user_dirs: dict
 
 
 def test_help_dialogs(qtbot: Any, window: MainWindow, user_dirs: dict[str, Path]) -> None:
-    shortcuts = ShortcutsDialog(list(window.actions.values()), window)
+    shortcuts = ShortcutsDialog(list(window.action_map.values()), window)
     qtbot.addWidget(shortcuts)
     table = shortcuts.findChild(QTableWidget)
     rows = {(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())}
@@ -212,25 +212,25 @@ def test_transpose_dialog(window: MainWindow, monkeypatch) -> None:
     s = window.session
     s.replace_clip(example_clip("mary"), "load")
     monkeypatch.setattr(dialogs_module, "ask_semitones", lambda _parent: 5)
-    window.actions["transpose"].trigger()
+    window.action_map["transpose"].trigger()
     assert s.current_clip.notes[0].pitch == example_clip("mary").notes[0].pitch + 5
     monkeypatch.setattr(dialogs_module, "ask_semitones", lambda _parent: 100)
-    window.actions["transpose"].trigger()
+    window.action_map["transpose"].trigger()
     assert "outside MIDI" in window.statusBar().currentMessage()
 
 
 def test_cut_copy_paste_actions(window: MainWindow) -> None:
     s = window.session
     s.replace_clip(example_clip("mary"), "load")
-    assert not window.actions["copy"].isEnabled()
+    assert not window.action_map["copy"].isEnabled()
     s.select(s.current_clip.notes[:3])
-    assert window.actions["copy"].isEnabled()
-    window.actions["copy"].trigger()
+    assert window.action_map["copy"].isEnabled()
+    window.action_map["copy"].trigger()
     window.roll.set_playhead(1920 * 8)
-    window.actions["paste"].trigger()
+    window.action_map["paste"].trigger()
     assert len(s.current_clip.notes) == len(example_clip("mary").notes) + 3
     assert min(n.start for n in s.selection) == 1920 * 8
-    window.actions["cut"].trigger()
+    window.action_map["cut"].trigger()
     assert len(s.current_clip.notes) == len(example_clip("mary").notes)
 
 
@@ -238,8 +238,8 @@ def test_keyboard_focus_shortcuts_tools(qtbot: Any, window: MainWindow) -> None:
     canvas = window.roll.canvas
     canvas.setFocus()
     qtbot.keyClick(canvas, Qt.Key.Key_S)
-    assert window.roll.tool == "select" and window.actions["toolSelect"].isChecked()
+    assert window.roll.tool == "select" and window.action_map["toolSelect"].isChecked()
     qtbot.keyClick(canvas, Qt.Key.Key_E)
     assert window.roll.tool == "erase"
     qtbot.keyClick(canvas, Qt.Key.Key_D)
-    assert window.roll.tool == "draw" and window.actions["toolDraw"].isChecked()
+    assert window.roll.tool == "draw" and window.action_map["toolDraw"].isChecked()

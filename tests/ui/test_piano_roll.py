@@ -84,15 +84,15 @@ def test_draw_move_resize_delete_with_undo_redo(qtbot: Any, window: MainWindow, 
     for expected in ([resized], [moved], [drawn], []):
         qtbot.keyClick(canvas, Qt.Key.Key_Z, CTRL)
         assert notes(s) == expected
-    assert not window.actions["undo"].isEnabled()
+    assert not window.action_map["undo"].isEnabled()
     qtbot.keyClick(canvas, Qt.Key.Key_Z, CTRL | SHIFT)
     assert notes(s) == [drawn]
     qtbot.keyClick(canvas, Qt.Key.Key_Y, CTRL)
     assert notes(s) == [moved]
-    window.actions["redo"].trigger()
-    window.actions["redo"].trigger()
+    window.action_map["redo"].trigger()
+    window.action_map["redo"].trigger()
     assert notes(s) == []
-    assert window.actions["undo"].text() == "&Undo Delete notes"
+    assert window.action_map["undo"].text() == "&Undo Delete notes"
 
 
 def test_draw_drag_sets_length_and_alt_disables_snap(qtbot: Any, window: MainWindow, roll: PianoRoll) -> None:
@@ -191,8 +191,8 @@ def test_ctrl_wheel_zooms_and_keys_zoom(qtbot: Any, window: MainWindow, roll: Pi
                         Qt.MouseButton.NoButton, CTRL, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(roll.canvas, event)
     assert roll.view.px_per_beat > before
-    window.actions["zoomOut"].trigger()
-    window.actions["zoomOut"].trigger()
+    window.action_map["zoomOut"].trigger()
+    window.action_map["zoomOut"].trigger()
     assert roll.view.px_per_beat < before
     y0 = roll.view.scroll_y
     event = QWheelEvent(pos, QPointF(roll.canvas.mapToGlobal(pos.toPoint())), QPoint(), QPoint(0, -120),
@@ -222,7 +222,7 @@ def test_ruler_seeks_and_sets_loop(qtbot: Any, window: MainWindow, roll: PianoRo
     drag(qtbot, ruler, QPoint(round(roll.view.tick_to_x(480)), 10), QPoint(round(roll.view.tick_to_x(2400)), 10))
     assert window.session.playback.loop == (480, 2400) and window.session.playback.loop_enabled
     assert window.playback_ui.service.sequencer.loop == (480, 2400)
-    assert window.actions["loop"].isChecked()
+    assert window.action_map["loop"].isChecked()
     qtbot.mouseDClick(ruler, LEFT, NONE, QPoint(x, 10))
     assert window.session.playback.loop is None and window.playback_ui.service.sequencer.loop is None
 
