@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from typing import Any
 
 from latentcomposer import __version__
 from latentcomposer.core import Clip, CoreError, Note, TempoChange, TimeSignature, TimeSignatureChange
+from latentcomposer.io.atomic import atomic_write_bytes
 
 from .state import ORIGINS, ClipItem, LatentState, PlaybackChoice
 
@@ -189,22 +189,10 @@ def dumps(d: dict[str, Any]) -> str:
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Write text to ``path`` via a temporary file in the same folder, fsync, rename."""
-    target = Path(path)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        return atomic_write_bytes(path, text.encode("utf-8"))
     except OSError as exc:
         raise ProjectError(path, f"cannot be written ({exc.strerror or exc})") from None
-    return target
 
 
 def save_project(path: str | os.PathLike[str], session: Any, extra: dict[str, Any] | None = None) -> Path:

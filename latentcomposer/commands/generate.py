@@ -119,20 +119,28 @@ def _engine(args: argparse.Namespace) -> Any:
         raise UserError(str(exc)) from None
 
 
+def _read_clips(path: str) -> list[Any]:
+    from latentcomposer.io.midifile import MidiFileError, read_midi
+
+    try:
+        return read_midi(path)
+    except MidiFileError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _track(path: str, clips: list[Any], track: int) -> Any:
+    if not 0 <= track < len(clips):
+        raise UserError(f"{path}: no track {track} (it has {len(clips)}: 0..{len(clips) - 1})")
+    return clips[track]
+
+
 def _read_clip(path: str, track: int | None, eng: Any) -> Any:
     """The clip a model works on: the melody for melody models, the drum track for drum models."""
     if eng.cfg.representation != "drums":
         return _read_melody(path, track)
-    from latentcomposer.io.midifile import MidiFileError, read_midi
-
-    try:
-        clips = read_midi(path)
-    except MidiFileError as exc:
-        raise UserError(str(exc)) from None
+    clips = _read_clips(path)
     if track is not None:
-        if not 0 <= track < len(clips):
-            raise UserError(f"{path}: no track {track} (it has {len(clips)}: 0..{len(clips) - 1})")
-        return clips[track]
+        return _track(path, clips, track)
     drums = [c for c in clips if c.is_drum]
     if not drums:
         raise UserError(f"{path}: no drum track (channel 10) for the drum model {eng.name}")
@@ -141,16 +149,10 @@ def _read_clip(path: str, track: int | None, eng: Any) -> Any:
 
 def _read_melody(path: str, track: int | None) -> Any:
     from latentcomposer.data.midi_windows import choose_melody
-    from latentcomposer.io.midifile import MidiFileError, read_midi
 
-    try:
-        clips = read_midi(path)
-    except MidiFileError as exc:
-        raise UserError(str(exc)) from None
+    clips = _read_clips(path)
     if track is not None:
-        if not 0 <= track < len(clips):
-            raise UserError(f"{path}: no track {track} (it has {len(clips)}: 0..{len(clips) - 1})")
-        return clips[track]
+        return _track(path, clips, track)
     try:
         clip, how = choose_melody(clips)
     except ValueError:
@@ -361,13 +363,8 @@ def cmd_resample_bar(args: argparse.Namespace) -> int:
 
 
 def cmd_humanize(args: argparse.Namespace) -> int:
-    from latentcomposer.io.midifile import MidiFileError, read_midi
-
     eng = _engine(args)
-    try:
-        clips = read_midi(args.input)
-    except MidiFileError as exc:
-        raise UserError(str(exc)) from None
+    clips = _read_clips(args.input)
     drums = [c for c in clips if c.is_drum]
     if not drums:
         raise UserError(f"{args.input}: no drum track (channel 10) to humanize")

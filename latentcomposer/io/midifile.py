@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io as _io
 import os
-import tempfile
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,11 +24,10 @@ from latentcomposer.core import (
     TimeSignature,
     TimeSignatureChange,
 )
+from latentcomposer.io.atomic import atomic_write_bytes
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # no real score is this big; refuse rather than exhaust memory
 MAX_TRACKS = 4096
-_UMASK = os.umask(0o022)  # read once at import (os.umask can only be read by setting it)
-os.umask(_UMASK)
 
 
 class MidiFileError(Exception):
@@ -264,24 +262,11 @@ def _append_delta(track: mido.MidiTrack, events: list[tuple[int, mido.Message | 
 def write_midi(path: str | os.PathLike[str], clips: Sequence[Clip],
                markers: Sequence[tuple[int, str]] = ()) -> Path:
     """Write ``clips`` to a type-1 file atomically (temp file, fsync, rename). Returns the path."""
-    target = Path(path)
-    mid = clips_to_midifile(clips, markers)
+    data = midi_bytes(clips, markers)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".mid", dir=target.parent)
-        try:
-            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; a MIDI export is an ordinary file
-            with os.fdopen(fd, "wb") as fh:
-                mid.save(file=fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        return atomic_write_bytes(path, data)
     except OSError as exc:
         raise MidiWriteError(path, f"cannot be written ({exc.strerror or exc})") from None
-    return target
 
 
 def midi_bytes(clips: Sequence[Clip], markers: Sequence[tuple[int, str]] = ()) -> bytes:

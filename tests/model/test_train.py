@@ -10,7 +10,7 @@ import torch
 from latentcomposer.model.checkpoint import load_model
 from latentcomposer.model.config import get_config
 from latentcomposer.model.train import Trainer
-from tests.model.conftest import _windows
+from tests.helpers_models import _windows
 
 
 def _trainer(name: str, tmp: Path) -> Trainer:
