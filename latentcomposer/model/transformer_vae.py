@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import ModelConfig
-from .vae import StepDecoder
+from .vae import LatentVAE, StepDecoder
 
 
 def causal_mask(n: int, device: torch.device) -> torch.Tensor:
@@ -72,7 +72,7 @@ class ZContext(nn.Module):
         return self.tf(x, mask=causal_mask(self.cfg.n_bars, z.device), is_causal=True)
 
 
-class TransformerVAE(nn.Module):
+class TransformerVAE(LatentVAE):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
@@ -81,41 +81,13 @@ class TransformerVAE(nn.Module):
         self.decoder = StepDecoder(cfg.vocab, cfg.embed_dim, cfg.d_model, cfg.dec_hidden, cfg.dec_layers,
                                    cfg.aux_classes, cfg.velocity_bins)
 
+    @property
+    def decodes_by_bar(self) -> bool:
+        return True
+
     def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu, sigma = self.encoder(tokens)
         return mu.flatten(1), sigma.flatten(1)
 
     def _bar_conds(self, z: torch.Tensor) -> torch.Tensor:
         return self.conductor(z).reshape(-1, self.cfg.d_model)
-
-    def decode_logits(self, z: torch.Tensor, targets: torch.Tensor, sampling_rate: float = 0.0,
-                      generator: torch.Generator | None = None) -> torch.Tensor:
-        b, t = targets.shape
-        cond = self._bar_conds(z)
-        tg = targets.reshape(b * self.cfg.n_bars, self.cfg.steps_per_bar)
-        if sampling_rate > 0:
-            logits = self.decoder.forward_sampled(cond, tg, sampling_rate, generator)
-        else:
-            logits = self.decoder(cond, tg)
-        return logits.reshape(b, t, -1)
-
-    def decode_hidden(self, z: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        b, t = targets.shape
-        cond = self._bar_conds(z)
-        logits, y = self.decoder.forward_hidden(cond, targets.reshape(b * self.cfg.n_bars, self.cfg.steps_per_bar))
-        return logits.reshape(b, t, -1), y.reshape(b, t, -1)
-
-    @torch.no_grad()
-    def generate(self, z: torch.Tensor, temperature: float = 0.0,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
-        b = z.shape[0]
-        toks = self.decoder.generate(self._bar_conds(z), self.cfg.steps_per_bar, temperature, generator)
-        return toks.reshape(b, self.cfg.n_steps)
-
-    def forward(self, tokens: torch.Tensor, sampling_rate: float = 0.0,
-                generator: torch.Generator | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        mu, sigma = self.encode(tokens)
-        eps = torch.randn(mu.shape, device=mu.device, dtype=mu.dtype, generator=generator)
-        z = mu + sigma * eps
-        return self.decode_logits(z, tokens, sampling_rate, generator), mu, sigma

@@ -176,28 +176,26 @@ class Conductor(nn.Module):
         return y  # [B, n_bars, hidden]
 
 
-class MusicVAE(nn.Module):
-    def __init__(self, cfg: ModelConfig) -> None:
-        super().__init__()
-        self.cfg = cfg
-        self.encoder = Encoder(cfg)
-        if cfg.decoder == "hierarchical":
-            self.conductor = Conductor(cfg.z_dim, cfg.conductor_hidden, cfg.conductor_layers, cfg.n_bars)
-            cond_dim = cfg.conductor_hidden
-        else:
-            cond_dim = cfg.z_dim
-        self.decoder = StepDecoder(cfg.vocab, cfg.embed_dim, cond_dim, cfg.dec_hidden, cfg.dec_layers,
-                                   cfg.aux_classes, cfg.velocity_bins)
+class LatentVAE(nn.Module):
+    """What MusicVAE and the Transformer VAE share: an encoder to (mu, sigma), and a StepDecoder
+    driven either by z for the whole window or, bar by bar, by per-bar conditioning vectors from
+    ``_bar_conds`` (all bars decoded as one batch)."""
 
-    # --- pieces ---------------------------------------------------------------------------
+    cfg: ModelConfig
+    decoder: StepDecoder
+
+    @property
+    def decodes_by_bar(self) -> bool:
+        raise NotImplementedError
+
     def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.encoder(tokens)
+        raise NotImplementedError
 
     def _bar_conds(self, z: torch.Tensor) -> torch.Tensor:
-        return self.conductor(z).reshape(-1, self.cfg.conductor_hidden)  # [B*n_bars, C]
+        raise NotImplementedError
 
     def _conds_and_targets(self, z: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.cfg.decoder == "hierarchical":
+        if self.decodes_by_bar:
             b = targets.shape[0]
             return self._bar_conds(z), targets.reshape(b * self.cfg.n_bars, self.cfg.steps_per_bar)
         return z, targets
@@ -225,7 +223,7 @@ class MusicVAE(nn.Module):
                  generator: torch.Generator | None = None) -> torch.Tensor:
         """Tokens [B, T] decoded from z (all bars of the hierarchical decoder as one batch)."""
         b = z.shape[0]
-        if self.cfg.decoder == "hierarchical":
+        if self.decodes_by_bar:
             toks = self.decoder.generate(self._bar_conds(z), self.cfg.steps_per_bar, temperature, generator)
             return toks.reshape(b, self.cfg.n_steps)
         return self.decoder.generate(z, self.cfg.n_steps, temperature, generator)
@@ -238,6 +236,32 @@ class MusicVAE(nn.Module):
         eps = torch.randn(mu.shape, device=mu.device, dtype=mu.dtype, generator=generator)
         z = mu + sigma * eps
         return self.decode_logits(z, tokens, sampling_rate, generator), mu, sigma
+
+
+
+class MusicVAE(LatentVAE):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = Encoder(cfg)
+        if cfg.decoder == "hierarchical":
+            self.conductor = Conductor(cfg.z_dim, cfg.conductor_hidden, cfg.conductor_layers, cfg.n_bars)
+            cond_dim = cfg.conductor_hidden
+        else:
+            cond_dim = cfg.z_dim
+        self.decoder = StepDecoder(cfg.vocab, cfg.embed_dim, cond_dim, cfg.dec_hidden, cfg.dec_layers,
+                                   cfg.aux_classes, cfg.velocity_bins)
+
+    # --- pieces ---------------------------------------------------------------------------
+    @property
+    def decodes_by_bar(self) -> bool:
+        return self.cfg.decoder == "hierarchical"
+
+    def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.encoder(tokens)
+
+    def _bar_conds(self, z: torch.Tensor) -> torch.Tensor:
+        return self.conductor(z).reshape(-1, self.cfg.conductor_hidden)  # [B*n_bars, C]
 
 
 def kl_divergence(mu: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
