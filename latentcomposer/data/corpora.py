@@ -10,7 +10,7 @@ music21 is imported only inside the folk reader (it is slow to import and only t
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,24 +187,3 @@ def read_pop909_song(song_dir: Path, skipped: SkipCounter, track: str = "MELODY"
         skipped.skip("pop909 no notes")
         return None
     return Tune("pop909", sid, f"POP909 {sid}", tokens)
-
-
-def iter_all_tunes(pop909_root: Path | None, skipped: SkipCounter,
-                   progress: Callable[[int, int, str], None] | None = None,
-                   folk: bool = True) -> Iterator[Tune]:
-    """Folk files then POP909 songs, with ``progress(done, total, label)`` after each file."""
-    ffiles = folk_files() if folk else []
-    songs = pop909_song_dirs(pop909_root) if pop909_root and pop909_root.is_dir() else []
-    total, done = len(ffiles) + len(songs), 0
-    for f in ffiles:
-        yield from read_folk_file(f, skipped)
-        done += 1
-        if progress:
-            progress(done, total, f.name)
-    for d in songs:
-        tune = read_pop909_song(d, skipped)
-        if tune is not None:
-            yield tune
-        done += 1
-        if progress:
-            progress(done, total, f"pop909/{d.name}")

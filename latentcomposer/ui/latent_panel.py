@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from latentcomposer.app.latent import LOCK_TIPS, SLIDER_RANGE, SliderSpec
 from latentcomposer.app.model_service import gpu_summary
 
-from .latent_tools import PLAY_MODES, LatentTools
+from .latent_tools import PLAY_MODES, LatentTools, make_button
 
 STEPS = 100  # slider ticks per unit
 DEVICE_LABELS = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA"}
@@ -186,11 +186,7 @@ class LatentPanel(QWidget):
         self.rebuild()
 
     def _button(self, name: str, text: str, tip: str, slot: object) -> QPushButton:
-        b = QPushButton(text, self)
-        b.setObjectName(name)
-        b.setToolTip(tip)
-        b.clicked.connect(lambda _=False: slot())  # type: ignore[operator]
-        return b
+        return make_button(self, name, text, tip, slot)
 
     # --- building -----------------------------------------------------------------------------
     def fill_models(self) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from latentcomposer.app.latent import (
     DEVICES,
@@ -458,3 +459,12 @@ class LatentTools(QObject):
         self._points_timer.stop()
         self._unlisten()
         self.worker.close()
+
+
+def make_button(parent: QWidget, name: str, text: str, tip: str, slot: object) -> QPushButton:
+    """A push button with a stable objectName and a tooltip, calling ``slot()`` when clicked."""
+    b = QPushButton(text, parent)
+    b.setObjectName(name)
+    b.setToolTip(tip)
+    b.clicked.connect(lambda _=False: slot())  # type: ignore[operator]
+    return b

@@ -42,7 +42,7 @@ from latentcomposer.io.midifile import MidiFileError, read_midi, write_midi
 from . import messages
 from .bars_tab import BarsView
 from .clip_thumb import ClipThumb, pitch_range
-from .latent_tools import LatentTools
+from .latent_tools import LatentTools, make_button
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 1  # the clip list's role for a clip's uid
 MIN_STEPS, MAX_STEPS = 2, 32
@@ -230,11 +230,7 @@ class InterpolationView(QWidget):
         self.sync()
 
     def _button(self, name: str, text: str, tip: str, slot: object) -> QPushButton:
-        b = QPushButton(text, self)
-        b.setObjectName(name)
-        b.setToolTip(tip)
-        b.clicked.connect(lambda _=False: slot())  # type: ignore[operator]
-        return b
+        return make_button(self, name, text, tip, slot)
 
     # --- settings in the session ----------------------------------------------------------------
     def load_settings(self) -> None:

@@ -2,17 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
+from tests.user_dirs import user_dirs  # noqa: F401  (autouse fixture)
 
 
-@pytest.fixture(autouse=True)
-def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    dirs = {name: tmp_path / name for name in ("data", "config", "models")}
-    for d in dirs.values():
-        d.mkdir()
-    monkeypatch.setenv("LATENTCOMPOSER_DATA_DIR", str(dirs["data"]))
-    monkeypatch.setenv("LATENTCOMPOSER_CONFIG_DIR", str(dirs["config"]))
-    monkeypatch.setenv("LATENTCOMPOSER_MODELS_DIR", str(dirs["models"]))
-    return dirs

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,17 +14,7 @@ from latentcomposer.app.model_service import ModelService
 from latentcomposer.app.playback_service import InMemoryBackend, PlaybackService
 from latentcomposer.ui import messages
 from latentcomposer.ui.main_window import MainWindow
-
-
-@pytest.fixture(autouse=True)
-def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    dirs = {name: tmp_path / name for name in ("data", "config", "models")}
-    for d in dirs.values():
-        d.mkdir()
-    monkeypatch.setenv("LATENTCOMPOSER_DATA_DIR", str(dirs["data"]))
-    monkeypatch.setenv("LATENTCOMPOSER_CONFIG_DIR", str(dirs["config"]))
-    monkeypatch.setenv("LATENTCOMPOSER_MODELS_DIR", str(dirs["models"]))
-    return dirs
+from tests.user_dirs import user_dirs  # noqa: F401  (autouse fixture)
 
 
 class Dialogs:
