@@ -25,6 +25,7 @@ from .melody import STEPS_PER_BAR, steps_to_tokens
 FOLK_COLLECTIONS = ("essenFolksong", "ryansMammoth", "oneills1850")
 # metres whose bars (or pairs of bars) are 16 sixteenths
 FOLK_METRES = {"4/4": 1, "2/4": 2, "2/2": 1}
+KEPT = "kept, "
 
 
 @dataclass
@@ -37,13 +38,19 @@ class Tune:
 
 @dataclass
 class SkipCounter:
+    """Why tunes were skipped. Reasons starting with ``KEPT`` count tunes that were kept with a
+    caveat (e.g. repeats left unexpanded) and are not part of :meth:`total`."""
+
     counts: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def skip(self, reason: str) -> None:
         self.counts[reason] += 1
 
+    def kept(self, caveat: str) -> None:
+        self.counts[KEPT + caveat] += 1
+
     def total(self) -> int:
-        return sum(self.counts.values())
+        return sum(v for k, v in self.counts.items() if not k.startswith(KEPT))
 
     def as_dict(self) -> dict[str, int]:
         return dict(sorted(self.counts.items()))
@@ -72,7 +79,7 @@ def folk_files(collections_: tuple[str, ...] = FOLK_COLLECTIONS) -> list[Path]:
 
 
 def read_folk_file(path: Path, skipped: SkipCounter) -> Iterator[Tune]:
-    """Tunes of one ABC file (music21 parse). Repeats are not expanded."""
+    """Tunes of one ABC file (music21 parse), repeats and first/second endings expanded."""
     from music21 import converter, stream
 
     collection = path.parent.name
@@ -97,7 +104,7 @@ def _score_to_tune(score: Any, tune_id: str, collection: str, skipped: SkipCount
     from music21 import chord, note
 
     parts = getattr(score, "parts", None)
-    part: Any = parts[0] if parts else score
+    part: Any = _expand_repeats(parts[0] if parts else score, skipped)
     measures = list(part.getElementsByClass("Measure"))
     sigs = {ts.ratioString for ts in part.recurse().getElementsByClass("TimeSignature")}
     if not sigs:
@@ -110,15 +117,15 @@ def _score_to_tune(score: Any, tune_id: str, collection: str, skipped: SkipCount
     if metre not in FOLK_METRES:
         skipped.skip(f"metre {metre}")
         return None
-    bar_steps = STEPS_PER_BAR // FOLK_METRES[metre]
-    # pickup: the second measure starts on a bar line
-    pickup_q = float(measures[1].offset) if len(measures) > 1 else 0.0
-    offset = (-round(pickup_q * 4)) % bar_steps
     steps: list[StepNote] = []
-    for el in part.flatten().stripTies().notes:
+    laid = _laid_out_notes(part, measures, skipped)
+    # onset 0 is the first full bar; a pickup (negative onsets) gets a bar of its own before it
+    bar_steps = STEPS_PER_BAR // FOLK_METRES[metre]
+    offset = bar_steps if any(t < -1e-6 for _, t in laid) else 0
+    for el, start_q in laid:
         if el.duration.isGrace or el.quarterLength == 0:
             continue
-        start, dur = float(el.offset) * 4, float(el.quarterLength) * 4
+        start, dur = start_q * 4, float(el.quarterLength) * 4
         if abs(start - round(start)) > 1e-6 or abs(dur - round(dur)) > 1e-6:
             skipped.skip("tuplets or notes off the 16th grid")
             return None
@@ -135,6 +142,78 @@ def _score_to_tune(score: Any, tune_id: str, collection: str, skipped: SkipCount
         return None
     title = getattr(getattr(score, "metadata", None), "title", None) or tune_id
     return Tune(f"folk:{collection}", tune_id, str(title), tokens)
+
+
+def _expand_repeats(part: Any, skipped: SkipCounter) -> Any:
+    """The part with repeats and first/second endings played out (music21 ``expandRepeats``), as a
+    performer reads it: a folk tune's A part played twice is what makes 16-bar windows out of 8-bar
+    tunes. Kept as written when music21 cannot expand it."""
+    try:
+        expanded = part.expandRepeats()
+    except Exception:  # music21's ExpanderException and friends on inconsistent repeat marks
+        skipped.kept("repeats could not be expanded")
+        return part
+    return expanded if expanded.highestTime > part.highestTime else part
+
+
+def _laid_out_notes(part: Any, measures: list[Any], skipped: SkipCounter) -> list[tuple[Any, float]]:
+    """(note, onset in quarters) with every full measure on a bar line; onset 0 = the first full bar.
+
+    ABC sections often end on an incomplete bar whose complement is the next section's pickup; a
+    flat read of the offsets is right only when every incomplete bar has its complement, and shifts
+    the rest of the tune off the grid when one does not (e.g. a B part with no pickup after an A
+    part ending short). So measures are placed one by one: a full measure starts on the next bar
+    line; an incomplete measure that opens the tune or follows another incomplete one, and is
+    followed by a full one, is a pickup (it ends on a bar line); any other incomplete measure starts
+    where the previous one ended. Where that leaves a gap, it is a rest (counted as a caveat)."""
+    flat = [(el, float(el.offset)) for el in part.flatten().stripTies().notes]
+    if not measures:  # no measure objects: trust the offsets
+        return flat
+    stripped = part.stripTies()
+    measures = list(stripped.getElementsByClass("Measure"))
+    eps = 1e-6
+
+    def length(m: Any) -> float:
+        return float(m.duration.quarterLength)
+
+    bar_q = max(float(m.barDuration.quarterLength) for m in measures)
+
+    def ceil_bar(x: float) -> float:
+        return float(np.ceil(x / bar_q - eps)) * bar_q
+
+    pos, first_full, gap = 0.0, None, False
+    laid: list[tuple[Any, float]] = []
+    for i, m in enumerate(measures):
+        d = length(m)
+        if d >= bar_q - eps:
+            start = ceil_bar(pos)
+            if first_full is None:
+                first_full = start
+        elif (i == 0 or length(measures[i - 1]) < bar_q - eps) and i + 1 < len(measures) \
+                and length(measures[i + 1]) >= bar_q - eps:
+            start = ceil_bar(pos + d) - d
+        else:
+            start = pos
+        gap = gap or (i > 0 and start > pos + eps)
+        laid += [(el, start + float(el.offset)) for el in m.flatten().notes]
+        pos = start + d
+    laid = [(el, t - (first_full or 0.0)) for el, t in laid]
+    # the flat reading, aligned on the second measure (the first full one after a pickup)
+    pickup = float(measures[1].offset) if len(measures) > 1 else 0.0
+    flat = [(el, t - pickup if pickup < bar_q - eps else t) for el, t in flat]
+    if not gap or _metric_fit(laid, bar_q) <= _metric_fit(flat, bar_q):
+        return flat
+    skipped.kept("irregular bar lengths, rests inserted to keep bars on the grid")
+    return laid
+
+
+def _metric_fit(notes: list[tuple[Any, float]], bar_q: float) -> float:
+    """How well onsets fit the metre: share on beats plus share on bar lines."""
+    t = np.array([o for _, o in notes], dtype=np.float64)
+    if not len(t):
+        return 0.0
+    return float(np.mean(np.isclose(t % 1.0, 0) | np.isclose(t % 1.0, 1.0))
+                 + np.mean(np.isclose(t % bar_q, 0) | np.isclose(t % bar_q, bar_q)))
 
 
 def pop909_song_dirs(root: Path) -> list[Path]:

@@ -30,7 +30,7 @@ from .corpora import (
 from .melody import NO_EVENT, NOTE_OFF, STEPS_PER_BAR, sounding_ratio
 from .paths import cache_dir, shared_data_dir
 
-CONVERTER_VERSION = 3
+CONVERTER_VERSION = 4  # 4: folk repeats expanded
 SPLITS = ("train", "valid", "test")
 SPLIT_FRACTIONS = (0.90, 0.05, 0.05)
 MIN_SOUNDING = 0.5  # windows where notes sound less than half the time are "mostly rests"
