@@ -213,29 +213,32 @@ class PlaybackService:
     # --- audition ----------------------------------------------------------------------------
     def audition(self, pitch: int, velocity: int = 100, *, program: int = 0, drum: bool = False,
                  duration: float = 0.35) -> bool:
-        """Sound one note briefly (not while playing: the sequencer owns the output then)."""
-        if self.sequencer.is_playing or not 0 <= pitch <= 127:
+        """Sound one note briefly, also while playing (on its own channel, through the sequencer so
+        that it never interleaves with scheduled output)."""
+        if not 0 <= pitch <= 127:
             return False
         channel = DRUM_CHANNEL if drum else AUDITION_CHANNEL
+        seq = self.sequencer
+        msgs = []
         with self._lock:
-            backend = self.backend
+            if not drum and self._audition_program != program:
+                msgs.append(mido.Message("program_change", channel=channel, program=program))
+            msgs.append(mido.Message("note_on", channel=channel, note=pitch, velocity=velocity))
             try:
-                backend.open()
-                if not drum and self._audition_program != program:
-                    backend.send(mido.Message("program_change", channel=channel, program=program))
-                    self._audition_program = program
-                backend.send(mido.Message("note_on", channel=channel, note=pitch, velocity=velocity))
-            except PlaybackUnavailable as exc:
+                seq.send_now(msgs)
+            except (PlaybackUnavailable, OSError) as exc:
                 log.info("audition failed: %s", exc)
                 return False
+            if not drum:
+                self._audition_program = program
+            backend = seq.backend
 
         def off() -> None:
-            with self._lock:
-                try:
-                    if backend.is_open:
-                        backend.send(mido.Message("note_off", channel=channel, note=pitch, velocity=0))
-                except PlaybackUnavailable:
-                    pass
+            try:
+                if seq.backend is backend and backend.is_open:
+                    seq.send_now([mido.Message("note_off", channel=channel, note=pitch, velocity=0)])
+            except (PlaybackUnavailable, OSError):
+                pass
 
         timer = threading.Timer(duration, off)
         timer.daemon = True

@@ -107,3 +107,22 @@ def test_set_output_switches_backend(rig) -> None:
     service.play()
     assert service.is_playing
     service.stop()
+
+
+def test_audition_while_playing_uses_its_own_channel(rig) -> None:
+    service, backend, clock = rig
+    service.set_clip(Clip((Note(0, 60, 480), Note(480, 62, 960)), tempo=120.0))
+    service.play()
+    service.sequencer.process(clock.t)
+    assert service.audition(72, 80, duration=0.01)
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and not any(k == "off" and n == 72 for _t, k, _c, n in backend.notes()):
+        time.sleep(0.01)
+    clock.t += 0.6
+    service.sequencer.process(clock.t)
+    notes = [(k, c, n) for _t, k, c, n in backend.notes()]
+    audition = [(k, c) for k, c, n in notes if n == 72]
+    assert [k for k, _c in audition] == ["on", "off"]
+    assert {c for _k, c in audition} != {0}  # not on the clip's channel
+    assert service.is_playing
+    assert [n for _c, n in ons(backend) if n != 72] == [60, 62]  # the clip played on, in order

@@ -260,6 +260,18 @@ class Sequencer:
             self._channels_used = set(range(16))
             self._release(panic=True)
 
+    def send_now(self, messages: Sequence[mido.Message]) -> None:
+        """Send ``messages`` at once on the current backend (opened if needed), serialized with the
+        sequencer's own output so that auditioning a note while playing never interleaves with a
+        scheduled send (MIDI port backends are not thread-safe). The caller owns these notes: the
+        sequencer does not track or release them. Raises PlaybackUnavailable."""
+        with self._lock:
+            backend = self._backend
+            if not backend.is_open:
+                backend.open()
+            for msg in messages:
+                backend.send(msg)
+
     def set_backend(self, backend: OutputBackend) -> OutputBackend:
         """Switch output (releasing notes on the old one, which stays open). Returns the old backend."""
         with self._lock:
