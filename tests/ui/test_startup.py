@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
-from latentcomposer.core.examples import example_clip
+from latentcomposer.core.examples import example_clip, example_drums
 
 from .conftest import make_window
 
@@ -110,4 +110,15 @@ def test_screenshots(qtbot: Any, tmp_path: Path) -> None:
         path = out / name
         assert widget.grab().save(str(path))
         assert path.stat().st_size > 10_000
+    # the drum lane view, with the fill of the example beat selected
+    s.add_clip(example_drums())
+    s.select([n for n in s.current_clip.notes if n.start >= 3 * 1920 + 960][:4])
+    w.playback_ui.set_loop_region(0, 2 * 1920)
+    QApplication.processEvents()
+    w.roll.zoom_fit()
+    w.roll.set_playhead(1920 + 480)
+    QApplication.processEvents()
+    assert w.roll.drum_mode
+    path = out / "drum_lanes.png"
+    assert w.roll.grab().save(str(path)) and path.stat().st_size > 10_000
     w.shutdown()

@@ -1,5 +1,8 @@
 """The note grid: paints rows, grid lines, notes, loop and playhead; mouse and keys edit notes.
 
+Rows come from the view's row map (:class:`~.view.RollView`): one per pitch, or one per drum lane in
+the drum lane view. The code below is shared by both; the few differences are noted.
+
 Tools (``RollView.tool``):
 
 * **select** — click a note to select it (Shift toggles), drag empty space for a rubber band (Shift
@@ -11,6 +14,14 @@ Tools (``RollView.tool``):
 While dragging, Alt turns snapping off. Alt+wheel over a note changes velocity (the whole selection if
 the note is selected). Up/Down transpose the selection (Shift: an octave), Left/Right move it by one
 grid cell (Shift: a bar), Escape clears it. Every finished gesture is one undoable command.
+
+Drum lane view (a drum clip; rows are drum lanes, see :mod:`latentcomposer.app.drum_lanes`): hits are
+drawn as cells one grid cell wide (at most a 16th) whatever their length, shaded by velocity, and
+have no resize handle. **Draw**: a click on an empty cell adds a hit there (the row's note, one grid
+cell long, the draw velocity); a click on a hit *toggles it off* (deletes it), while a drag from a
+hit moves it; right-click deletes too, as in the pitch view. Moving (select or draw) changes time
+and row: a hit moved to another row takes that row's note. Up/Down move the selection one row.
+Select, rubber band, erase, Alt+wheel velocity and the velocity lane work as in the pitch view.
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from latentcomposer.app.drum_lanes import hits_in_rect, move_hits
 from latentcomposer.app.editing import clamp_move, notes_in_rect, snap
 from latentcomposer.app.instruments import pitch_name
 from latentcomposer.core import Note
@@ -50,11 +62,12 @@ class Drag:
     press: QPointF
     press_tick: float
     press_pitch: int
+    press_row: int = 0
     anchor: Note | None = None
     notes: frozenset[Note] = frozenset()
     preview: list[Note] = field(default_factory=list)
     dt: int = 0
-    dp: int = 0
+    dp: int = 0  # semitones (pitch view) or rows down (drum lane view)
     d_end: int = 0
     moved: bool = False
     add: bool = False
@@ -84,19 +97,25 @@ class NoteCanvas(QWidget):
     def note_at(self, pos: QPointF) -> tuple[Note | None, str]:
         """The note under ``pos`` and the zone hit (``"body"`` or ``"end"``)."""
         v = self.view
+        lanes = v.lanes is not None
+        if lanes and not v.in_rows(pos.y()):
+            return None, ""
         pitch = v.y_to_pitch(pos.y())
         t0, t1 = v.x_to_tick(pos.x() - EDGE_PX), v.x_to_tick(pos.x() + 1)
         best: Note | None = None
-        for n in self.roll.index().overlapping(t0, t1):
+        x0 = x1 = 0.0
+        for n in self.roll.index().overlapping(t0 - (v.cell_ticks if lanes else 0), t1):
             if n.pitch != pitch:
                 continue
-            x0, x1 = v.tick_to_x(n.start), v.tick_to_x(n.end)
-            x1 = max(x1, x0 + 4)
-            if x0 <= pos.x() <= x1 + 1:
-                best = n  # later starts are drawn on top
+            start, end = v.note_span(n)
+            a = v.tick_to_x(start)
+            b = max(v.tick_to_x(end), a + 4)
+            if a <= pos.x() <= b + 1:
+                best, x0, x1 = n, a, b  # later starts are drawn on top
         if best is None:
             return None, ""
-        x0, x1 = v.tick_to_x(best.start), max(v.tick_to_x(best.end), v.tick_to_x(best.start) + 4)
+        if lanes:  # hits have no length to drag
+            return best, "body"
         near_end = pos.x() >= x1 - min(EDGE_PX, (x1 - x0) / 3)
         return best, "end" if near_end else "body"
 
@@ -114,7 +133,7 @@ class NoteCanvas(QWidget):
             return
         if event.button() != Qt.MouseButton.LeftButton:
             return
-        drag = Drag("", pos, tick, pitch, add=shift)
+        drag = Drag("", pos, tick, pitch, v.y_to_row(pos.y()), add=shift)
         if v.tool == "erase":
             drag.mode = "erase"
             drag.hits = frozenset([note]) if note else frozenset()
@@ -130,7 +149,7 @@ class NoteCanvas(QWidget):
             drag.preview = list(drag.notes)
             if drag.mode == "move":
                 self.roll.audition_notes([note])
-        elif v.tool == "draw":
+        elif v.tool == "draw" and (v.lanes is None or v.in_rows(pos.y())):
             start = snap(tick, v.grid, "floor") if v.snap != "off" else int(tick)
             drag.mode = "draw"
             drag.anchor = Note(max(0, start), pitch, max(0, start) + v.draw_length, v.draw_velocity)
@@ -156,9 +175,16 @@ class NoteCanvas(QWidget):
         self._track(event.position(), event.modifiers())
         self.drag = None
         session = self.roll.session
+        lanes = self.view.lanes
         if drag.mode == "move":
-            if drag.dt or drag.dp:
+            if (drag.dt or drag.dp) and lanes is not None:
+                self.roll.run_edit(lambda: session.edit(
+                    "Move notes", lambda c, _s: move_hits(c, drag.notes, drag.dt, drag.dp, lanes)))
+            elif drag.dt or drag.dp:
                 self.roll.run_edit(lambda: session.move_notes(drag.notes, drag.dt, drag.dp))
+            elif lanes is not None and self.view.tool == "draw" and not drag.moved and drag.anchor is not None:
+                anchor = drag.anchor  # a click on a hit with the draw tool toggles it off
+                self.roll.run_edit(lambda: session.delete_notes([anchor], "Delete note"))
             elif not drag.moved and drag.anchor is not None and len(session.selection) > 1 and not drag.add:
                 session.select([drag.anchor])  # a click (no drag) on a selected note selects just it
         elif drag.mode == "resize":
@@ -176,8 +202,9 @@ class NoteCanvas(QWidget):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         note, _ = self.note_at(event.position())
-        if note is None and self.view.tool == "select" and event.button() == Qt.MouseButton.LeftButton:
-            v = self.view
+        v = self.view
+        if (note is None and v.tool == "select" and event.button() == Qt.MouseButton.LeftButton
+                and (v.lanes is None or v.in_rows(event.position().y()))):
             start = max(0, snap(v.x_to_tick(event.position().x()), v.grid, "floor"))
             pitch = v.y_to_pitch(event.position().y())
             new = Note(start, pitch, start + v.draw_length, v.draw_velocity)
@@ -194,7 +221,16 @@ class NoteCanvas(QWidget):
             d.moved = True
         free = bool(mods & Qt.KeyboardModifier.AltModifier) or v.snap == "off"
         raw = v.x_to_tick(pos.x()) - d.press_tick
-        if d.mode == "move" and d.anchor is not None:
+        if d.mode == "move" and d.anchor is not None and v.lanes is not None:
+            lanes = v.lanes
+            dt = round(raw) if free else snap(d.anchor.start + raw, v.grid) - d.anchor.start
+            rows = v.y_to_row(pos.y()) - d.press_row
+            dt, rows = (clamp_move(d.notes, dt, 0)[0], lanes.clamp_rows(d.notes, rows)) if d.moved else (0, 0)
+            if rows != d.dp:
+                self.roll.audition_notes([lanes.moved(n, 0, rows) for n in d.notes])
+            d.dt, d.dp = dt, rows
+            d.preview = [lanes.moved(n, dt, rows) for n in d.notes]
+        elif d.mode == "move" and d.anchor is not None:
             dt = round(raw) if free else snap(d.anchor.start + raw, v.grid) - d.anchor.start
             dp = v.y_to_pitch(pos.y()) - d.press_pitch
             dt, dp = clamp_move(d.notes, dt, dp) if d.moved else (0, 0)
@@ -208,15 +244,20 @@ class NoteCanvas(QWidget):
             new_end = max(new_end, a.start + (1 if free else min(v.grid, a.duration)))
             d.d_end = new_end - a.end if d.moved else 0
             d.preview = [replace(n, end=max(n.start + 1, n.end + d.d_end)) for n in d.notes]
-        elif d.mode == "draw" and d.anchor is not None:
+        elif d.mode == "draw" and d.anchor is not None and v.lanes is None:  # hits keep one cell
             a, t = d.anchor, v.x_to_tick(pos.x())
             end = round(t) if free else snap(t, v.grid, "ceil")
             d.preview = [replace(a, end=max(a.start + v.draw_length, end))]
         elif d.mode == "rubber" and d.rect is not None:
             d.rect = QRectF(d.press, pos).normalized()
             r = d.rect
-            d.hits = notes_in_rect(self.roll.session.current_clip, v.x_to_tick(r.left()),
-                                   v.x_to_tick(r.right()), v.y_to_pitch(r.bottom()), v.y_to_pitch(r.top()))
+            clip = self.roll.session.current_clip
+            if v.lanes is not None:
+                pitches = set(v.rows_pitches(r.top(), r.bottom()))
+                d.hits = hits_in_rect(clip, v.x_to_tick(r.left()), v.x_to_tick(r.right()), pitches, v.cell_ticks)
+            else:
+                d.hits = notes_in_rect(clip, v.x_to_tick(r.left()), v.x_to_tick(r.right()),
+                                       v.y_to_pitch(r.bottom()), v.y_to_pitch(r.top()))
         elif d.mode == "erase":
             note, _ = self.note_at(pos)
             if note is not None:
@@ -226,6 +267,8 @@ class NoteCanvas(QWidget):
         note, zone = self.note_at(pos)
         if self.view.tool == "erase":
             shape = Qt.CursorShape.PointingHandCursor if note else Qt.CursorShape.ArrowCursor
+        elif note is not None and self.view.lanes is not None and self.view.tool == "draw":
+            shape = Qt.CursorShape.PointingHandCursor  # a click toggles the hit off
         elif note is not None:
             shape = Qt.CursorShape.SizeHorCursor if zone == "end" else Qt.CursorShape.SizeAllCursor
         else:
@@ -259,7 +302,12 @@ class NoteCanvas(QWidget):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, shift = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         session, v = self.roll.session, self.view
-        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and session.selection:
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and session.selection and v.lanes is not None:
+            lanes, rows = v.lanes, -1 if key == Qt.Key.Key_Up else 1
+            if self.roll.run_edit(lambda: session.edit(
+                    "Move notes", lambda c, s: move_hits(c, s, 0, rows, lanes))):
+                self.roll.audition_notes(session.selected_notes)
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and session.selection:
             step = (12 if shift else 1) * (1 if key == Qt.Key.Key_Up else -1)
             if self.roll.run_edit(lambda: session.transpose_selection(step)):
                 self.roll.audition_notes(session.selected_notes)
@@ -281,9 +329,15 @@ class NoteCanvas(QWidget):
         p = QPainter(self)
         clip_rect = event.rect()
         self._paint_rows(p, clip_rect)
+        v = self.view
+        rows_bottom = v.row_to_y(v.n_rows)
+        if v.lanes is not None and rows_bottom <= clip_rect.bottom():  # the few lanes end above
+            p.setClipRect(QRectF(clip_rect.left(), clip_rect.top(), clip_rect.width(),
+                                 max(0.0, rows_bottom - clip_rect.top())))
         self._paint_grid(p, clip_rect)
         self._paint_regions(p, clip_rect)
         self._paint_notes(p, clip_rect)
+        p.setClipping(False)
         d = self.drag
         if d is not None and d.mode == "rubber" and d.rect is not None:
             p.setPen(QPen(style.RUBBER_EDGE, 1))
@@ -298,6 +352,9 @@ class NoteCanvas(QWidget):
     def _paint_rows(self, p: QPainter, r: QRect) -> None:
         v = self.view
         p.fillRect(r, style.BACKGROUND)
+        if v.lanes is not None:
+            self._paint_lanes(p, r)
+            return
         kh = v.key_height
         top, bottom = v.y_to_pitch(r.top()), v.y_to_pitch(r.bottom())
         for pitch in range(bottom, top + 1):
@@ -306,6 +363,18 @@ class NoteCanvas(QWidget):
             p.fillRect(row, style.ROW_BLACK if style.is_black(pitch) else style.ROW_WHITE)
             p.setPen(style.ROW_C_LINE if pitch % 12 == 0 else style.ROW_LINE)
             p.drawLine(QPointF(r.left(), y + kh - 0.5), QPointF(r.right(), y + kh - 0.5))
+
+    def _paint_lanes(self, p: QPainter, r: QRect) -> None:
+        """Drum lanes: class groups in alternating shades, extra rows darker, a line between groups."""
+        v, lanes = self.view, self.view.lanes
+        assert lanes is not None
+        h = v.row_height
+        for row in range(v.y_to_row(r.top()), v.y_to_row(r.bottom()) + 1):
+            lane, y = lanes[row], v.row_to_y(row)
+            p.fillRect(QRectF(r.left(), y, r.width(), h), style.lane_row_color(lane.group, lane.canonical))
+            last_of_group = row == len(lanes) - 1 or lanes[row + 1].group != lane.group
+            p.setPen(style.ROW_C_LINE if last_of_group else style.ROW_LINE)
+            p.drawLine(QPointF(r.left(), y + h - 0.5), QPointF(r.right(), y + h - 0.5))
 
     def _paint_grid(self, p: QPainter, r: QRect) -> None:
         v = self.view
@@ -361,21 +430,25 @@ class NoteCanvas(QWidget):
                 highlight = (selection | d.hits) if d.add else d.hits
             elif d.mode == "erase":
                 hidden = d.hits
+        lanes = v.lanes is not None
         t0, t1 = v.x_to_tick(r.left() - 1), v.x_to_tick(r.right() + 1)
-        lo_pitch, hi_pitch = v.y_to_pitch(r.bottom() + 1), v.y_to_pitch(r.top() - 1)
-        visible = [n for n in self.roll.index().overlapping(t0, t1)
-                   if lo_pitch <= n.pitch <= hi_pitch and n not in hidden]
-        kh = v.key_height
-        show_text = kh >= 10
+        top_row, bottom_row = v.y_to_row(r.top() - 1), v.y_to_row(r.bottom() + 1)
+        visible = [n for n in self.roll.index().overlapping(t0 - (v.cell_ticks if lanes else 0), t1)
+                   if top_row <= v.row_of(n.pitch) <= bottom_row and n not in hidden]
+        kh = v.row_height
+        show_text = kh >= 10 and not lanes
+        inset = max(1.0, min(6.0, round(kh * 0.14))) if lanes else 0.0  # hits: cells with a gap
+        color = style.hit_color if lanes else style.velocity_color
         p.setFont(self._font)
         for group, selected in ((visible, None), (preview, True)):
             for n in group:
                 sel = selected if selected is not None else n in highlight
-                x0 = v.tick_to_x(n.start)
-                w = max(3.0, n.duration * v.px_per_tick)
-                rect = QRectF(x0 + 0.5, v.pitch_to_y(n.pitch) + 0.5, w - 1, kh - 1)
+                start, end = v.note_span(n)
+                x0 = v.tick_to_x(start)
+                w = max(3.0, (end - start) * v.px_per_tick)
+                rect = QRectF(x0 + 0.5, v.pitch_to_y(n.pitch) + 0.5 + inset, w - 1, kh - 1 - 2 * inset)
                 p.setPen(QPen(style.SELECTED_EDGE if sel else style.NOTE_EDGE, 2 if sel else 1))
-                p.setBrush(style.velocity_color(n.velocity, sel))
+                p.setBrush(color(n.velocity, sel))
                 p.drawRect(rect)
                 if show_text and w >= 26:
                     p.setPen(style.NOTE_TEXT)

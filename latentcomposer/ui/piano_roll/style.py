@@ -32,6 +32,16 @@ RULER_TEXT = QColor("#c9ccd3")
 RULER_TICK = QColor("#6a717e")
 LANE_BG = QColor("#1f2228")
 LANE_GUIDE = QColor("#30343c")
+# drum lane view
+LANE_ROW_A = QColor("#2b2f37")  # class groups alternate A / B
+LANE_ROW_B = QColor("#252930")
+LANE_ROW_EXTRA = QColor("#21242a")  # rows of non-canonical notes, under their class's row
+HEADER_BG = QColor("#262a31")
+HEADER_BG_ALT = QColor("#2e333b")
+HEADER_EXTRA_BG = QColor("#22252b")
+HEADER_TEXT = QColor("#e3e6eb")
+HEADER_EXTRA_TEXT = QColor("#aab0ba")
+HEADER_EDGE = QColor("#4a505b")
 
 BLACK_KEYS = frozenset({1, 3, 6, 8, 10})
 
@@ -46,6 +56,23 @@ def velocity_color(velocity: int, selected: bool = False) -> QColor:
     """Blue (soft) through green and yellow to red (loud)."""
     v = min(127, max(0, velocity))
     return _SELECTED_COLORS[v] if selected else _VELOCITY_COLORS[v]
+
+
+# drum hits: one amber hue, dark and dull when soft, bright when loud
+_HIT_COLORS = [QColor.fromHsvF(0.085, 0.85 - 0.25 * (v / 127), 0.30 + 0.70 * (v / 127) ** 0.8) for v in range(128)]
+_HIT_SELECTED = [QColor.fromHsvF(0.085, 0.35, 0.55 + 0.45 * (v / 127) ** 0.8) for v in range(128)]
+
+
+def hit_color(velocity: int, selected: bool = False) -> QColor:
+    """A drum hit's cell: darker (soft) to brighter (loud); selected hits are paler."""
+    v = min(127, max(0, velocity))
+    return _HIT_SELECTED[v] if selected else _HIT_COLORS[v]
+
+
+def lane_row_color(group: int, canonical: bool) -> QColor:
+    if not canonical:
+        return LANE_ROW_EXTRA
+    return LANE_ROW_A if group % 2 == 0 else LANE_ROW_B
 
 
 def is_black(pitch: int) -> bool:

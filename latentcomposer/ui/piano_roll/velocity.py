@@ -109,12 +109,13 @@ class VelocityLane(QWidget):
         t0, t1 = v.x_to_tick(r.left() - 4), v.x_to_tick(r.right() + 4)
         idx = self.roll.index()
         a, b = bisect.bisect_left(idx.starts, t0), bisect.bisect_right(idx.starts, t1)
+        paint_color = style.velocity_color if v.lanes is None else style.hit_color  # as in the grid
         for n in idx.notes[a:b]:
             vel = self.edits.get(n, n.velocity)
             x = v.tick_to_x(n.start)
             y = self.y_for(vel)
             sel = n in selection
-            color = style.velocity_color(vel, sel)
+            color = paint_color(vel, sel)
             p.setPen(QPen(color, 2))
             p.drawLine(QPointF(x + 1, HEIGHT - PAD), QPointF(x + 1, y))
             p.setPen(QPen(style.SELECTED_EDGE if sel else style.NOTE_EDGE, 1))

@@ -1,7 +1,12 @@
 """`RollView`: the state the piano roll's parts share — zoom, scroll, tool, snap, playhead, loop.
 
-Coordinates: x = tick * px_per_tick - scroll_x; y = (127 - pitch) * key_height - scroll_y. Every part
-(keyboard, ruler, note grid, velocity lane) paints from these, so they always line up.
+Coordinates: x = tick * px_per_tick - scroll_x; y = row * row_height - scroll_y, where rows count
+from the top and a row map turns pitches into rows and back. In the normal (pitch) view the map is
+the keyboard: row = 127 - pitch, ``row_height`` = ``key_height``. In the drum lane view (``lanes``
+set, see :mod:`latentcomposer.app.drum_lanes`) the rows are the drum lanes, ``row_height`` =
+``lane_height``. Every part (keyboard or lane header, ruler, note grid, velocity lane) paints and
+hit-tests through :meth:`pitch_to_y` / :meth:`y_to_pitch` / :meth:`note_span`, so they always line
+up and share one code path in both views.
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ import math
 
 from PySide6.QtCore import QObject, Signal
 
+from latentcomposer.app.drum_lanes import DrumLanes
 from latentcomposer.app.editing import SNAP_DIVISIONS, grid_ticks
 from latentcomposer.core import Clip, Note
 
 TOOLS = ("select", "draw", "erase")
 MIN_PX_PER_BEAT, MAX_PX_PER_BEAT = 4.0, 1200.0
 MIN_KEY_H, MAX_KEY_H = 4.0, 40.0
+MIN_LANE_H, MAX_LANE_H = 10.0, 40.0
+FIT_LANE_H = (16.0, 36.0)  # the row height a drum clip is shown at first: fills the view within this
 N_PITCHES = 128
 
 
@@ -31,6 +39,8 @@ class RollView(QObject):
         self.ppq = 480
         self.px_per_beat = 64.0
         self.key_height = 12.0
+        self.lane_height = 24.0
+        self.lanes: DrumLanes | None = None  # the drum lane view when set
         self.scroll_x = 0.0
         self.scroll_y = 0.0
         self.viewport_w = 800
@@ -54,12 +64,63 @@ class RollView(QObject):
     def x_to_tick(self, x: float) -> float:
         return (x + self.scroll_x) / self.px_per_tick
 
+    @property
+    def row_height(self) -> float:
+        return self.key_height if self.lanes is None else self.lane_height
+
+    @property
+    def n_rows(self) -> int:
+        return N_PITCHES if self.lanes is None else len(self.lanes)
+
+    def row_of(self, pitch: int) -> int:
+        """The row (from the top) showing ``pitch``; -1 if the lane view has no row for it."""
+        if self.lanes is None:
+            return 127 - pitch
+        row = self.lanes.row_of(pitch)
+        return -1 if row is None else row
+
+    def pitch_of_row(self, row: int) -> int:
+        row = max(0, min(self.n_rows - 1, row))
+        return 127 - row if self.lanes is None else self.lanes.pitch_of(row)
+
+    def row_to_y(self, row: int) -> float:
+        """Top edge of ``row``."""
+        return row * self.row_height - self.scroll_y
+
+    def y_to_row(self, y: float) -> int:
+        """The row at ``y`` (clamped to the rows there are)."""
+        return max(0, min(self.n_rows - 1, math.floor((y + self.scroll_y) / self.row_height)))
+
+    def in_rows(self, y: float) -> bool:
+        """Whether ``y`` is on a row (the lane view's few rows may not fill the viewport)."""
+        return 0 <= y + self.scroll_y < self.content_height
+
     def pitch_to_y(self, pitch: int) -> float:
         """Top edge of ``pitch``'s row."""
-        return (127 - pitch) * self.key_height - self.scroll_y
+        return self.row_to_y(self.row_of(pitch))
 
     def y_to_pitch(self, y: float) -> int:
-        return max(0, min(127, 127 - math.floor((y + self.scroll_y) / self.key_height)))
+        return self.pitch_of_row(self.y_to_row(y))
+
+    def rows_pitches(self, y0: float, y1: float) -> list[int]:
+        """The pitches of the rows from ``y0`` to ``y1`` (either order), top row first; none if the
+        span misses every row."""
+        y0, y1 = sorted((y0, y1))
+        if y1 + self.scroll_y < 0 or y0 + self.scroll_y >= self.content_height:
+            return []
+        a, b = self.y_to_row(y0), self.y_to_row(y1)
+        return [self.pitch_of_row(r) for r in range(a, b + 1)]
+
+    @property
+    def cell_ticks(self) -> int:
+        """Width of a drum hit's cell: one grid cell, at most a 16th note (hits are not longer)."""
+        return min(self.draw_length, max(1, self.ppq // 4))
+
+    def note_span(self, note: Note) -> tuple[int, int]:
+        """The ticks a note is drawn over: start to end, or one cell from its start in the lane view."""
+        if self.lanes is None:
+            return note.start, note.end
+        return note.start, note.start + self.cell_ticks
 
     @property
     def content_width(self) -> float:
@@ -67,7 +128,7 @@ class RollView(QObject):
 
     @property
     def content_height(self) -> float:
-        return N_PITCHES * self.key_height
+        return self.n_rows * self.row_height
 
     @property
     def grid(self) -> int:
@@ -101,10 +162,14 @@ class RollView(QObject):
         self.changed.emit()
 
     def zoom_y(self, factor: float, anchor_y: float | None = None) -> None:
+        """Row height by ``factor`` (key height, or lane height in the lane view)."""
         anchor_y = self.viewport_h / 2 if anchor_y is None else anchor_y
-        row = (anchor_y + self.scroll_y) / self.key_height
-        self.key_height = min(MAX_KEY_H, max(MIN_KEY_H, self.key_height * factor))
-        self.set_scroll(y=row * self.key_height - anchor_y)
+        row = (anchor_y + self.scroll_y) / self.row_height
+        if self.lanes is None:
+            self.key_height = min(MAX_KEY_H, max(MIN_KEY_H, self.key_height * factor))
+        else:
+            self.lane_height = min(MAX_LANE_H, max(MIN_LANE_H, self.lane_height * factor))
+        self.set_scroll(y=row * self.row_height - anchor_y)
         self.changed.emit()
 
     def fit(self, clip: Clip) -> None:
@@ -116,9 +181,23 @@ class RollView(QObject):
         self.changed.emit()
 
     def center_pitches(self, clip: Clip) -> None:
+        """Centre the clip's pitch range; in the lane view fit the rows to the viewport (top first)."""
+        if self.lanes is not None:
+            lo, hi = FIT_LANE_H
+            self.lane_height = float(min(hi, max(lo, math.floor(self.viewport_h / max(1, self.n_rows)))))
+            self.set_scroll(y=0.0)
+            self.changed.emit()
+            return
         lo_hi = clip.pitch_range() or (60, 72)
         mid = (lo_hi[0] + lo_hi[1] + 1) / 2
         self.set_scroll(y=(127.5 - mid) * self.key_height - self.viewport_h / 2)
+
+    def set_lanes(self, lanes: DrumLanes | None) -> None:
+        """Switch to the drum lane view with these rows (None: the pitch view)."""
+        if lanes != self.lanes:
+            self.lanes = lanes
+            self.set_scroll(self.scroll_x, self.scroll_y)  # re-clamp to the new content height
+            self.changed.emit()
 
     def set_tool(self, tool: str) -> None:
         if tool not in TOOLS:

@@ -1,5 +1,11 @@
 """`PianoRoll`: keyboard, ruler, note grid, velocity lane and scroll bars around one session.
 
+When the current clip is drums (``clip.is_drum``, channel 10) the roll switches by itself to the
+drum lane view: the keyboard gives way to the lane header (named rows per drum class, objectName
+``drumLanes``), the view's rows become the drum lanes and hits are drawn as cells; editing, the
+velocity lane and the ruler work as for melodies (see :mod:`.canvas` and
+:mod:`latentcomposer.app.drum_lanes`). Any other clip gets the keyboard and pitch rows back.
+
 The roll edits the session's current clip; every finished gesture becomes one undoable command in
 the session's undo stack. It asks the window to do things through signals: ``audition(pitch,
 velocity)``, ``seekRequested(tick)``, ``loopChanged(start, end)`` (``-1, -1`` clears the loop) and
@@ -14,6 +20,7 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollBar, QWidget
 
+from latentcomposer.app.drum_lanes import drum_lanes
 from latentcomposer.app.editing import EditError
 from latentcomposer.app.session import Session
 from latentcomposer.core import CoreError, Note
@@ -21,6 +28,8 @@ from latentcomposer.core import CoreError, Note
 from .canvas import MAX_AUDITION, NoteCanvas
 from .keyboard import WIDTH as KEYBOARD_WIDTH
 from .keyboard import KeyboardWidget
+from .lanes import WIDTH as LANE_HEADER_WIDTH
+from .lanes import DrumLaneHeader
 from .ruler import RulerWidget
 from .velocity import VelocityLane
 from .view import NoteIndex, RollView
@@ -45,19 +54,21 @@ class PianoRoll(QWidget):
 
         self.canvas = NoteCanvas(self)
         self.keyboard = KeyboardWidget(self)
+        self.lane_header = DrumLaneHeader(self)
+        self.lane_header.hide()
         self.ruler = RulerWidget(self)
         self.velocity = VelocityLane(self)
         self.hbar = QScrollBar(Qt.Orientation.Horizontal, self)
         self.hbar.setObjectName("rollHScroll")
         self.vbar = QScrollBar(Qt.Orientation.Vertical, self)
         self.vbar.setObjectName("rollVScroll")
-        corner = QLabel("Velocity", self)
+        self._corner = corner = QLabel("Velocity", self)
         corner.setObjectName("velocityLabel")
         corner.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         corner.setFixedWidth(KEYBOARD_WIDTH)
         corner.setStyleSheet("color: #9aa0aa; background: #1f2228; font-size: 10px; padding-right: 4px;")
-        top_left = QLabel("", self)
-        top_left.setStyleSheet("background: #262a31;")
+        self._top_left = top_left = QLabel("", self)
+        top_left.setStyleSheet("background: #262a31; color: #9aa0aa; font-size: 10px; padding-left: 8px;")
         top_left.setFixedWidth(KEYBOARD_WIDTH)
 
         grid = QGridLayout(self)
@@ -66,6 +77,7 @@ class PianoRoll(QWidget):
         grid.addWidget(top_left, 0, 0)
         grid.addWidget(self.ruler, 0, 1)
         grid.addWidget(self.keyboard, 1, 0)
+        grid.addWidget(self.lane_header, 1, 0)
         grid.addWidget(self.canvas, 1, 1)
         grid.addWidget(self.vbar, 1, 2)
         grid.addWidget(corner, 2, 0)
@@ -108,8 +120,21 @@ class PianoRoll(QWidget):
                                                    merge_key=("wheel-velocity", session.current_uid)))
 
     def update_all(self) -> None:
-        for w in (self.canvas, self.keyboard, self.ruler, self.velocity):
+        for w in (self.canvas, self.keyboard, self.lane_header, self.ruler, self.velocity):
             w.update()
+
+    @property
+    def drum_mode(self) -> bool:
+        """Whether the roll shows drum lanes (the current clip is drums)."""
+        return self.view.lanes is not None
+
+    def _set_mode(self, drums: bool) -> None:
+        self.keyboard.setVisible(not drums)
+        self.lane_header.setVisible(drums)
+        width = LANE_HEADER_WIDTH if drums else KEYBOARD_WIDTH
+        self._corner.setFixedWidth(width)
+        self._top_left.setFixedWidth(width)
+        self._top_left.setText("Drums" if drums else "")
 
     # --- tools and zoom ----------------------------------------------------------------------
     @property
@@ -134,15 +159,15 @@ class PianoRoll(QWidget):
     def point_at(self, tick: float, pitch: int, dx: float = 2.0) -> QPoint:
         """Canvas coordinates just right of ``tick`` in the middle of ``pitch``'s row."""
         v = self.view
-        return QPoint(round(v.tick_to_x(tick) + dx), round(v.pitch_to_y(pitch) + v.key_height / 2))
+        return QPoint(round(v.tick_to_x(tick) + dx), round(v.pitch_to_y(pitch) + v.row_height / 2))
 
     def ensure_visible(self, tick: float, pitch: int) -> None:
         v = self.view
         x, y = v.tick_to_x(tick), v.pitch_to_y(pitch)
         if not 0 <= x < v.viewport_w - 40:
             v.set_scroll(x=tick * v.px_per_tick - 40)
-        if not 0 <= y < v.viewport_h - v.key_height:
-            v.set_scroll(y=(127 - pitch) * v.key_height - v.viewport_h / 2)
+        if not 0 <= y < v.viewport_h - v.row_height:
+            v.set_scroll(y=v.row_of(pitch) * v.row_height - v.viewport_h / 2)
 
     # --- playhead ----------------------------------------------------------------------------
     def set_playhead(self, tick: int, following: bool = False) -> None:
@@ -176,6 +201,11 @@ class PianoRoll(QWidget):
             v.scroll_x = v.scroll_x * clip.ppq / v.ppq
             v.ppq = clip.ppq
         v.content_ticks = max(clip.end_tick, clip.bar_ticks) + EXTRA_BARS * clip.bar_ticks
+        lanes = drum_lanes(clip) if clip.is_drum else None
+        if (lanes is None) != (v.lanes is None):
+            center = True  # another view: start it from its usual place
+            self._set_mode(lanes is not None)
+        v.set_lanes(lanes)
         if center:
             self.canvas.drag = None
             v.scroll_x = 0.0
