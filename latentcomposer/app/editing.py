@@ -18,6 +18,9 @@ Selection = frozenset[Note]
 SNAP_DIVISIONS: dict[str, int | None] = {"1/4": 4, "1/8": 8, "1/16": 16, "1/32": 32, "off": None}
 
 
+DRUMS_NO_TRANSPOSE = "Drums can't be transposed — move hits between lanes instead"
+
+
 class EditError(ValueError):
     """An edit that cannot be done; ``str(err)`` is a message for the user."""
 
@@ -160,6 +163,54 @@ def paste_notes(clip: Clip, relative: Sequence[Note], at_tick: int, source_ppq: 
         s = at_tick + round(n.start * scale)
         out.append(Note(s, n.pitch, max(s + 1, at_tick + round(n.end * scale)), n.velocity))
     return clip.with_notes(clip.notes + tuple(out)), frozenset(out)
+
+
+def merge_duplicates(clip: Clip, touched: Collection[Note]) -> tuple[Clip, Selection]:
+    """Merge exact duplicates (same pitch and same start tick) that an edit made.
+
+    Only groups holding one of the ``touched`` notes (the notes just drawn, moved or pasted) are
+    merged, so duplicates already in an imported file stay as they were. One note of each group
+    stays: in a melodic clip the longest (then the loudest), in a drum clip, where a hit's length
+    does not matter, the loudest (then the longest). Returns the clip (the very same object when
+    nothing was merged) and ``touched`` with each merged note replaced by the one that stayed.
+    """
+    chosen = set(touched)
+    notes = clip.notes
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, n in enumerate(notes):
+        groups.setdefault((n.pitch, n.start), []).append(i)
+    dupes = [g for g in groups.values() if len(g) > 1 and any(notes[i] in chosen for i in g)]
+    if not dupes:
+        return clip, frozenset(chosen)
+
+    def rank(i: int) -> tuple[int, int, bool]:
+        n = notes[i]
+        size = (n.velocity, n.duration) if clip.is_drum else (n.duration, n.velocity)
+        return (*size, n in chosen)
+
+    removed: set[int] = set()
+    stayed: dict[Note, Note] = {}  # a merged-away note -> the note that stayed in its place
+    for g in dupes:
+        keep = max(g, key=rank)
+        for i in g:
+            if i != keep:
+                removed.add(i)
+                stayed[notes[i]] = notes[keep]
+    out = [n for i, n in enumerate(notes) if i not in removed]
+    return clip.with_notes(out), frozenset(stayed.get(n, n) for n in chosen)
+
+
+def paste_kind_note(source_is_drum: bool, target_is_drum: bool) -> str | None:
+    """What to tell the user when notes were pasted across kinds (melody <-> drums), else None.
+
+    The notes are pasted as they are (a drum clip plays each pitch as the drum of that note number, a
+    melodic clip plays drum hits as pitches): nothing is converted or dropped, the user is only told.
+    """
+    if source_is_drum == target_is_drum:
+        return None
+    if target_is_drum:
+        return "Pasted melodic notes into a drum clip: each pitch plays as the drum of that note number"
+    return "Pasted drum hits into a melodic clip: they play as pitched notes"
 
 
 def notes_in_rect(clip: Clip, t0: float, t1: float, p0: int, p1: int) -> Selection:

@@ -7,6 +7,11 @@ editor work at once. The loader defaults to
 
 States: ``"none"`` (no model installed), ``"idle"``, ``"loading"``, ``"ready"``, ``"error"``;
 ``on_status(state, message)`` is called on whichever thread changes it (the GUI marshals it).
+
+Devices: ``"auto"`` (a CUDA GPU if torch sees one, else the CPU), ``"cpu"`` or ``"cuda"``. When
+``"cuda"`` is asked for and torch sees no CUDA GPU, the default loader loads on the CPU instead of
+failing (``Engine.load`` itself refuses a missing GPU), and the "ready" message says so
+(:data:`CUDA_FALLBACK`); :attr:`ModelService.device` keeps the choice.
 """
 
 from __future__ import annotations
@@ -71,6 +76,18 @@ def _default_loader(name: str, folder: Path, device: str = "auto") -> Any:
     if cls is None or not hasattr(cls, "load"):
         raise RuntimeError("latentcomposer.model.engine has no Engine.load()")
     return cls.load(str(folder), device=device)
+
+
+CUDA_FALLBACK = "CUDA is not available, running on the CPU"
+
+
+def cuda_available() -> bool:
+    """Whether torch sees a CUDA GPU. Imports torch: call it on the loader thread only."""
+    try:
+        torch = importlib.import_module("torch")
+        return bool(torch.cuda.is_available())
+    except Exception:  # no torch, a broken driver: no CUDA
+        return False
 
 
 @functools.lru_cache(maxsize=1)
@@ -166,9 +183,14 @@ class ModelService:
                 self._set("loading", f"loading {info.name}…")
 
     def _load_one(self, info: ModelInfo) -> None:
+        fell_back = False
         try:
             if self.loader is _default_loader:
-                engine = _default_loader(info.name, info.folder, self.device)
+                wanted = self.device
+                if wanted.startswith("cuda") and not cuda_available():
+                    log.warning("%s: CUDA was chosen but is not available; loading on the CPU", info.name)
+                    wanted, fell_back = "cpu", True
+                engine = _default_loader(info.name, info.folder, wanted)
             else:
                 engine = self.loader(info.name, info.folder)
         except Exception as exc:  # any failure becomes a status message, never a crash
@@ -177,7 +199,8 @@ class ModelService:
             return
         self.engine, self.model_name = engine, info.name
         device = getattr(engine, "device", None)
-        self._set("ready", f"{info.name} ready" + (f" ({device})" if device else ""))
+        self._set("ready", f"{info.name} ready" + (f" ({device})" if device else "")
+                  + (f" — {CUDA_FALLBACK}" if fell_back else ""))
 
     def _set(self, state: str, message: str) -> None:
         self.state, self.message = state, message

@@ -8,6 +8,16 @@ edit of music is an undoable command.
 Change kinds sent to listeners (a set per event): ``"clips"`` (list, names or order changed),
 ``"clip"`` (the current clip's notes/fields changed), ``"current"`` (another clip became current),
 ``"selection"``, ``"latent"``, ``"playback"``, ``"undo"``, ``"modified"``, ``"path"``, ``"reset"``.
+
+Interpolation slots (``latent.interpolation.slot_a`` / ``slot_b``) never name a clip that is not in the
+session:
+
+* removing a clip (Delete in the clip list, or undoing the step that added it) empties every slot
+  holding it, as part of the same undoable command;
+* bringing it back (undoing the delete, redoing the addition) puts it back into those slots, unless
+  the user has filled a slot with another clip in the meantime (that later choice wins);
+* :meth:`Session.reset` (New, Open Project, Recover) empties slots whose uid names no clip of the new
+  session, so an old or hand-edited project file with a stale uid just shows an empty slot.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from typing import Any
 from latentcomposer.core import Clip, Note
 
 from . import editing
+from .drum_lanes import DrumLanes, move_hits
 from .state import ClipItem, LatentState, PlaybackChoice, new_uid
 from .undo import Command, InsertClip, Macro, RemoveClip, ReplaceClip, Selection, UndoStack
 
@@ -29,6 +40,7 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[frozenset[str]], None]
 DEFAULT_BARS = 4
+SLOTS = ("a", "b")  # interpolation endpoints
 CONTENT_KINDS = frozenset({"clips", "clip", "latent", "playback", "reset"})
 
 
@@ -41,6 +53,7 @@ def empty_clip(name: str = "Clip 1", bars: int = DEFAULT_BARS, tempo: float = 12
 class Clipboard:
     notes: tuple[Note, ...] = ()
     ppq: int = 480
+    drums: bool = False  # copied from a drum clip
 
 
 class Session:
@@ -162,6 +175,10 @@ class Session:
             self._current = current if current in uids else uids[0]
             self._selection = frozenset()
             self.latent = latent if latent is not None else LatentState()
+            st = self.latent.interpolation
+            for slot in SLOTS:  # a stale uid (an old project file) leaves the slot empty
+                if getattr(st, f"slot_{slot}") not in uids:
+                    setattr(st, f"slot_{slot}", None)
             self.playback = playback if playback is not None else PlaybackChoice()
             self.path = path
             self.undo_stack.clear()
@@ -194,12 +211,38 @@ class Session:
         self._notify("clips")
 
     def _remove_item(self, uid: str) -> int:
+        """Remove clip ``uid`` (emptying the interpolation slots that hold it); returns its index."""
         k = self.index_of(uid)
         del self._items[k]
         if uid == self._current and self._items:
             self._focus(self._items[min(k, len(self._items) - 1)].uid, frozenset())
+        self._clear_slots(uid)
         self._notify("clips")
         return k
+
+    def _slots_holding(self, uid: str) -> tuple[str, ...]:
+        st = self.latent.interpolation
+        return tuple(slot for slot in SLOTS if getattr(st, f"slot_{slot}") == uid)
+
+    def _clear_slots(self, uid: str) -> tuple[str, ...]:
+        """Empty the interpolation slots holding ``uid``; returns which ("a", "b")."""
+        slots = self._slots_holding(uid)
+        for slot in slots:
+            setattr(self.latent.interpolation, f"slot_{slot}", None)
+        if slots:
+            self._notify("latent")
+        return slots
+
+    def _restore_slots(self, uid: str, slots: Iterable[str]) -> None:
+        """Put ``uid`` back into ``slots`` that are still empty (a slot filled since keeps its clip)."""
+        st, changed = self.latent.interpolation, False
+        for slot in slots:
+            held = getattr(st, f"slot_{slot}")
+            if self.has(uid) and (held is None or not self.has(held)):
+                setattr(st, f"slot_{slot}", uid)
+                changed = True
+        if changed:
+            self._notify("latent")
 
     def _focus(self, uid: str, selection: Selection) -> None:
         if uid != self._current:
@@ -280,22 +323,32 @@ class Session:
         self.push(ReplaceClip(uid, old, new, label, before, frozenset(selection or ()), merge_key))
 
     def edit(self, label: str, fn: Callable[[Clip, Selection], tuple[Clip, Selection]],
-             merge_key: object | None = None) -> None:
+             merge_key: object | None = None, *, merge_duplicates: bool = False) -> None:
         """Apply one of :mod:`latentcomposer.app.editing`'s functions to the current clip undoably.
 
+        ``merge_duplicates``: for edits that place notes (draw, move, paste, ...): a note that lands
+        exactly on another (same pitch and start) is merged with it
+        (:func:`~latentcomposer.app.editing.merge_duplicates`) in the same undo step.
         Raises :class:`~latentcomposer.app.editing.EditError` (nothing changes) when it cannot be done.
         """
         new, sel = fn(self.current_clip, self._selection)
+        if merge_duplicates:
+            new, sel = editing.merge_duplicates(new, sel)
         self.replace_clip(new, label, selection=sel, merge_key=merge_key)
 
     def add_notes(self, notes: Sequence[Note], label: str = "Add note") -> None:
-        self.edit(label, lambda c, _s: editing.add_notes(c, notes))
+        self.edit(label, lambda c, _s: editing.add_notes(c, notes), merge_duplicates=True)
 
     def delete_notes(self, notes: Collection[Note], label: str = "Delete notes") -> None:
         self.edit(label, lambda c, _s: editing.delete_notes(c, notes))
 
     def move_notes(self, notes: Collection[Note], dt: int, dp: int, label: str = "Move notes") -> None:
-        self.edit(label, lambda c, _s: editing.move_notes(c, notes, dt, dp))
+        self.edit(label, lambda c, _s: editing.move_notes(c, notes, dt, dp), merge_duplicates=True)
+
+    def move_hits(self, notes: Collection[Note], ticks: int, rows: int, lanes: DrumLanes,
+                  label: str = "Move notes") -> None:
+        """Drum lane view: move hits by ``ticks`` and ``rows`` rows of ``lanes``."""
+        self.edit(label, lambda c, _s: move_hits(c, notes, ticks, rows, lanes), merge_duplicates=True)
 
     def resize_notes(self, notes: Collection[Note], d_end: int, label: str = "Resize notes") -> None:
         self.edit(label, lambda c, _s: editing.resize_notes(c, notes, d_end))
@@ -304,15 +357,20 @@ class Session:
         self.edit("Delete notes", editing.delete_notes)
 
     def transpose_selection(self, semitones: int) -> None:
+        """Transpose the selection (or the whole clip). Refused for drum clips (a pitch there is the
+        instrument: a kick would become another drum); their hits move between lanes instead."""
+        if self.current_clip.is_drum:
+            raise editing.EditError(editing.DRUMS_NO_TRANSPOSE)
         notes = self._selection or frozenset(self.current_clip.notes)
-        self.edit(f"Transpose {semitones:+d}", lambda c, _s: editing.transpose_notes(c, notes, semitones))
+        self.edit(f"Transpose {semitones:+d}", lambda c, _s: editing.transpose_notes(c, notes, semitones),
+                  merge_duplicates=True)
 
     def quantize_selection(self, grid: int) -> None:
         notes = self._selection or frozenset(self.current_clip.notes)
-        self.edit("Quantize", lambda c, _s: editing.quantize_notes(c, notes, grid))
+        self.edit("Quantize", lambda c, _s: editing.quantize_notes(c, notes, grid), merge_duplicates=True)
 
     def duplicate_selection(self, grid: int) -> None:
-        self.edit("Duplicate notes", lambda c, s: editing.duplicate_notes(c, s, grid))
+        self.edit("Duplicate notes", lambda c, s: editing.duplicate_notes(c, s, grid), merge_duplicates=True)
 
     def set_velocity(self, notes: Collection[Note], velocity: int | Callable[[Note], float],
                      label: str = "Set velocity", merge_key: object | None = None) -> None:
@@ -340,7 +398,8 @@ class Session:
     def copy_selection(self) -> int:
         if not self._selection:
             raise editing.EditError("no notes selected")
-        self.clipboard = Clipboard(editing.relative_notes(self._selection), self.current_clip.ppq)
+        self.clipboard = Clipboard(editing.relative_notes(self._selection), self.current_clip.ppq,
+                                   self.current_clip.is_drum)
         return len(self.clipboard.notes)
 
     def cut_selection(self) -> int:
@@ -348,9 +407,13 @@ class Session:
         self.edit("Cut notes", editing.delete_notes)
         return n
 
-    def paste(self, at_tick: int) -> None:
+    def paste(self, at_tick: int) -> str | None:
+        """Paste the clipboard at ``at_tick``. Returns a note for the status bar when melodic notes
+        went into a drum clip or drum hits into a melodic one (they are kept as they are), else None."""
         cb = self.clipboard
-        self.edit("Paste notes", lambda c, _s: editing.paste_notes(c, cb.notes, at_tick, cb.ppq))
+        self.edit("Paste notes", lambda c, _s: editing.paste_notes(c, cb.notes, at_tick, cb.ppq),
+                  merge_duplicates=True)
+        return editing.paste_kind_note(cb.drums, self.current_clip.is_drum)
 
     # --- undo ----------------------------------------------------------------------------------
     def undo(self) -> bool:
@@ -371,7 +434,7 @@ class Session:
 
     def set_slot(self, slot: str, uid: str | None) -> None:
         """Put a clip in interpolation slot ``"a"`` or ``"b"`` (None empties it)."""
-        if slot not in ("a", "b"):
+        if slot not in SLOTS:
             raise ValueError("slot must be 'a' or 'b'")
         if uid is not None:
             self.item(uid)

@@ -2,7 +2,8 @@
 
 Clips are immutable, so a command simply swaps one clip value for another (or inserts/removes a clip
 item) and undo swaps it back. Commands act on a :class:`~latentcomposer.app.session.Session` through its
-small internal mutators (``_put_clip``, ``_insert_item``, ``_remove_item``, ``_focus``); the session
+small internal mutators (``_put_clip``, ``_insert_item``, ``_remove_item``, ``_focus``, and
+``_slots_holding`` / ``_restore_slots`` for the interpolation slots of a removed clip); the session
 batches the change notifications of one command into one event.
 """
 
@@ -68,36 +69,43 @@ class InsertClip(Command):
     def __init__(self, index: int, item: ClipItem, label: str = "Add clip", focus: bool = True) -> None:
         self.index, self.item, self.label, self.focus = index, item, label, focus
         self._previous: str | None = None
+        self._slots: tuple[str, ...] = ()  # interpolation slots it held when undone
 
     def redo(self, session: Session) -> None:
         self._previous = session.current_uid
         session._insert_item(self.index, self.item)
+        session._restore_slots(self.item.uid, self._slots)
         if self.focus:
             session._focus(self.item.uid, frozenset())
 
     def undo(self, session: Session) -> None:
+        self._slots = session._slots_holding(self.item.uid)
         session._remove_item(self.item.uid)
         if self.focus and self._previous is not None and session.has(self._previous):
             session._focus(self._previous, frozenset())
 
 
 class RemoveClip(Command):
-    """Remove clip item ``uid``; the neighbour becomes current. Undo puts it back where it was."""
+    """Remove clip item ``uid``; the neighbour becomes current and the interpolation slots holding it
+    empty. Undo puts it back where it was, and back into those slots if they are still empty."""
 
     def __init__(self, uid: str, label: str = "Delete clip") -> None:
         self.uid, self.label = uid, label
         self._index = -1
         self._item: ClipItem | None = None
         self._was_current = False
+        self._slots: tuple[str, ...] = ()
 
     def redo(self, session: Session) -> None:
         self._was_current = session.current_uid == self.uid
         self._item = session.item(self.uid)
+        self._slots = session._slots_holding(self.uid)
         self._index = session._remove_item(self.uid)
 
     def undo(self, session: Session) -> None:
         assert self._item is not None
         session._insert_item(self._index, self._item)
+        session._restore_slots(self.uid, self._slots)
         if self._was_current:
             session._focus(self.uid, frozenset())
 

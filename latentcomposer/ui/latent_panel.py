@@ -205,7 +205,8 @@ class LatentPanel(QWidget):
         self.model_combo.blockSignals(False)
         self.device_combo.blockSignals(True)
         self.device_combo.clear()
-        cuda = "NVIDIA" in gpu_summary() or (self.tools.info is not None and self.tools.info.device.startswith("cuda"))
+        cuda = "NVIDIA" in gpu_summary() or (self.tools.info is not None and self.tools.info.device.startswith("cuda")) \
+            or self.tools.ctl.device == "cuda"  # chosen (remembered) even where it falls back to the CPU
         for key in ("auto", "cpu", "cuda") if cuda else ("auto", "cpu"):
             self.device_combo.addItem(DEVICE_LABELS[key], key)
         self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(self.tools.ctl.device)))
@@ -258,6 +259,10 @@ class LatentPanel(QWidget):
         self.temperature.blockSignals(False)
         self.temperature_value.setText(f"{ctl.temperature:.2f}")
         self.lock_combo.setCurrentIndex(max(0, self.lock_combo.findData(ctl.lock)))
+        if self.device_combo.findData(ctl.device) >= 0:
+            self.device_combo.blockSignals(True)
+            self.device_combo.setCurrentIndex(self.device_combo.findData(ctl.device))
+            self.device_combo.blockSignals(False)
         self.lock_combo.setEnabled(ctl.lock_supported)
         self.lock_combo.setToolTip(LOCK_TIPS[ctl.lock] if ctl.lock_supported else
                                    "Drum models: there are no pitches to keep (a drum's pitch is its "

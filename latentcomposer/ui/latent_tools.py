@@ -114,6 +114,7 @@ class LatentTools(QObject):
     pointsChanged = Signal()  # the map's clip points, path or current point
     message = Signal(str)
     modelStatus = Signal(str, str)
+    deviceChosen = Signal(str)  # the user picked a device (auto/cpu/cuda): the window remembers it
 
     def __init__(self, session: Session, models: Any, roll: Any = None, player: Any = None,
                  parent: QObject | None = None) -> None:
@@ -166,6 +167,8 @@ class LatentTools(QObject):
         if device not in DEVICES:
             raise ValueError(f"unknown device {device!r}")
         self.ctl.device = device
+        if chosen:
+            self.deviceChosen.emit(device)
         if self.info is not None and (name, device) == (self.info.name, self._loaded_as):
             return
         self._loaded_as, self._chosen = device, chosen
@@ -174,6 +177,24 @@ class LatentTools(QObject):
             self.models.start(name, device=device)
         except TypeError:  # a service without device choice
             self.models.start(name)
+
+    def start_model(self, name: str | None, device: str) -> bool:
+        """The first load (start-up, a project opened): ``name`` (None: the service's default) on
+        ``device``, which becomes the panel's choice. Not a user pick: the tools may still switch
+        models for a drum clip. False when nothing could be started (no model installed)."""
+        device = device if device in DEVICES else "auto"
+        self.ctl.device = device
+        self._loaded_as, self._chosen = device, False
+        self.stateChanged.emit()  # the panel shows the device at once
+        try:
+            return bool(self.models.start(name, device=device))
+        except TypeError:  # a service without device choice
+            return bool(self.models.start(name))
+
+    @property
+    def loaded_device(self) -> str:
+        """The device choice (auto/cpu/cuda) the current engine was loaded with."""
+        return self._loaded_as
 
     def on_model_status(self, state: str, message: str) -> None:
         self.status = (state, message)

@@ -3,6 +3,11 @@
 ``latentcomposer gui [FILE]`` calls :func:`run`. Start-up shows a usable window at once: the output
 device is opened and the model loaded on worker threads afterwards, each reporting in the status bar.
 Nothing here imports torch.
+
+The model's device (auto/cpu/cuda) picked in the latent panel is remembered in the preferences
+(``model/device``) and saved with the project. The first model load uses the project's choice when
+the session has one (a project opened or recovered), else the remembered one (:meth:`MainWindow.
+startup_device`). A CUDA choice without a CUDA GPU loads on the CPU and the status bar says so.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QW
 
 from latentcomposer import __version__
 from latentcomposer.app import autosave
-from latentcomposer.app.editing import EditError
+from latentcomposer.app.editing import DRUMS_NO_TRANSPOSE, EditError
+from latentcomposer.app.latent import DEVICES, PANEL_KEY
 from latentcomposer.app.model_service import ModelService, gpu_summary
 from latentcomposer.app.playback_service import PlaybackService
 from latentcomposer.app.session import Session
@@ -101,6 +107,7 @@ class MainWindow(QMainWindow):
         self.models.on_status = self.modelStatus.emit
         self.modelStatus.connect(self.latent_tools.on_model_status)
         self.latent_tools.message.connect(self.show_message)
+        self.latent_tools.deviceChosen.connect(lambda device: self.prefs.set("model/device", device))
         self.action_map["play"].triggered.connect(lambda _=False: self.latent_tools.on_play())
 
         self.autosave_timer = QTimer(self)
@@ -177,8 +184,17 @@ class MainWindow(QMainWindow):
         self.playback_ui.choose_output(kind, remember=False)
         self.start_model()
 
+    def startup_device(self) -> str:
+        """The device for a first load: the project's choice (saved with the latent panel's state),
+        else the one remembered in the preferences, else auto."""
+        panel = self.session.latent.extra.get(PANEL_KEY)
+        device = panel.get("device") if isinstance(panel, dict) else None
+        if device not in DEVICES:
+            device = self.prefs.get_str("model/device", "auto")
+        return device if device in DEVICES else "auto"
+
     def start_model(self) -> None:
-        if not self.models.start(self.session.latent.model):
+        if not self.latent_tools.start_model(self.session.latent.model, self.startup_device()):
             self._show_model_status(self.models.state, self.models.message)
 
     # --- status --------------------------------------------------------------------------------
@@ -232,7 +248,9 @@ class MainWindow(QMainWindow):
                                          current[2] if current[0] == "fluidsynth" and pb.soundfont else None):
             self.playback_ui.choose_output(pb.output, pb.port, pb.soundfont, remember=False)
         self.roll.zoom_fit()
-        if self.background and self.session.latent.model and self.session.latent.model != self.models.model_name:
+        latent = self.session.latent
+        if self.background and latent.model and (latent.model != self.models.model_name
+                                                 or self.startup_device() != self.latent_tools.loaded_device):
             self.start_model()
 
     # --- edit actions --------------------------------------------------------------------------
@@ -263,8 +281,10 @@ class MainWindow(QMainWindow):
             self.show_message(f"Copied {len(self.session.clipboard.notes)} notes")
 
     def paste(self) -> None:
-        """Paste at the playhead (on the grid)."""
-        self._guard(lambda: self.session.paste(self.roll.view.playhead))
+        """Paste at the playhead (on the grid); says so when melody went into drums or back."""
+        said: list[str | None] = []
+        if self._guard(lambda: said.append(self.session.paste(self.roll.view.playhead))) and said[0]:
+            self.show_message(said[0])
 
     def duplicate(self) -> None:
         self._guard(lambda: self.session.duplicate_selection(self.roll.view.grid
@@ -276,6 +296,9 @@ class MainWindow(QMainWindow):
             self.show_message(f"Quantized to {self.roll.view.snap if self.roll.view.snap != 'off' else '1/16'}")
 
     def transpose_dialog(self) -> None:
+        if self.session.current_clip.is_drum:  # refused before asking (no dialog, no undo step)
+            self.show_message(DRUMS_NO_TRANSPOSE)
+            return
         semitones = dialogs.ask_semitones(self)
         if semitones:
             self._guard(lambda: self.session.transpose_selection(semitones))

@@ -1,7 +1,8 @@
 """Preferences in ``QSettings`` (an INI file in the config dir, so ``LATENTCOMPOSER_CONFIG_DIR`` moves it).
 
 Keys: ``recent`` (list of paths), ``playback/output``, ``playback/soundfont``, ``playback/port``,
-``roll/snap``, ``roll/follow``, ``window/geometry``, ``window/state``.
+``roll/snap``, ``roll/follow``, ``window/geometry``, ``window/state``, ``model/device`` (auto, cpu or
+cuda: the last device picked in the latent panel, used for the first model load at the next start).
 """
 
 from __future__ import annotations

@@ -6,6 +6,13 @@ the worker (the progress bar runs meanwhile) and shows the strip A, 1..N, B as m
 step to show it over the roll and hear it; Shift+click selects a range to render as one clip; play the
 whole chain (with a loop option); export a step, the selection or the chain as MIDI, or drag a step out.
 The engine's warnings (different lengths are padded with rests, never trimmed) show under the strip.
+
+Deleting a clip that sits in slot A or B empties the slot (the combo shows "— none —" and Generate is
+disabled until both slots hold a clip); undoing the delete puts the clip back into the slot, unless
+another clip was put there meanwhile. The session enforces this (see
+:mod:`latentcomposer.app.session`), so a slot never names a missing clip; a stale uid from an old
+project file is dropped on load, and :meth:`InterpolationView.endpoints` still treats any unknown uid
+as an empty slot rather than raising.
 """
 
 from __future__ import annotations

@@ -72,3 +72,35 @@ def test_notes_in_rect_and_errors() -> None:
         ed.delete_notes(c, [])
     with pytest.raises(ed.EditError):
         ed.move_notes(c, [Note(1, 1, 2)], 1, 1)
+
+
+def test_merge_duplicates_keeps_the_longer_note_then_the_louder() -> None:
+    short_loud, long_soft, other = Note(0, 60, 120, 127), Note(0, 60, 480, 40), Note(0, 64, 120)
+    c = clip(short_loud, long_soft, other, Note(480, 60, 600))
+    new, sel = ed.merge_duplicates(c, [short_loud])
+    assert new.notes == (long_soft, other, Note(480, 60, 600)) and sel == {long_soft}
+    # equally long: the louder one stays
+    a, b = Note(0, 60, 120, 70), Note(0, 60, 120, 90)
+    new, sel = ed.merge_duplicates(clip(a, b), [a])
+    assert new.notes == (b,) and sel == {b}
+    # the same note twice (a paste at the same place) becomes one
+    new, sel = ed.merge_duplicates(clip(a, a, b), [b])
+    assert new.notes == (b,) and sel == {b}
+
+
+def test_merge_duplicates_in_drums_keeps_the_louder_hit() -> None:
+    soft_long, loud_short = Note(0, 36, 240, 50), Note(0, 36, 60, 120)
+    beat = Clip((soft_long, loud_short, Note(0, 38, 60)), is_drum=True)
+    new, sel = ed.merge_duplicates(beat, [soft_long])
+    assert new.notes == (loud_short, Note(0, 38, 60)) and sel == {loud_short}
+
+
+def test_merge_duplicates_only_touches_groups_with_an_edited_note() -> None:
+    a, b = Note(0, 60, 120), Note(0, 60, 240)  # a duplicate already in the file
+    moved = Note(480, 62, 600)
+    c = clip(a, b, moved)
+    new, sel = ed.merge_duplicates(c, [moved])
+    assert new is c and sel == {moved}  # nothing to merge: the very same clip
+    # different start or pitch is not a duplicate
+    near = clip(Note(0, 60, 120), Note(1, 60, 120), Note(0, 61, 120))
+    assert ed.merge_duplicates(near, near.notes)[0] is near

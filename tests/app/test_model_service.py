@@ -91,3 +91,19 @@ def test_app_layer_does_not_import_torch_or_qt() -> None:
             "sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cuda_without_a_gpu_falls_back_to_the_cpu(user_dirs: dict[str, Path], monkeypatch) -> None:
+    from latentcomposer.app import model_service
+    from tests.helpers_models import make_tiny_model
+
+    make_tiny_model(user_dirs["models"] / "tiny_2bar")
+    monkeypatch.setattr(model_service, "cuda_available", lambda: False, raising=False)
+    seen: list[tuple[str, str]] = []
+    service = ModelService()
+    service.on_status = lambda state, msg: seen.append((state, msg))
+    assert service.start("tiny_2bar", device="cuda")
+    service.wait(60)
+    assert service.ready and str(service.engine.device) == "cpu", service.message
+    assert "CUDA is not available" in service.message and "CPU" in service.message
+    assert seen[-1][0] == "ready"

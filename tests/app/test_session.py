@@ -54,7 +54,7 @@ def test_move_then_undo_twice(session: Session) -> None:
 def test_listeners_get_one_event_per_command(session: Session) -> None:
     events: list[frozenset[str]] = []
     session.listen(events.append)
-    session.add_notes([Note(0, 60, 120)])
+    session.add_notes([Note(0, 90, 120)])  # (Twinkle has a note at pitch 60, tick 0: that would merge)
     assert len(events) == 1
     assert {"clip", "selection", "undo", "modified"} <= events[0]
 
@@ -185,3 +185,120 @@ def test_revision_bumps_on_content_not_selection(session: Session) -> None:
     assert session.revision == r
     session.delete_selection()
     assert session.revision > r
+
+
+def three_clip_session() -> Session:
+    return Session([example_clip("twinkle"), example_clip("mary"), example_clip("ode_to_joy")])
+
+
+def test_deleting_a_clip_empties_the_slots_that_hold_it_and_undo_puts_it_back() -> None:
+    s = three_clip_session()
+    a, b, c = (i.uid for i in s.items)
+    s.set_slot("a", a)
+    s.set_slot("b", b)
+    events: list[frozenset[str]] = []
+    s.listen(events.append)
+    s.remove_clip(a)
+    st = s.latent.interpolation
+    assert st.slot_a is None and st.slot_b == b  # never a uid that is not in the session
+    assert "latent" in events[-1]
+    s.undo()
+    assert s.has(a) and st.slot_a == a and st.slot_b == b
+    s.redo()
+    assert st.slot_a is None
+    s.undo()
+    # a clip in both slots empties both; deleting the last clip (a macro) does too
+    s.set_slot("b", a)
+    s.remove_clip(a)
+    assert (st.slot_a, st.slot_b) == (None, None)
+    s.undo()
+    assert (st.slot_a, st.slot_b) == (a, a)
+    for uid in (b, c):
+        s.remove_clip(uid)
+    s.remove_clip(a)
+    assert (st.slot_a, st.slot_b) == (None, None) and len(s.items) == 1
+    s.undo()
+    assert (st.slot_a, st.slot_b) == (a, a)
+
+
+def test_undoing_a_delete_does_not_override_a_later_slot_choice() -> None:
+    s = three_clip_session()
+    a, _b, c = (i.uid for i in s.items)
+    s.set_slot("a", a)
+    s.remove_clip(a)
+    s.set_slot("a", c)  # the user filled the emptied slot with another clip meanwhile
+    s.undo()
+    assert s.has(a) and s.latent.interpolation.slot_a == c
+
+
+def test_undoing_the_addition_of_a_slotted_clip_empties_the_slot() -> None:
+    s = three_clip_session()
+    item = s.add_clip(example_clip("mary"), origin="imported", label="Open mary.mid")
+    s.set_slot("b", item.uid)  # what opening a file into slot B does
+    s.undo()
+    assert not s.has(item.uid) and s.latent.interpolation.slot_b is None
+    s.redo()
+    assert s.latent.interpolation.slot_b == item.uid
+
+
+def test_stale_slot_uids_from_a_project_are_dropped_on_reset() -> None:
+    from latentcomposer.app.state import ClipItem, LatentState
+
+    latent = LatentState(interpolation=InterpolationSettings(slot_a="gone0000000", slot_b="keep00000000"))
+    s = Session()
+    s.reset([ClipItem("keep00000000", example_clip("mary"))], latent=latent)
+    assert s.latent.interpolation.slot_a is None and s.latent.interpolation.slot_b == "keep00000000"
+    assert not s.modified
+
+
+def test_transposing_drums_is_refused_without_an_undo_step() -> None:
+    from latentcomposer.core.examples import example_drums
+
+    s = Session([example_drums(2)])
+    before = s.current_clip
+    s.select_all()
+    with pytest.raises(EditError, match="Drums can't be transposed"):
+        s.transpose_selection(2)
+    s.clear_selection()
+    with pytest.raises(EditError, match="move hits between lanes"):
+        s.transpose_selection(-1)  # nothing selected: would transpose the whole clip
+    assert s.current_clip == before and not s.undo_stack.can_undo and not s.modified
+
+
+def test_pasting_between_melody_and_drums_keeps_the_notes_and_says_so() -> None:
+    from latentcomposer.core.examples import example_drums
+
+    s = Session([example_clip("twinkle"), example_drums(2)])
+    melody, beat = (i.uid for i in s.items)
+    s.select(s.current_clip.notes[:3])
+    s.copy_selection()
+    assert s.paste(1920 * 8) is None  # melody into melody: nothing to say
+    s.set_current(beat)
+    n = len(s.current_clip.notes)
+    note = s.paste(1920 * 2)
+    assert note is not None and "melodic notes" in note and "drum" in note
+    assert len(s.current_clip.notes) == n + 3 and {p.pitch for p in s.selection} == {60, 67}
+    s.select(s.current_clip.notes[:2])
+    s.copy_selection()
+    s.set_current(melody)
+    note = s.paste(0)
+    assert note is not None and "drum hits" in note and "melod" in note
+    assert len(s.selection) == 2
+
+
+def test_moving_or_pasting_onto_a_note_merges_the_duplicate_in_the_same_step() -> None:
+    s = Session([Clip((Note(0, 60, 480, 80), Note(960, 60, 1080, 100)), length=1920)])
+    before = s.current_clip
+    s.move_notes([Note(960, 60, 1080, 100)], -960, 0)  # exactly onto the first note
+    assert s.current_clip.notes == (Note(0, 60, 480, 80),)  # the longer one stays
+    assert s.selection == {Note(0, 60, 480, 80)} and len(s.undo_stack) == 1
+    s.undo()
+    assert s.current_clip == before
+    s.select(before.notes)
+    s.copy_selection()
+    s.paste(0)  # the same notes again at the same place
+    assert s.current_clip == before and not s.undo_stack.can_undo  # nothing changed: no undo step
+    s.add_notes([Note(960, 60, 1200, 90)])  # drawn over a shorter note
+    assert s.current_clip.notes == (Note(0, 60, 480, 80), Note(960, 60, 1200, 90))
+    s.undo()
+    assert s.current_clip == before

@@ -262,3 +262,48 @@ def test_a_roll_opened_on_drums_starts_in_the_lane_view(qtbot: Any) -> None:
     assert roll.lane_header.label(0) == "Kick" and roll.view.y_to_pitch(5) == 36
     roll.session.set_current(roll.session.items[1].uid)
     assert not roll.drum_mode and roll.keyboard.isVisible() and roll.view.y_to_pitch(roll.view.pitch_to_y(60)) == 60
+
+
+def test_transpose_is_refused_for_drums_with_a_status_message(qtbot: Any, window: MainWindow, roll: PianoRoll,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from latentcomposer.ui import dialogs as dialogs_module
+
+    asked: list[bool] = []
+    monkeypatch.setattr(dialogs_module, "ask_semitones", lambda _parent: asked.append(True) or 3)
+    s = window.session
+    kick = Note(0, 36, 120, 100)
+    show(roll, drums(kick), s)
+    s.select_all()
+    depth = len(s.undo_stack)
+    window.action_map["transpose"].trigger()  # Ctrl+T / Edit ▸ Transpose…
+    assert notes(s) == [kick] and len(s.undo_stack) == depth and not asked
+    assert window.statusBar().currentMessage() == "Drums can't be transposed — move hits between lanes instead"
+    # Up/Down still move the selection between rows
+    roll.canvas.setFocus()
+    qtbot.keyClick(roll.canvas, Qt.Key.Key_Down)
+    assert notes(s) == [Note(0, 38, 120, 100)]
+    # a melodic clip still transposes
+    s.add_clip(Clip((Note(0, 60, 120),), name="tune"))
+    window.action_map["transpose"].trigger()
+    assert asked and notes(s) == [Note(0, 63, 120)]
+
+
+def test_paste_between_melody_and_drums_says_so(qtbot: Any, window: MainWindow, roll: PianoRoll) -> None:
+    s = window.session
+    s.replace_clip(Clip((Note(0, 60, 240), Note(480, 64, 720)), name="tune", length=1920), "setup")
+    melody = s.current_uid
+    s.select_all()
+    window.action_map["copy"].trigger()
+    beat = s.add_clip(drums(Note(0, 36, 120)))
+    roll.set_playhead(960)
+    window.action_map["paste"].trigger()
+    assert notes(s) == [Note(0, 36, 120), Note(960, 60, 1200), Note(1440, 64, 1680)]  # nothing is lost
+    assert "melodic notes" in window.statusBar().currentMessage()
+    assert "drum" in window.statusBar().currentMessage()
+    s.set_current(beat.uid)
+    s.select([Note(0, 36, 120)])
+    window.action_map["copy"].trigger()
+    s.set_current(melody)
+    roll.set_playhead(0)
+    window.action_map["paste"].trigger()
+    assert Note(0, 36, 120) in notes(s) and "drum hits" in window.statusBar().currentMessage()

@@ -129,3 +129,37 @@ def test_bars_cell_selection_calls_context_transfer(rig: Rig, qtbot) -> None:  #
     n = len(rig.session.items)
     bars.add.click()
     assert len(rig.session.items) == n + 1
+
+
+def test_deleting_a_slotted_clip_empties_the_slot_and_undo_restores_it(rig: Rig, qtbot) -> None:  # noqa: F811
+    rig.load()
+    put_slots(rig)
+    s, view = rig.session, rig.timeline.interpolation
+    a = s.items[0].uid
+    assert view.generate_button.isEnabled()
+    s.remove_clip(a)  # what the clip list's Delete does
+    assert s.latent.interpolation.slot_a is None
+    assert view.slot_a.combo.currentData() is None and view.slot_a.combo.currentText() == "— none —"
+    assert view.slot_a.combo.findData(a) == -1
+    assert not view.generate_button.isEnabled() and "slots A and B" in view.generate_button.toolTip()
+    assert not view.generate() and "slots A and B" in rig.messages[-1]
+    s.undo()
+    assert s.latent.interpolation.slot_a == a and view.slot_a.combo.currentData() == a
+    assert view.generate_button.isEnabled()
+
+
+def test_a_stale_slot_uid_never_raises(rig: Rig, qtbot) -> None:  # noqa: F811
+    """A uid that names no clip (an old project, a hand-edited file) shows as an empty slot."""
+    rig.load()
+    s, view = rig.session, rig.timeline.interpolation
+    s.latent.interpolation.slot_a = "0123456789ab"  # as if read from a project file
+    s.latent.interpolation.slot_b = s.items[1].uid
+    s.mark_modified()
+    view.refresh_slots()
+    view.sync()
+    assert view.slot_a.combo.currentData() is None and not view.generate_button.isEnabled()
+    assert view.endpoints() is None and not view.generate()
+    rig.timeline.bars.refresh()
+    assert rig.timeline.bars.endpoints() is None
+    s.remove_clip(s.items[1].uid)
+    assert s.latent.interpolation.slot_b is None

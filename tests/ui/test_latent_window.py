@@ -115,3 +115,84 @@ def test_screenshots(qtbot: Any, tiny_models: Path, tmp_path: Path) -> None:  # 
                  "bars_tab.png"):
         assert (out / name).stat().st_size > 5_000, name
     w.shutdown()
+
+
+def test_device_choice_is_remembered_and_used_at_the_next_start(qtbot: Any, tiny_models: Path,  # noqa: F811
+                                                               tmp_path: Path) -> None:
+    from latentcomposer.ui.preferences import Preferences
+
+    ini = tmp_path / "prefs.ini"
+    engines: list[RecordingEngine] = []
+    models = ModelService(root=tiny_models, loader=recording_loader(engines))
+    w = MainWindow(playback=PlaybackService(InMemoryBackend()), models=models, prefs=Preferences(ini),
+                   background=False)
+    qtbot.addWidget(w, before_close_func=lambda win: win.shutdown())
+    panel = w.latent_panel
+    assert panel.device_combo.currentData() == "auto"
+    panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))  # the user picks the CPU
+    panel.device_combo.activated.emit(panel.device_combo.currentIndex())
+    qtbot.waitUntil(lambda: w.latent_tools.info is not None, timeout=15000)
+    assert models.device == "cpu" and Preferences(ini).get_str("model/device") == "cpu"
+    w.shutdown()
+
+    # the next start: a fresh window and model service with the same preferences
+    loads: list[str] = []
+    engines2: list[RecordingEngine] = []
+    record = recording_loader(engines2)
+    models2 = ModelService(root=tiny_models, loader=lambda name, folder: (loads.append(models2.device),
+                                                                          record(name, folder))[1])
+    w2 = MainWindow(playback=PlaybackService(InMemoryBackend()), models=models2, prefs=Preferences(ini),
+                    background=False)
+    qtbot.addWidget(w2, before_close_func=lambda win: win.shutdown())
+    w2.start_model()  # what start-up does once the window is shown
+    assert w2.latent_panel.device_combo.currentData() == "cpu"  # shown at once, before the model is ready
+    qtbot.waitUntil(lambda: w2.latent_tools.info is not None, timeout=15000)
+    assert loads == ["cpu"]  # the first load already ran on the remembered device
+    assert w2.latent_tools.ctl.device == "cpu" and w2.latent_panel.device_combo.currentData() == "cpu"
+    # choosing what is already loaded does not load again
+    w2.latent_panel.device_combo.activated.emit(w2.latent_panel.device_combo.currentIndex())
+    qtbot.wait(50)
+    assert loads == ["cpu"]
+    w2.shutdown()
+
+
+def test_startup_device_prefers_the_projects_choice(qtbot: Any, tiny_models: Path,  # noqa: F811
+                                                     tmp_path: Path) -> None:
+    from latentcomposer.ui.preferences import Preferences
+
+    prefs = Preferences(tmp_path / "prefs.ini")
+    prefs.set("model/device", "auto")
+    engines: list[RecordingEngine] = []
+    models = ModelService(root=tiny_models, loader=recording_loader(engines))
+    w = MainWindow(playback=PlaybackService(InMemoryBackend()), models=models, prefs=prefs, background=False)
+    qtbot.addWidget(w, before_close_func=lambda win: win.shutdown())
+    assert w.startup_device() == "auto"
+    w.session.update_latent(model="tiny_2bar", extra={"panel": {"device": "cpu", "seed": 0}})
+    assert w.startup_device() == "cpu"
+    w.session.update_latent(extra={"panel": {"device": "tpu"}})  # unknown: the preference
+    assert w.startup_device() == "auto"
+    w.shutdown()
+
+
+def test_cuda_chosen_but_missing_falls_back_to_the_cpu_and_says_so(qtbot: Any, tiny_models: Path,  # noqa: F811
+                                                                   tmp_path: Path, monkeypatch: Any) -> None:
+    from latentcomposer.app import model_service
+    from latentcomposer.ui.preferences import Preferences
+
+    monkeypatch.setattr(model_service, "cuda_available", lambda: False, raising=False)
+    prefs = Preferences(tmp_path / "prefs.ini")
+    prefs.set("model/device", "cuda")
+    models = ModelService(root=tiny_models)  # the real loader: Engine.load
+    w = MainWindow(playback=PlaybackService(InMemoryBackend()), models=models, prefs=prefs, background=False)
+    qtbot.addWidget(w, before_close_func=lambda win: win.shutdown())
+    messages: list[str] = []
+    w.latent_tools.message.connect(messages.append)
+    w.start_model()
+    qtbot.waitUntil(lambda: w.latent_tools.info is not None, timeout=30000)
+    assert w.latent_tools.info.device == "cpu" and models.device == "cuda"
+    assert "CUDA" in w.model_label.text() and "CPU" in w.model_label.text()
+    assert any("CUDA is not available" in m for m in messages)
+    assert "CUDA is not available" in w.statusBar().currentMessage()
+    assert w.latent_tools.ctl.device == "cuda"  # the choice stays; it falls back only while there is no GPU
+    assert w.latent_panel.device_combo.currentData() == "cuda"
+    w.shutdown()

@@ -96,8 +96,11 @@ def test_clip_list_select_rename_delete(qtbot: Any, window: MainWindow) -> None:
     lst.setFocus()
     window.action_map["delete"].trigger()  # with the list focused, Delete removes the clip
     assert [c.name for c in s.clips] == ["Mary"]
+    assert s.latent.interpolation.slot_a is None  # the slot does not keep the deleted clip's uid
+    assert window.timeline.interpolation.slot_a.combo.currentData() is None
     s.undo()
     assert [c.name for c in s.clips] == ["Star", "Mary"]
+    assert lst.item(0).text() == "[A] Star"  # undo puts it back into its slot
     window.clip_list.actions_by_name["newClip"].trigger()
     assert s.current_clip.name == "Clip 3" and s.current_clip.notes == ()
     window.clip_list.actions_by_name["duplicateClip"].trigger()

@@ -247,3 +247,28 @@ def test_ten_thousand_notes_paint_and_edit(qtbot: Any, window: MainWindow, roll:
     s.select([target])
     qtbot.keyClick(roll.canvas, Qt.Key.Key_Up)
     assert target.shifted(semitones=1) in s.current_clip.notes and len(s.current_clip.notes) == 10_000
+
+
+def test_dragging_a_note_onto_an_equal_one_leaves_one_note(qtbot: Any, window: MainWindow, roll: PianoRoll) -> None:
+    s = window.session
+    long_one, short_one = Note(0, 60, 480, 80), Note(960, 62, 1080, 110)
+    clip = Clip((long_one, short_one), length=1920)
+    s.replace_clip(clip, "setup")
+    roll.set_tool("select")
+    depth = len(s.undo_stack)
+    # drag the short note a half note left and two semitones down: exactly onto the long one
+    drag(qtbot, roll.canvas, roll.point_at(960, 62, dx=4), roll.point_at(0, 60, dx=4))
+    assert notes(s) == [long_one] and s.selection == {long_one}
+    assert len(s.undo_stack) == depth + 1 and s.undo_stack.undo_label == "Move notes"
+    s.undo()
+    assert s.current_clip == clip
+    # drum lanes: a hit moved onto another hit of its row leaves one (the louder)
+    beat = Clip((Note(0, 36, 120, 60), Note(480, 36, 600, 120)), is_drum=True, channel=9, length=1920)
+    s.replace_clip(beat, "setup drums")
+    roll.view.lane_height = 20.0
+    roll.view.set_scroll(0, 0)
+    roll.update_all()
+    drag(qtbot, roll.canvas, roll.point_at(480, 36, dx=4), roll.point_at(0, 36, dx=4))
+    assert notes(s) == [Note(0, 36, 120, 120)]
+    s.undo()
+    assert s.current_clip == beat

@@ -13,7 +13,9 @@ Tools (``RollView.tool``):
 
 While dragging, Alt turns snapping off. Alt+wheel over a note changes velocity (the whole selection if
 the note is selected). Up/Down transpose the selection (Shift: an octave), Left/Right move it by one
-grid cell (Shift: a bar), Escape clears it. Every finished gesture is one undoable command.
+grid cell (Shift: a bar), Escape clears it. Every finished gesture is one undoable command; a note
+drawn, moved or pasted exactly onto another (same pitch and start) is merged with it in that same
+command (the session does it: :func:`latentcomposer.app.editing.merge_duplicates`).
 
 Drum lane view (a drum clip; rows are drum lanes, see :mod:`latentcomposer.app.drum_lanes`): hits are
 drawn as cells one grid cell wide (at most a 16th) whatever their length, shaded by velocity, and
@@ -42,7 +44,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from latentcomposer.app.drum_lanes import hits_in_rect, move_hits
+from latentcomposer.app.drum_lanes import hits_in_rect
 from latentcomposer.app.editing import clamp_move, notes_in_rect, snap
 from latentcomposer.app.instruments import pitch_name
 from latentcomposer.core import Note
@@ -178,8 +180,7 @@ class NoteCanvas(QWidget):
         lanes = self.view.lanes
         if drag.mode == "move":
             if (drag.dt or drag.dp) and lanes is not None:
-                self.roll.run_edit(lambda: session.edit(
-                    "Move notes", lambda c, _s: move_hits(c, drag.notes, drag.dt, drag.dp, lanes)))
+                self.roll.run_edit(lambda: session.move_hits(drag.notes, drag.dt, drag.dp, lanes))
             elif drag.dt or drag.dp:
                 self.roll.run_edit(lambda: session.move_notes(drag.notes, drag.dt, drag.dp))
             elif lanes is not None and self.view.tool == "draw" and not drag.moved and drag.anchor is not None:
@@ -304,8 +305,7 @@ class NoteCanvas(QWidget):
         session, v = self.roll.session, self.view
         if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and session.selection and v.lanes is not None:
             lanes, rows = v.lanes, -1 if key == Qt.Key.Key_Up else 1
-            if self.roll.run_edit(lambda: session.edit(
-                    "Move notes", lambda c, s: move_hits(c, s, 0, rows, lanes))):
+            if self.roll.run_edit(lambda: session.move_hits(session.selection, 0, rows, lanes)):
                 self.roll.audition_notes(session.selected_notes)
         elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and session.selection:
             step = (12 if shift else 1) * (1 if key == Qt.Key.Key_Up else -1)
