@@ -28,7 +28,7 @@ from latentcomposer.app.instruments import instrument_name, pitch_name
 from latentcomposer.core import Clip
 
 ROLL_KEYS = [
-    ("Up / Down", "Transpose the selection a semitone"),
+    ("Up / Down", "Transpose the selection a semitone (drums: move hits a lane up or down)"),
     ("Shift+Up / Shift+Down", "Transpose the selection an octave"),
     ("Left / Right", "Move the selection one grid cell (Shift: one bar)"),
     ("Escape", "Clear the selection / cancel a drag"),

@@ -181,7 +181,7 @@ def test_help_dialogs(qtbot: Any, window: MainWindow, user_dirs: dict[str, Path]
     qtbot.addWidget(shortcuts)
     table = shortcuts.findChild(QTableWidget)
     rows = {(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())}
-    assert ("Ctrl+Z", "Undo") in rows and ("Up / Down", "Transpose the selection a semitone") in rows
+    assert ("Ctrl+Z", "Undo") in rows and ("Up / Down", "Transpose the selection a semitone (drums: move hits a lane up or down)") in rows
     folder = user_dirs["models"] / "melody_2bar"
     folder.mkdir()
     (folder / "MODEL_CARD.md").write_text("# melody_2bar\n\nTrained on the test corpus.", encoding="utf-8")
