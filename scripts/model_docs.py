@@ -40,8 +40,9 @@ def piano_roll_png(clips: list, path: Path, title: str) -> None:
             ax.set_ylim(-0.6, len(CLASSES) - 0.4)
         else:
             for n in clip.notes:
-                ax.add_patch(plt.Rectangle((n.start / step, n.pitch - 0.4), (n.end - n.start) / step, 0.8,
-                                           color="#3a7bd5"))
+                # a small gap at the end keeps repeated notes of one pitch apart
+                width = max(0.3, (n.end - n.start) / step - 0.25)
+                ax.add_patch(plt.Rectangle((n.start / step, n.pitch - 0.4), width, 0.8, color="#3a7bd5"))
             pitches = [n.pitch for n in clip.notes] or [60]
             ax.set_ylim(min(pitches) - 3, max(pitches) + 3)
         for b in range(bars + 1):

@@ -17,8 +17,9 @@ from latentcomposer.commands import UserError
 DEFAULT_MODEL = "mel_2bar"
 
 
-def _common(p: argparse.ArgumentParser, seed: bool = True, temperature: float | None = None) -> None:
-    p.add_argument("--model", default=DEFAULT_MODEL, help=f"model name or folder (default {DEFAULT_MODEL})")
+def _common(p: argparse.ArgumentParser, seed: bool = True, temperature: float | None = None,
+            model: str = DEFAULT_MODEL) -> None:
+    p.add_argument("--model", default=model, help=f"model name or folder (default {model})")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
     if seed:
         p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -80,16 +81,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_attribute)
 
     p = sub.add_parser("humanize", help="give a quantized drum part velocities and microtiming (drum model)")
-    _common(p)
-    p.set_defaults(model="drums_2bar")
+    _common(p, model="drums_2bar")
     p.add_argument("input")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_humanize)
 
     p = sub.add_parser("transfer", help="context transfer (per-bar model): some bars of X1 developed "
                        "in the flow of X2")
-    _common(p, temperature=0.0)
-    p.set_defaults(model="tvae_16bar")
+    _common(p, temperature=0.0, model="tvae_16bar")
     p.add_argument("x1")
     p.add_argument("x2")
     p.add_argument("--bars", action="append", default=None, metavar="N[,N...]",
@@ -98,8 +97,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_transfer)
 
     p = sub.add_parser("resample-bar", help="re-sample one bar's latent (per-bar model), the rest in context")
-    _common(p, temperature=0.8)
-    p.set_defaults(model="tvae_16bar")
+    _common(p, temperature=0.8, model="tvae_16bar")
     p.add_argument("input")
     p.add_argument("--bar", type=int, required=True, help="1-based bar number")
     p.add_argument("--toward", default=None, help="move the bar toward the same bar of this MIDI file instead")
