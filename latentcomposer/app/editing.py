@@ -50,7 +50,8 @@ def clamp_velocity(v: float) -> int:
 
 def _split(clip: Clip, notes: Iterable[Note]) -> tuple[list[Note], list[Note]]:
     chosen = set(notes)
-    keep, picked = [], []
+    keep: list[Note] = []
+    picked: list[Note] = []
     for n in clip.notes:
         (picked if n in chosen else keep).append(n)
     return keep, picked

@@ -571,8 +571,9 @@ class LatentController:
             return False
         self.seed = int(snap.get("seed") or 0)
         self.temperature = float(snap.get("temperature") or 0.0)
-        self.lock = snap.get("lock") if snap.get("lock") in LOCKS else "none"
-        self.device = snap.get("device") if snap.get("device") in DEVICES else "auto"
+        lock, device = snap.get("lock"), snap.get("device")
+        self.lock = lock if isinstance(lock, str) and lock in LOCKS else "none"
+        self.device = device if isinstance(device, str) and device in DEVICES else "auto"
         uid, shape = snap.get("source"), snap.get("shape")
         info = self.info
         if info is None or latent.model != info.name or not uid or not self.session.has(uid) \

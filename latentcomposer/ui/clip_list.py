@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -175,8 +175,8 @@ class ClipListPanel(QWidget):
             self._rebuilding = False
             self.list.editItem(item)
 
-    def _context_menu(self, pos: object) -> None:
-        item = self.list.itemAt(pos)  # type: ignore[arg-type]
+    def _context_menu(self, pos: QPoint) -> None:
+        item = self.list.itemAt(pos)
         if item is None:
             return
         uid = item.data(UID_ROLE)
@@ -188,7 +188,7 @@ class ClipListPanel(QWidget):
         menu.addSeparator()
         menu.addAction("Use as interpolation A", lambda: self.session.set_slot("a", uid))
         menu.addAction("Use as interpolation B", lambda: self.session.set_slot("b", uid))
-        menu.exec(self.list.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+        menu.exec(self.list.viewport().mapToGlobal(pos))
 
     # --- drag out ----------------------------------------------------------------------------
     def midi_file_for(self, uid: str) -> Path | None:

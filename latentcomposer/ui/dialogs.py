@@ -107,8 +107,14 @@ class TrackPickerDialog(QDialog):
         melodic = [k for k, c in enumerate(self.clips) if not c.is_drum]
         return {melodic[0] if melodic else 0}
 
-    def _toggle_row(self, row: int, _col: int) -> None:
+    def _check_item(self, row: int) -> QTableWidgetItem:
         item = self.table.item(row, 0)
+        if item is None:  # __init__ fills every row; only a bad row number gets here
+            raise IndexError(f"track table has no row {row}")
+        return item
+
+    def _toggle_row(self, row: int, _col: int) -> None:
+        item = self._check_item(row)
         checked = item.checkState() == Qt.CheckState.Checked
         item.setCheckState(Qt.CheckState.Unchecked if checked else Qt.CheckState.Checked)
 
@@ -118,16 +124,16 @@ class TrackPickerDialog(QDialog):
     def set_all(self, checked: bool) -> None:
         state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
         for row in range(self.table.rowCount()):
-            self.table.item(row, 0).setCheckState(state)
+            self._check_item(row).setCheckState(state)
 
     def set_checked(self, rows: Sequence[int]) -> None:
         self.set_all(False)
         for row in rows:
-            self.table.item(row, 0).setCheckState(Qt.CheckState.Checked)
+            self._check_item(row).setCheckState(Qt.CheckState.Checked)
 
     def chosen(self) -> list[int]:
         return [r for r in range(self.table.rowCount())
-                if self.table.item(r, 0).checkState() == Qt.CheckState.Checked]
+                if self._check_item(r).checkState() == Qt.CheckState.Checked]
 
 
 def pick_tracks(parent: QWidget | None, clips: Sequence[Clip], file_name: str) -> tuple[list[int], bool] | None:

@@ -36,6 +36,7 @@ class LatentMap(QWidget):
         self._moving = False
         self._labels: list[Any] = []
         layout = QVBoxLayout(self)
+        self._box = layout
         layout.setContentsMargins(2, 2, 2, 2)
         self.info = QLabel("", self)
         self.info.setObjectName("latentMapInfo")
@@ -75,7 +76,7 @@ class LatentMap(QWidget):
             plot.addItem(item)
         self.target.sigPositionChanged.connect(self._target_moved)
         plot.scene().sigMouseClicked.connect(self._clicked)
-        self.layout().addWidget(plot, 1)
+        self._box.addWidget(plot, 1)
         self.plot = plot
         self.rebuild()
 

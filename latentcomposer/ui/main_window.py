@@ -20,7 +20,7 @@ from types import TracebackType
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QDockWidget, QLabel, QMainWindow, QMenu, QWidget
 
 from latentcomposer import __version__
 from latentcomposer.app import autosave
@@ -53,6 +53,9 @@ class MainWindow(QMainWindow):
     """``background=False`` (tests) opens outputs synchronously and loads no model by itself."""
 
     modelStatus = Signal(str, str)
+    # set by actions.create_menus / create_tool_bar while __init__ runs
+    recent_menu: QMenu
+    snap_combo: QComboBox
 
     def __init__(self, session: Session | None = None, *, playback: PlaybackService | None = None,
                  models: ModelService | None = None, prefs: Preferences | None = None,
@@ -322,9 +325,13 @@ class MainWindow(QMainWindow):
             menu.addAction(Path(path).name, lambda p=path: self._open_recent(p)).setToolTip(path)
         if files:
             menu.addSeparator()
-            menu.addAction("Clear Recent", lambda: (self.prefs.clear_recent(), self.refresh_recent()))
+            menu.addAction("Clear Recent", self._clear_recent)
         else:
             menu.addAction("No recent files").setEnabled(False)
+
+    def _clear_recent(self) -> None:
+        self.prefs.clear_recent()
+        self.refresh_recent()
 
     def _open_recent(self, path: str) -> None:
         if not Path(path).exists():
@@ -401,7 +408,9 @@ def _install_excepthook(window: MainWindow) -> None:
 
 def run(file: str | None = None, argv: list[str] | None = None) -> int:
     """Start the app (``latentcomposer gui [FILE]``); returns the exit code."""
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) \
+        else QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("latentcomposer")
     app.setOrganizationName("latentcomposer")
     app.setApplicationVersion(__version__)

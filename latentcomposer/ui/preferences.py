@@ -7,6 +7,7 @@ cuda: the last device picked in the latent panel, used for the first model load 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,9 @@ class Preferences:
         value = self.settings.value("recent", [])
         if isinstance(value, str):
             value = [value]
-        return [str(v) for v in (value or []) if v]
+        if not isinstance(value, Iterable):  # None (nothing saved yet) or a hand-edited non-list value
+            return []
+        return [str(v) for v in value if v]
 
     def add_recent(self, path: str | Path) -> list[str]:
         p = str(Path(path).resolve())

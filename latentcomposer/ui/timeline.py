@@ -182,6 +182,7 @@ class InterpolationView(QWidget):
         self.progress.setSizePolicy(keep)
         self.progress.setToolTip("Decoding the steps…")
         self.progress.hide()
+        w: QWidget
         for w in (self.slot_a, QLabel("Steps", self), self.steps, self.method, QLabel("T", self),
                   self.temperature, self.generate_button, self.seed_button, self.progress, self.slot_b):
             row.addWidget(w)
@@ -434,7 +435,7 @@ class InterpolationView(QWidget):
         menu.setObjectName("stepMenu")
         menu.addAction("Show in the roll", lambda: self.step_clicked(index, False))
         menu.addAction("Add as clip", lambda: self.session.add_clip(
-            clip.copy(name=f"{self.chain().name if self.chain() else 'step'} {index}"), origin="interpolated",
+            clip.copy(name=f"{chain.name if (chain := self.chain()) else 'step'} {index}"), origin="interpolated",
             label="Add interpolation step"))
         menu.addAction("Export step as MIDI…", lambda: self._export_one(clip))
         menu.popup(pos)

@@ -246,6 +246,10 @@ def test_recent_files_menu(window: MainWindow, multitrack: Path, dialogs, monkey
     window.recent_menu.actions()[0].trigger()
     assert dialogs.errors and "no longer exists" in dialogs.errors[0][1]
     assert str(gone.resolve()) not in window.prefs.recent_files()
+    clear = next(a for a in window.recent_menu.actions() if a.text() == "Clear Recent")
+    clear.trigger()
+    assert window.prefs.recent_files() == []
+    assert [a.text() for a in window.recent_menu.actions()] == ["No recent files"]
 
 
 def dialogs_module() -> Any:

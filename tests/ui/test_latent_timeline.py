@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMenu
 
 from latentcomposer.io.midifile import read_midi, write_midi
 
@@ -75,6 +76,11 @@ def test_steps_click_render_export_and_new_seed(rig: Rig, qtbot, tmp_path) -> No
     out = tmp_path / "step.mid"
     assert view.export_to(out, view.result.clips[2])
     assert read_midi(out)[0].notes
+    view.step_menu(2, view.mapToGlobal(QPoint(0, 0)))
+    menu = view.findChild(QMenu, "stepMenu")
+    next(a for a in menu.actions() if a.text() == "Add as clip").trigger()
+    menu.close()
+    assert rig.session.current_clip.name == "Twinkle → Mary 2"
     view.play_button.click()
     assert rig.player.is_playing
     rig.player.stop()
