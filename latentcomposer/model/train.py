@@ -8,11 +8,15 @@ sampled accuracy) are exported to ``models/<name>/`` (or ``--out``) as safetenso
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
 import random
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -216,6 +220,12 @@ class Trainer:
         return m
 
     def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> TrainState:
+        """Train until ``max_steps``/``max_minutes``, or until SIGINT/SIGTERM (Ctrl+C, ``kill``): the
+        step in progress finishes, a checkpoint is written and the method returns (``self.stopped``)."""
+        with _stop_on_signals() as stop:
+            return self._train(stop, max_steps, max_minutes)
+
+    def _train(self, stop: threading.Event, max_steps: int | None, max_minutes: float | None) -> TrainState:
         data_info = self.load_data() if not hasattr(self, "train_data") else {"windows": "given"}
         max_steps = max_steps or self.tcfg.max_steps
         self.model.train()
@@ -226,6 +236,10 @@ class Trainer:
         running: dict[str, float] = {}
         n_run = 0
         while self.state.step < max_steps:
+            if stop.is_set():
+                self.stopped = True
+                self.log(f"stopping at step {self.state.step} (signal); writing a checkpoint")
+                break
             for g in self.opt.param_groups:
                 g["lr"] = self.lr()
             b = self.batch()
@@ -266,6 +280,8 @@ class Trainer:
         self.save_checkpoint()
         return self.state
 
+    stopped = False
+
     def _log_metrics(self, path: Path, m: dict[str, float]) -> None:
         new = not path.exists()
         row = {"step": self.state.step, "windows_seen": self.state.windows_seen,
@@ -277,6 +293,30 @@ class Trainer:
             w.writerow(row)
         self.log("  valid: " + " ".join(f"{k}={v:.4f}" for k, v in m.items()))
         plot_curves(path, self.work / "curves.png", self.cfg.name)
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT/SIGTERM while the block runs (handlers restored after); outside the
+    main thread no handler can be installed and the event is never set."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():  # a second Ctrl+C: stop now
+            raise KeyboardInterrupt
+        stop.set()
+
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield stop
+    finally:
+        for sig, h in previous.items():
+            signal.signal(sig, h)
 
 
 def plot_curves(csv_path: Path, png: Path, title: str) -> None:

@@ -52,3 +52,25 @@ def test_drum_training_steps(tmp_path: Path) -> None:
     out = t.step_losses(t.batch())
     assert {"velocity_loss", "offset_loss", "velocity_accuracy"} <= set(out)
     assert t.train(max_steps=3).step == 3
+
+
+def test_sigterm_stops_after_the_step_and_checkpoints(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    t = _trainer("tiny_2bar", tmp_path)
+    real_batch, calls = t.batch, []
+
+    def batch():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)  # as `kill PID` would, during step 3
+        return real_batch()
+
+    t.batch = batch  # type: ignore[method-assign]
+    before = signal.getsignal(signal.SIGTERM)
+    state = t.train(max_steps=50)
+    assert t.stopped and state.step == 3
+    assert signal.getsignal(signal.SIGTERM) == before  # handler restored
+    t2 = _trainer("tiny_2bar", tmp_path)
+    assert t2.load_checkpoint() and t2.state.step == 3
