@@ -116,6 +116,15 @@ def card(name: str) -> str:
         if ev.get("velocity_accuracy") is not None:
             lines.append(f"Drum dynamics (teacher-forced, on hits): velocity-bin accuracy "
                          f"{fmt(ev['velocity_accuracy'])}, mean microtiming error {fmt(ev['offset_mae'])} steps.")
+        f1 = ev.get("hit_f1")
+        if f1:
+            lines += ["", "Hits in the greedy reconstructions (F1 per drum class; a per-step token match counts "
+                      "a step wrong when any of its 9 classes is wrong):", "",
+                      "| " + " | ".join(f1) + " |", "|" + " --- |" * len(f1),
+                      "| " + " | ".join(f"{v:.3f}" for v in f1.values()) + " |", ""]
+            if ev.get("soft_hit_recall") is not None:
+                lines.append(f"Hits recalled: soft ones (velocity bins 0-2 of 8, ghost notes) "
+                             f"{fmt(ev['soft_hit_recall'])}, louder ones {fmt(ev['loud_hit_recall'])}.")
         rep = ev.get("repetition")
         if rep:
             lines += ["", "### Repeated bars (the Transformer VAE paper's claim)", "",

@@ -117,6 +117,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if res.velocity_accuracy is not None:
         print(f"  velocity-bin accuracy    {res.velocity_accuracy:.4f}   (teacher-forced, on hits)")
         print(f"  microtiming error        {res.offset_mae:.4f} steps (mean |offset error| on hits)")
+    if res.hit_f1 is not None:
+        print("  hit F1 (sampled)         " + ", ".join(f"{k} {v:.3f}" for k, v in res.hit_f1.items()))
+    if res.soft_hit_recall is not None and res.loud_hit_recall is not None:
+        print(f"  hits recalled (sampled)  soft (velocity bins 0-2) {res.soft_hit_recall:.3f}, "
+              f"louder {res.loud_hit_recall:.3f}")
     if skipped:
         print("  skipped: " + ", ".join(f"{k}: {v}" for k, v in skipped.items()))
     figures = res.as_dict()
