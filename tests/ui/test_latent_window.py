@@ -14,7 +14,7 @@ from typing import Any
 
 from latentcomposer.app.model_service import ModelService
 from latentcomposer.app.playback_service import InMemoryBackend, PlaybackService
-from latentcomposer.core.examples import example_clip
+from latentcomposer.core.examples import example_clip, example_drums
 from latentcomposer.ui.main_window import MainWindow
 from tests.helpers_models import RecordingEngine, recording_loader
 
@@ -61,10 +61,18 @@ def test_screenshots(qtbot: Any, tiny_models: Path, tmp_path: Path) -> None:  # 
     out.mkdir(parents=True, exist_ok=True)
     root = tmp_path / "shot-models"
     root.mkdir()
-    real = REPO / "models" / "mel_2bar"
-    melody = "mel_2bar" if docs and (real / "attributes.safetensors").exists() else "tiny_2bar"
-    for folder in [*tiny_models.iterdir(), *([real] if melody == "mel_2bar" else [])]:
+
+    def pick(real_name: str, tiny: str) -> str:  # the shipped model for the docs, else the tiny one
+        real = REPO / "models" / real_name
+        if docs and (real / "attributes.safetensors").exists():
+            (root / real_name).symlink_to(real)
+            return real_name
+        return tiny
+
+    for folder in tiny_models.iterdir():
         (root / folder.name).symlink_to(folder)
+    melody, per_bar, drums = pick("mel_2bar", "tiny_2bar"), pick("tvae_16bar", "tiny_tvae"), \
+        pick("drums_2bar", "tiny_drums")
     engines: list[RecordingEngine] = []
     w = latent_window(qtbot, root, engines)
     s = w.session
@@ -102,7 +110,7 @@ def test_screenshots(qtbot: Any, tiny_models: Path, tmp_path: Path) -> None:  # 
     for name, widget in (("latent_panel.png", w.latent_panel), ("interpolation_timeline.png", w.timeline),
                          ("main_window_latent.png", w)):
         assert widget.grab().save(str(out / name))
-    tools.load_model("tiny_tvae", "cpu")
+    tools.load_model(per_bar, "cpu")
     qtbot.waitUntil(lambda: tools.info is not None and tools.info.per_bar, timeout=15000)
     w.timeline.setCurrentWidget(w.timeline.bars)
     qtbot.waitUntil(lambda: w.timeline.bars.grid.usable == 4, timeout=10000)
@@ -111,8 +119,24 @@ def test_screenshots(qtbot: Any, tiny_models: Path, tmp_path: Path) -> None:  # 
     qtbot.waitUntil(lambda: w.timeline.bars.result is not None)
     tools.audio.service.stop()
     assert w.timeline.grab().save(str(out / "bars_tab.png"))
+    # drums: a drum clip switches to the drum model; sliders, map and interpolation work the same
+    w.timeline.setCurrentWidget(view)
+    s.add_clip(example_drums(4).copy(name="Rock beat"))
+    s.add_clip(example_drums(4).copy(name="Beat 2"), origin="imported")
+    s.set_current(s.items[-2].uid)
+    s.set_slot("a", s.items[-2].uid)
+    s.set_slot("b", s.items[-1].uid)
+    tools.load_model(drums, "cpu")
+    qtbot.waitUntil(lambda: tools.info is not None and tools.info.is_drums and tools.ctl.code is not None,
+                    timeout=30000)
+    w.latent_panel.rows["density"].slider.setValue(-100)
+    qtbot.waitUntil(lambda: tools.preview_clip is not None and not tools.worker.is_busy())
+    assert tools.preview_clip.is_drum and w.roll.drum_mode
+    w.roll.zoom_fit()
+    qtbot.wait(50)
+    assert w.grab().save(str(out / "main_window_drums.png"))
     for name in ("latent_map.png", "latent_panel.png", "interpolation_timeline.png", "main_window_latent.png",
-                 "bars_tab.png"):
+                 "bars_tab.png", "main_window_drums.png"):
         assert (out / name).stat().st_size > 5_000, name
     w.shutdown()
 
