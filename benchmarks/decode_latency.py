@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import torch
 
-from latentcomposer.model.checkpoint import CheckpointError, load_model
+from latentcomposer.model.checkpoint import CheckpointError, build_model, load_model
 from latentcomposer.model.config import get_config
 from latentcomposer.model.engine import Engine
 from latentcomposer.model.vae import MusicVAE
@@ -50,6 +50,12 @@ def naive_decode(model: MusicVAE, z: torch.Tensor) -> torch.Tensor:
             toks.append(int(prev))
         return toks
 
+    if cfg.architecture == "tvae":  # per-bar latents -> causal Transformer -> one condition per bar
+        conds = model._bar_conds(z)
+        out = []
+        for bar in range(cfg.n_bars):
+            out += run(conds[bar:bar + 1], cfg.steps_per_bar)
+        return torch.tensor(out)
     if cfg.decoder == "hierarchical":
         conds = model.conductor(z)[0]
         out: list[int] = []
@@ -65,7 +71,7 @@ def model_for(name: str) -> tuple[MusicVAE, str]:
         return model, "shipped weights"  # type: ignore[return-value]
     except CheckpointError:
         torch.manual_seed(0)
-        return MusicVAE(get_config(name).model).eval(), "random init (no shipped weights)"
+        return build_model(get_config(name).model).eval(), "random init (no shipped weights)"  # type: ignore[return-value]
 
 
 def bench(name: str, repeats: int) -> dict[str, float]:
@@ -73,7 +79,8 @@ def bench(name: str, repeats: int) -> dict[str, float]:
     cfg = model.cfg
     z = torch.randn(1, cfg.z_dim, generator=torch.Generator().manual_seed(0))
     res: dict[str, float] = {}
-    print(f"\n## {name} ({cfg.n_bars} bars, decoder {cfg.decoder}, {src})")
+    kind = "Transformer VAE, per-bar latents" if cfg.architecture == "tvae" else f"decoder {cfg.decoder}"
+    print(f"\n## {name} ({cfg.representation}, {cfg.n_bars} bars, {kind}, {src})")
     torch.backends.mkldnn.enabled = True
     res["baseline"] = timed(lambda: naive_decode(model, z), max(3, repeats // 4))
     res["+ LSTMCell-style stepping, bars batched"] = timed(lambda: model.generate(z), repeats)
@@ -90,7 +97,7 @@ def bench(name: str, repeats: int) -> dict[str, float]:
     torch.backends.mkldnn.enabled = False
     eng = Engine(model, cfg, {}, torch.device("cpu"), name=name, warmup=True)
     res["engine, temperature 0.8 (Gumbel sampling)"] = timed(lambda: eng.decode_tokens(z, 0.8, 1), repeats)
-    x = torch.randint(0, 130, (1, cfg.n_steps)).numpy()
+    x = torch.randint(0, cfg.vocab, (1, cfg.n_steps)).numpy()
     res["encode (batch 1)"] = timed(lambda: eng.encode_tokens(x), repeats)
     if cfg.n_bars == 16:
         z11 = torch.randn(11, cfg.z_dim)
