@@ -89,6 +89,17 @@ def main() -> None:
     print(json.dumps({"images": sorted(str(p.relative_to(ROOT)) for p in img.glob(f"{args.model}_*.png"))}, indent=1))
 
 
+def density_png(eng, template, img: Path, name: str) -> None:
+    """``template`` decoded after moving its latent along the density vector by -2, 0, +2."""
+    if eng.attributes is None:
+        return
+    z = eng.encode([template]).mu
+    shifted = []
+    for amt in (-2.0, 0.0, 2.0):
+        shifted += eng.decode(eng.shift(z, "density", amt), template=template, name=f"density {amt:+g}", join=True)
+    piano_roll_png(shifted, img / f"{name}_density.png", f"{name}: density vector -2, 0, +2")
+
+
 def drum_docs(eng, img: Path, name: str) -> None:
     from latentcomposer.core.examples import example_drums
     from latentcomposer.data.codecs import DrumCodec
@@ -108,12 +119,7 @@ def drum_docs(eng, img: Path, name: str) -> None:
         res = eng.interpolate(pair[0], pair[1], steps=5)
         piano_roll_png(res.clips, img / f"{name}_interpolation.png",
                        f"{name}: two held-out GMD windows, slerp, 5 steps (ends = reconstructions)")
-    if eng.attributes is not None:
-        z = eng.encode([beat]).mu
-        shifted = []
-        for amt in (-2.0, 0.0, 2.0):
-            shifted += eng.decode(eng.shift(z, "density", amt), template=beat, name=f"density {amt:+g}", join=True)
-        piano_roll_png(shifted, img / f"{name}_density.png", f"{name}: density vector -2, 0, +2")
+    density_png(eng, beat, img, name)
 
 
 def melody_docs(eng, img: Path, name: str) -> None:
@@ -128,12 +134,7 @@ def melody_docs(eng, img: Path, name: str) -> None:
     rec = eng.reconstruct(example_clip("jingle_bells"))
     piano_roll_png([example_clip("jingle_bells"), rec.clips[0]], img / f"{name}_reconstruction.png",
                    f"{name}: Jingle Bells and its reconstruction")
-    if eng.attributes is not None:
-        z = eng.encode([a]).mu
-        shifted = []
-        for amt in (-2.0, 0.0, 2.0):
-            shifted += eng.decode(eng.shift(z, "density", amt), template=a, name=f"density {amt:+g}", join=True)
-        piano_roll_png(shifted, img / f"{name}_density.png", f"{name}: density vector -2, 0, +2")
+    density_png(eng, a, img, name)
     if eng.per_bar:
         # the Transformer VAE paper's context-transfer pairs: bar 1 of X1 developed in X2's flow
         for x1, x2 in (("mary", "jingle_bells"), ("twinkle", "ode_to_joy")):

@@ -18,32 +18,30 @@ if TYPE_CHECKING:
 WIDTH = 58
 
 
-class KeyboardWidget(QWidget):
-    def __init__(self, roll: PianoRoll) -> None:
+class AuditionStrip(QWidget):
+    """A header left of the grid whose rows sound when clicked or dragged along (the keyboard, the
+    drum lane names). ``pressed`` is the pitch sounding; subclasses paint."""
+
+    def __init__(self, roll: PianoRoll, name: str, width: int) -> None:
         super().__init__(roll)
         self.roll = roll
         self.view = roll.view
-        self.setObjectName("pianoKeyboard")
-        self.setFixedWidth(WIDTH)
+        self.setObjectName(name)
+        self.setFixedWidth(width)
         self.pressed: int | None = None
-        self._font = QFont(self.font())
-        self._font.setPixelSize(9)
-        self.setToolTip("Click a key to hear its pitch")
 
     def sizeHint(self) -> QSize:
-        return QSize(WIDTH, 400)
-
-    def point_for(self, pitch: int) -> QPointF:
-        """Where to click to play ``pitch`` (for tests and scripted use)."""
-        return QPointF(WIDTH * 0.8, self.view.pitch_to_y(pitch) + self.view.key_height / 2)
+        return QSize(self.width(), 400)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._press(self.view.y_to_pitch(event.position().y()))
+        y = event.position().y()
+        if event.button() == Qt.MouseButton.LeftButton and self.view.in_rows(y):
+            self._press(self.view.y_to_pitch(y))
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self.pressed is not None:
-            pitch = self.view.y_to_pitch(event.position().y())
+        y = event.position().y()
+        if self.pressed is not None and self.view.in_rows(y):
+            pitch = self.view.y_to_pitch(y)
             if pitch != self.pressed:
                 self._press(pitch)
 
@@ -58,6 +56,18 @@ class KeyboardWidget(QWidget):
         self.pressed = pitch
         self.roll.audition.emit(pitch, self.view.draw_velocity)
         self.update()
+
+
+class KeyboardWidget(AuditionStrip):
+    def __init__(self, roll: PianoRoll) -> None:
+        super().__init__(roll, "pianoKeyboard", WIDTH)
+        self._font = QFont(self.font())
+        self._font.setPixelSize(9)
+        self.setToolTip("Click a key to hear its pitch")
+
+    def point_for(self, pitch: int) -> QPointF:
+        """Where to click to play ``pitch`` (for tests and scripted use)."""
+        return QPointF(WIDTH * 0.8, self.view.pitch_to_y(pitch) + self.view.key_height / 2)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
-from PySide6.QtWidgets import QToolTip, QWidget
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QHelpEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import QToolTip
 
 from latentcomposer.app.drum_lanes import OTHER
 from latentcomposer.app.instruments import drum_name
 
 from . import style
+from .keyboard import AuditionStrip
 
 if TYPE_CHECKING:
     from .widget import PianoRoll
@@ -28,22 +29,14 @@ PAD = 8
 INDENT = 14
 
 
-class DrumLaneHeader(QWidget):
+class DrumLaneHeader(AuditionStrip):
     def __init__(self, roll: PianoRoll) -> None:
-        super().__init__(roll)
-        self.roll = roll
-        self.view = roll.view
-        self.setObjectName("drumLanes")
-        self.setFixedWidth(WIDTH)
-        self.pressed: int | None = None  # the pitch being auditioned
+        super().__init__(roll, "drumLanes", WIDTH)
         self._font = QFont(self.font())
         self._font.setPixelSize(11)
         self._bold = QFont(self._font)
         self._bold.setBold(True)
         self.setToolTip("Click a drum to hear it")
-
-    def sizeHint(self) -> QSize:
-        return QSize(WIDTH, 400)
 
     def point_for(self, pitch: int) -> QPointF:
         """Where to click to play ``pitch``'s lane (for tests and scripted use)."""
@@ -52,26 +45,6 @@ class DrumLaneHeader(QWidget):
     def label(self, row: int) -> str:
         lanes = self.view.lanes
         return lanes[row].name if lanes is not None and 0 <= row < len(lanes) else ""
-
-    # --- mouse -------------------------------------------------------------------------------
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        y = event.position().y()
-        if event.button() == Qt.MouseButton.LeftButton and self.view.in_rows(y):
-            self._press(self.view.y_to_pitch(y))
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        y = event.position().y()
-        if self.pressed is not None and self.view.in_rows(y):
-            pitch = self.view.y_to_pitch(y)
-            if pitch != self.pressed:
-                self._press(pitch)
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        self.pressed = None
-        self.update()
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        self.roll.canvas.wheelEvent(event)
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and self.view.lanes is not None:
@@ -86,11 +59,6 @@ class DrumLaneHeader(QWidget):
                 QToolTip.hideText()
             return True
         return super().event(event)
-
-    def _press(self, pitch: int) -> None:
-        self.pressed = pitch
-        self.roll.audition.emit(pitch, self.view.draw_velocity)
-        self.update()
 
     # --- painting ----------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
