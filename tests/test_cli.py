@@ -59,3 +59,23 @@ def test_console_script_entry_point_runs() -> None:
         pytest.skip("console script not installed in this environment")
     res = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0 and __version__ in res.stdout
+
+
+def test_demo_with_models_writes_melodies_beats_and_a_transfer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers_models import make_tiny_model
+
+    root = tmp_path / "models"
+    for name, config in (("mel_2bar", "tiny_2bar"), ("drums_2bar", "tiny_drums"), ("tvae_16bar", "tiny_tvae")):
+        make_tiny_model(root / name, config)
+    monkeypatch.setenv("LATENTCOMPOSER_MODELS_DIR", str(root))
+    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert "skipping" not in out
+    demo = tmp_path / "demo"
+    beats = read_midi(demo / "beats.mid")[0]
+    assert beats.is_drum and beats.n_bars == 4
+    played, quantized = read_midi(demo / "rock_beat_humanized.mid")[0], read_midi(demo / "rock_beat.mid")[0]
+    assert played.is_drum and len(played.notes) == len(quantized.notes)  # the hits are kept
+    transfer = read_midi(demo / "mary_in_jingle_bells.mid")[0]
+    assert not transfer.is_drum and transfer.n_bars == 8
