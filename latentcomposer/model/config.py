@@ -93,6 +93,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     transpose_range: int = 5  # random +-semitones per window (kept inside MIDI 21-108)
     scheduled_sampling: float = 0.0  # max rate of feeding back the model's own sample (0 = off)
+    input_dropout: float = 0.0  # word dropout: share of decoder inputs replaced by the start token
     max_steps: int = 200_000
     eval_every_minutes: float = 10.0
     checkpoint_every_minutes: float = 5.0

@@ -133,13 +133,16 @@ class Trainer:
 
     def step_losses(self, b: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         x = b["tokens"]
-        if self.model.decoder.aux is None:
-            logits, mu, sigma = self.model(x, self.sampling_rate(), self.gen)
+        rate = self.sampling_rate()
+        if self.model.decoder.aux is None and rate > 0:
+            logits, mu, sigma = self.model(x, rate, self.gen)
             return vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
         mu, sigma = self.model.encode(x)
         z = mu + sigma * torch.randn(mu.shape, device=mu.device, generator=self.gen)
-        logits, hidden = self.model.decode_hidden(z, x)
+        logits, hidden = self.model.decode_hidden(z, x, self.tcfg.input_dropout, self.gen)
         out = vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
+        if self.model.decoder.aux is None:
+            return out
         aux = aux_loss(self.model.decoder, hidden, x, b["velocity"], b["offset"])
         out["loss"] = out["loss"] + aux["velocity_loss"] + aux["offset_loss"]
         return {**out, **aux}

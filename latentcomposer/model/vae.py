@@ -110,11 +110,17 @@ class StepDecoder(nn.Module):
         """Teacher-forced logits [B, T, vocab] for ``targets`` [B, T]."""
         return self.forward_hidden(cond, targets)[0]
 
-    def forward_hidden(self, cond: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(logits [B, T, vocab], top-layer states [B, T, H]), teacher-forced."""
+    def forward_hidden(self, cond: torch.Tensor, targets: torch.Tensor, input_dropout: float = 0.0,
+                       generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits [B, T, vocab], top-layer states [B, T, H]), teacher-forced. ``input_dropout``
+        (training): each previous-token input is replaced by the start token with this probability
+        (word dropout, Bowman et al. 2016), so the decoder has to lean on z instead of copying."""
         b, t = targets.shape
         start = torch.full((b, 1), self.vocab, dtype=targets.dtype, device=targets.device)
         inputs = torch.cat([start, targets[:, :-1]], dim=1)
+        if input_dropout > 0:
+            drop = torch.rand(inputs.shape, device=inputs.device, generator=generator) < input_dropout
+            inputs = torch.where(drop, torch.full_like(inputs, self.vocab), inputs)
         x = torch.cat([self.embed(inputs), cond.unsqueeze(1).expand(b, t, cond.shape[-1])], dim=-1)
         y, _ = self.rnn(x, self.initial_state(cond))
         return self.out(y), y
@@ -211,11 +217,13 @@ class LatentVAE(nn.Module):
             logits = self.decoder(cond, tg)
         return logits.reshape(b, t, -1)
 
-    def decode_hidden(self, z: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Teacher-forced (logits [B, T, V], decoder states [B, T, H]) -- states feed the aux heads."""
+    def decode_hidden(self, z: torch.Tensor, targets: torch.Tensor, input_dropout: float = 0.0,
+                      generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Teacher-forced (logits [B, T, V], decoder states [B, T, H]) -- states feed the aux heads.
+        ``input_dropout``: see :meth:`StepDecoder.forward_hidden` (training only)."""
         b, t = targets.shape
         cond, tg = self._conds_and_targets(z, targets)
-        logits, y = self.decoder.forward_hidden(cond, tg)
+        logits, y = self.decoder.forward_hidden(cond, tg, input_dropout, generator)
         return logits.reshape(b, t, -1), y.reshape(b, t, -1)
 
     @torch.no_grad()

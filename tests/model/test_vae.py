@@ -106,3 +106,19 @@ def test_eval_on_two_windows_is_well_formed() -> None:
     for key in ("teacher_forced_accuracy", "sampled_accuracy", "sampled_event_accuracy"):
         assert 0.0 <= d[key] <= 1.0
     assert d["kl"] >= 0.0
+
+
+def test_input_dropout_hides_previous_tokens_only_when_asked() -> None:
+    cfg = get_config("tiny_2bar").model
+    torch.manual_seed(0)
+    model = MusicVAE(cfg).eval()
+    z = torch.randn(2, cfg.z_dim)
+    a = torch.randint(0, 130, (2, cfg.n_steps))
+    b = torch.randint(0, 130, (2, cfg.n_steps))
+    la, _ = model.decode_hidden(z, a)
+    lb, _ = model.decode_hidden(z, b)
+    assert not torch.allclose(la, lb)  # teacher forcing: the inputs matter
+    da, _ = model.decode_hidden(z, a, input_dropout=1.0)
+    db, _ = model.decode_hidden(z, b, input_dropout=1.0)
+    assert torch.allclose(da, db)  # every input dropped: only z is left
+    assert torch.equal(model.decode_hidden(z, a, input_dropout=0.0)[0], la)
