@@ -116,12 +116,12 @@ CONFIGS: dict[str, NamedConfig] = {
         ModelConfig(name="mel_16bar", n_bars=16, z_dim=512, encoder="hierarchical", bar_enc_hidden=256,
                     enc_hidden=256, decoder="hierarchical", conductor_hidden=256, conductor_layers=2,
                     dec_hidden=256, dec_layers=2),
-        TrainConfig(batch_size=64, free_bits=256.0, beta=0.2, kl_anneal_steps=5000, input_dropout=0.3),
+        TrainConfig(batch_size=64, free_bits=512.0, beta=0.2, kl_anneal_steps=5000, input_dropout=0.3),
     ),
     "mel_16bar_flat": NamedConfig(
         ModelConfig(name="mel_16bar_flat", n_bars=16, z_dim=512, encoder="hierarchical", bar_enc_hidden=256,
                     enc_hidden=256, decoder="flat", dec_hidden=256, dec_layers=2),
-        TrainConfig(batch_size=64, free_bits=256.0, beta=0.2, kl_anneal_steps=5000, input_dropout=0.3),
+        TrainConfig(batch_size=64, free_bits=512.0, beta=0.2, kl_anneal_steps=5000, input_dropout=0.3),
     ),
     "drums_2bar": NamedConfig(
         ModelConfig(name="drums_2bar", representation="drums", vocab=512, n_bars=2, z_dim=256, encoder="flat",
