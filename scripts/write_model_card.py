@@ -61,15 +61,22 @@ def card(name: str) -> str:
     lines += ["## Architecture", ""]
     lines += [f"- Representation: {'9 drum classes per 16th step (512 tokens), velocity bins and microtiming offsets per hit' if drums else '130 tokens per 16th step (note-on 0-127, note-off, no-event), monophonic'}; "
               f"window {cfg['n_bars']} bars = {cfg['n_bars'] * cfg['steps_per_bar']} steps.",
-              f"- Encoder: {cfg['encoder'] if arch == 'musicvae' else 'bar GRU + causal Transformer'}"
+              f"- Encoder: {cfg['encoder'] if arch == 'musicvae' else 'per bar a BiGRU'}"
               + (f" (bar BiLSTM {cfg['bar_enc_hidden']} per direction, then BiLSTM {cfg['enc_hidden']} over bars)"
                  if cfg["encoder"] == "hierarchical" and arch == "musicvae" else
                  f" BiLSTM {cfg['enc_hidden']} per direction" if arch == "musicvae" else
-                 f" (d_model {cfg['d_model']}, {cfg['tf_layers']} layers, {cfg['n_heads']} heads)") + ".",
+                 f" ({cfg['bar_enc_hidden']} per direction), then a Transformer over the bars with a causal mask "
+                 f"(d_model {cfg['d_model']}, {cfg['tf_layers']} layers, {cfg['n_heads']} heads), so bar t's "
+                 "posterior sees bars 1..t only") + ".",
               f"- Latent: z = {cfg['z_dim']} dims" + (f" ({cfg['n_bars']} bars x {cfg['bar_z_dim']})" if arch == "tvae" else "") + ".",
-              f"- Decoder: {'conductor LSTM ' + str(cfg['conductor_layers']) + 'x' + str(cfg['conductor_hidden']) + ' -> ' if cfg['decoder'] == 'hierarchical' and arch == 'musicvae' else ''}"
-              f"LSTM {cfg['dec_layers']}x{cfg['dec_hidden']} per {'bar (all bars decoded as one batch)' if cfg['decoder'] == 'hierarchical' or arch == 'tvae' else 'window'}; "
-              "z initialises the state and is concatenated to every input (MusicVAE).",
+              (f"- Decoder: a causal Transformer over the z sequence ({cfg['tf_layers']} layers) gives each bar a "
+               f"context vector; an LSTM {cfg['dec_layers']}x{cfg['dec_hidden']} decodes each bar from it (all "
+               "bars as one batch); the context initialises the state and is concatenated to every input."
+               if arch == "tvae" else
+               f"- Decoder: {'conductor LSTM ' + str(cfg['conductor_layers']) + 'x' + str(cfg['conductor_hidden']) + ' -> ' if cfg['decoder'] == 'hierarchical' else ''}"
+               f"LSTM {cfg['dec_layers']}x{cfg['dec_hidden']} per {'bar (all bars decoded as one batch)' if cfg['decoder'] == 'hierarchical' else 'window'}; "
+               f"{'the conductor output' if cfg['decoder'] == 'hierarchical' else 'z'} initialises the state and is "
+               "concatenated to every input (MusicVAE)."),
               f"- Weights: {size_mb:.1f} MB (float16 safetensors; computed in float32).", ""]
     tc = meta.get("train_config", {})
     data = meta.get("data", {})
@@ -83,9 +90,12 @@ def card(name: str) -> str:
         lines += ["", "Split by tune (a hash of source and tune id: 90/5/5), never by window; no training run "
                   "reads the test split.", ""]
         if tunes.get("skipped"):
-            sk = tunes["skipped"]
+            sk = {k: v for k, v in tunes["skipped"].items() if not k.startswith("kept, ")}
+            kept = {k[len("kept, "):]: v for k, v in tunes["skipped"].items() if k.startswith("kept, ")}
             lines += [f"Skipped while reading ({sum(sk.values())} tunes): "
                       + ", ".join(f"{k} {v}" for k, v in sorted(sk.items(), key=lambda kv: -kv[1])), ""]
+            if kept:
+                lines += ["Kept with a caveat: " + ", ".join(f"{k} {v}" for k, v in kept.items()) + ".", ""]
     lines += [f"Windows of {cfg['n_bars']} bars with a hop of one bar; windows that are mostly rests and "
               "exact duplicates within a tune are dropped"
               + ("" if drums else "; random transposition of up to +-5 semitones while training") + ".",
