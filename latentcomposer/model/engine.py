@@ -319,10 +319,13 @@ class Engine:
                               f"{self.name} has one latent per {self.cfg.n_bars}-bar window")
 
     def encode_bars(self, clip: Clip) -> np.ndarray:
-        """Per-bar posterior means Z [bars, bar_z] (bars of the padded clip, in order)."""
+        """Per-bar posterior means Z [bars, bar_z], one row per bar of the clip, in order (the rest
+        bars that pad it to whole windows are left out; the encoder is causal, so they never affect
+        the clip's own bars)."""
         self._need_per_bar("encode_bars")
         code = self.encode([clip])
-        return code.mu.reshape(-1, self.cfg.bar_z_dim)
+        bars = max(1, -(-self.clip_steps(clip) // STEPS_PER_BAR))
+        return code.mu.reshape(-1, self.cfg.bar_z_dim)[:bars]
 
     def decode_bars(self, bars_z: np.ndarray, temperature: float = 0.0, seed: int | None = 0,
                     template: Clip | None = None, velocity: int | None = None, name: str = "decoded",

@@ -142,6 +142,7 @@ class InterpolationView(QWidget):
         self.session = tools.session
         self.result: InterpolationResult | None = None
         self.thumbs: list[ClipThumb] = []
+        self._strip_slots: tuple[str | None, str | None] = (None, None)  # the slots the strip was made for
         self.selection: tuple[int, int] | None = None  # inclusive step range
         self.current: int | None = None
         self._temp: Path | None = None
@@ -265,6 +266,10 @@ class InterpolationView(QWidget):
             self.load_settings()
         if kinds & {"clips", "latent", "reset"}:
             self.refresh_slots()
+            st = self.session.latent.interpolation
+            if self.result is not None and self._strip_slots != (st.slot_a, st.slot_b):
+                self.clear_strip()  # the steps were between other clips
+                self.warning.setText("Slots changed: Generate for the new A → B")
             self.sync()
 
     def refresh_slots(self) -> None:
@@ -305,6 +310,8 @@ class InterpolationView(QWidget):
             self.tools.message.emit("Interpolation needs a loaded model and clips in slots A and B")
             return False
         a, b = ends
+        st = self.session.latent.interpolation
+        slots = (st.slot_a, st.slot_b)
         n, method, temp, seed = self.steps.value(), self.method.currentText(), self.temperature.value(), self.seed
         self.save_settings()
         self.warning.setText("Decoding…")
@@ -315,13 +322,19 @@ class InterpolationView(QWidget):
             self._busy(False)
 
         self.tools.worker.submit("interpolate", lambda: interpolate(engine, a, b, n, method, temp, seed),
-                                 lambda r: self.show_result(r, a, b), failed)
+                                 lambda r: self.show_result(r, a, b, slots), failed)
         self._busy(True)
         return True
 
-    def show_result(self, result: InterpolationResult, a: Clip, b: Clip) -> None:
+    def show_result(self, result: InterpolationResult, a: Clip, b: Clip,
+                    slots: tuple[str | None, str | None] | None = None) -> None:
+        st = self.session.latent.interpolation
+        current = (st.slot_a, st.slot_b)
+        if slots is not None and slots != current:
+            return  # the slots changed while it was decoding: a stale result
         self.clear_strip()
         self.result = result
+        self._strip_slots = current
         self.hint.hide()
         clips = result.clips
         prange = pitch_range(clips + [a, b])

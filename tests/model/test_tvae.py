@@ -75,6 +75,18 @@ def test_encode_decode_bars(eng: Engine) -> None:
     assert out.notes == eng.reconstruct(clip).clips[0].notes
 
 
+def test_a_short_clip_has_only_its_own_bars(eng: Engine) -> None:
+    clip = example_clip("twinkle").slice_bars(0, 3)  # 3 bars in a 4-bar window (one rest bar of padding)
+    z = eng.encode_bars(clip)
+    assert z.shape == (3, eng.cfg.bar_z_dim)
+    full = eng.encode([clip]).mu.reshape(-1, eng.cfg.bar_z_dim)
+    np.testing.assert_allclose(z, full[:3])  # causal: the padding changes none of them
+    out = eng.decode_bars(z, template=clip)
+    assert out.notes == eng.reconstruct(clip).clips[0].notes
+    with pytest.raises(EngineError, match="bar 4"):
+        eng.resample_bar(clip, 3)
+
+
 def test_resample_bar_keeps_earlier_bars(eng: Engine) -> None:
     clip = example_clip("ode_to_joy").slice_bars(0, 4)
     base = eng.reconstruct(clip).clips[0]

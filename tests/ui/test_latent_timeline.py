@@ -169,3 +169,29 @@ def test_a_stale_slot_uid_never_raises(rig: Rig, qtbot) -> None:  # noqa: F811
     assert rig.timeline.bars.endpoints() is None
     s.remove_clip(s.items[1].uid)
     assert s.latent.interpolation.slot_b is None
+
+
+def test_changing_a_slot_clears_the_old_strip(rig: Rig, qtbot) -> None:  # noqa: F811
+    rig.load()
+    put_slots(rig)
+    view = rig.timeline.interpolation
+    view.steps.setValue(2)
+    view.generate()
+    qtbot.waitUntil(lambda: len(view.thumbs) == 4)
+    rig.session.set_slot("b", rig.session.items[3].uid)  # another clip in B
+    assert view.thumbs == [] and view.result is None
+    assert "Slots changed" in view.warning.text()
+    view.generate()
+    qtbot.waitUntil(lambda: len(view.thumbs) == 4)
+    assert view.result is not None
+
+
+def test_a_result_for_slots_changed_meanwhile_is_dropped(rig: Rig, qtbot) -> None:  # noqa: F811
+    rig.load()
+    put_slots(rig)
+    view = rig.timeline.interpolation
+    view.generate()
+    rig.session.set_slot("a", rig.session.items[3].uid)  # while it decodes
+    qtbot.wait(300)
+    qtbot.waitUntil(lambda: not rig.tools.worker.is_busy())
+    assert view.thumbs == [] and view.result is None

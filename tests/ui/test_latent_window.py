@@ -129,6 +129,8 @@ def test_screenshots(qtbot: Any, tiny_models: Path, tmp_path: Path) -> None:  # 
     tools.load_model(drums, "cpu")
     qtbot.waitUntil(lambda: tools.info is not None and tools.info.is_drums and tools.ctl.code is not None,
                     timeout=30000)
+    view.generate()
+    qtbot.waitUntil(lambda: len(view.thumbs) == 8 and view.result.clips[3].is_drum, timeout=20000)
     w.latent_panel.rows["density"].slider.setValue(-100)
     qtbot.waitUntil(lambda: tools.preview_clip is not None and not tools.worker.is_busy())
     assert tools.preview_clip.is_drum and w.roll.drum_mode
