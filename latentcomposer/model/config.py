@@ -50,6 +50,9 @@ class ModelConfig:
     dec_layers: int = 2
     conductor_hidden: int = 256
     conductor_layers: int = 2
+    # the conductor's input at each bar: "zeros" (MusicVAE: z only sets its initial state) or "z"
+    # (z and a one-hot of the bar index at every step, a shorter path from z to every bar)
+    conductor_input: Literal["zeros", "z"] = "zeros"
 
     def __post_init__(self) -> None:
         if self.architecture == "tvae" and self.z_dim != self.n_bars * self.bar_z_dim:

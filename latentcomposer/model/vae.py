@@ -165,20 +165,25 @@ class StepDecoder(nn.Module):
 
 
 class Conductor(nn.Module):
-    """z -> one embedding per bar: an LSTM with zero inputs whose state z initialises (MusicVAE)."""
+    """z -> one embedding per bar: an LSTM whose state z initialises (MusicVAE). Its inputs are zeros
+    (``inputs="zeros"``, MusicVAE) or z plus a one-hot of the bar index at every step (``"z"``)."""
 
-    def __init__(self, z_dim: int, hidden: int, layers: int, n_bars: int) -> None:
+    def __init__(self, z_dim: int, hidden: int, layers: int, n_bars: int, inputs: str = "zeros") -> None:
         super().__init__()
-        self.hidden, self.layers, self.n_bars = hidden, layers, n_bars
+        self.hidden, self.layers, self.n_bars, self.inputs = hidden, layers, n_bars, inputs
         self.init = nn.Linear(z_dim, 2 * hidden * layers)
-        self.rnn = nn.LSTM(1, hidden, layers, batch_first=True)
+        self.rnn = nn.LSTM(1 if inputs == "zeros" else z_dim + n_bars, hidden, layers, batch_first=True)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         b = z.shape[0]
         s = torch.tanh(self.init(z)).reshape(b, 2, self.layers, self.hidden)
         h0, c0 = s[:, 0].transpose(0, 1).contiguous(), s[:, 1].transpose(0, 1).contiguous()
-        zeros = torch.zeros(b, self.n_bars, 1, device=z.device, dtype=z.dtype)
-        y, _ = self.rnn(zeros, (h0, c0))
+        if self.inputs == "zeros":
+            x = torch.zeros(b, self.n_bars, 1, device=z.device, dtype=z.dtype)
+        else:
+            bars = torch.eye(self.n_bars, device=z.device, dtype=z.dtype).expand(b, -1, -1)
+            x = torch.cat([z.unsqueeze(1).expand(b, self.n_bars, z.shape[-1]), bars], dim=-1)
+        y, _ = self.rnn(x, (h0, c0))
         return y  # [B, n_bars, hidden]
 
 
@@ -253,7 +258,8 @@ class MusicVAE(LatentVAE):
         self.cfg = cfg
         self.encoder = Encoder(cfg)
         if cfg.decoder == "hierarchical":
-            self.conductor = Conductor(cfg.z_dim, cfg.conductor_hidden, cfg.conductor_layers, cfg.n_bars)
+            self.conductor = Conductor(cfg.z_dim, cfg.conductor_hidden, cfg.conductor_layers, cfg.n_bars,
+                                       cfg.conductor_input)
             cond_dim = cfg.conductor_hidden
         else:
             cond_dim = cfg.z_dim

@@ -122,3 +122,24 @@ def test_input_dropout_hides_previous_tokens_only_when_asked() -> None:
     db, _ = model.decode_hidden(z, b, input_dropout=1.0)
     assert torch.allclose(da, db)  # every input dropped: only z is left
     assert torch.equal(model.decode_hidden(z, a, input_dropout=0.0)[0], la)
+
+
+def test_conductor_fed_z_every_bar_trains_and_decodes_like_the_fast_path() -> None:
+    from dataclasses import replace
+
+    from latentcomposer.model.engine import Engine
+
+    cfg = replace(get_config("tiny_4bar_hier").model, conductor_input="z")
+    torch.manual_seed(0)
+    model = MusicVAE(cfg)
+    x = torch.randint(0, 130, (3, cfg.n_steps))
+    logits, mu, sigma = model(x)
+    vae_loss(logits, x, mu, sigma, 0.2, 1.0)["loss"].backward()
+    assert model.conductor.rnn.weight_ih_l0.grad is not None
+    assert model.conductor.rnn.weight_ih_l0.shape[1] == cfg.z_dim + cfg.n_bars
+    model.eval()
+    z = torch.randn(2, cfg.z_dim)
+    conds = model.conductor(z)
+    assert not torch.allclose(conds[:, 0], conds[:, 1])  # the bar index makes the bars differ
+    eng = Engine(model, cfg, {}, torch.device("cpu"), name="t", warmup=False)
+    assert torch.equal(eng.fast.decode(z), model.generate(z))
