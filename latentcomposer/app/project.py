@@ -34,6 +34,7 @@ from typing import Any
 from latentcomposer import __version__
 from latentcomposer.core import Clip, CoreError, Note, TempoChange, TimeSignature, TimeSignatureChange
 from latentcomposer.io.atomic import atomic_write_bytes
+from latentcomposer.io.files import FileProblem, read_capped
 
 from .state import ORIGINS, ClipItem, LatentState, PlaybackChoice
 
@@ -206,21 +207,12 @@ def save_project(path: str | os.PathLike[str], session: Any, extra: dict[str, An
 
 def load_project(path: str | os.PathLike[str]) -> ProjectData:
     """Read a project file; raises only :class:`ProjectError`."""
-    p = Path(path)
     try:
-        if p.is_dir():
-            raise ProjectError(path, "is a folder, not a project file")
-        if p.stat().st_size > MAX_BYTES:
-            raise ProjectError(path, "is too large to be a project file")
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProjectError(path, "no such file") from None
-    except PermissionError:
-        raise ProjectError(path, "permission denied") from None
+        text = read_capped(path, MAX_BYTES, "a project file").decode("utf-8")
+    except FileProblem as exc:
+        raise ProjectError(path, "is too large to be a project file" if exc.too_large else exc.reason) from None
     except UnicodeDecodeError:
         raise ProjectError(path, "is not a latentcomposer project (not text)") from None
-    except OSError as exc:
-        raise ProjectError(path, f"cannot be read ({exc.strerror or exc})") from None
     try:
         d = json.loads(text)
     except (ValueError, RecursionError) as exc:

@@ -25,6 +25,7 @@ from latentcomposer.core import (
     TimeSignatureChange,
 )
 from latentcomposer.io.atomic import atomic_write_bytes
+from latentcomposer.io.files import FileProblem, read_capped
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # no real score is this big; refuse rather than exhaust memory
 MAX_TRACKS = 4096
@@ -60,21 +61,10 @@ class MidiWriteError(MidiFileError):
 
 
 def _load_bytes(path: str | os.PathLike[str]) -> bytes:
-    p = Path(path)
     try:
-        if p.is_dir():
-            raise MidiFileUnreadable(path, "is a folder, not a MIDI file")
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CorruptMidiFile(path, f"is {size / 1e6:.0f} MB; refusing files over "
-                                        f"{MAX_FILE_BYTES // 2**20} MB")
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise MidiFileUnreadable(path, "no such file") from None
-    except PermissionError:
-        raise MidiFileUnreadable(path, "permission denied") from None
-    except OSError as exc:
-        raise MidiFileUnreadable(path, f"cannot be read ({exc.strerror or exc})") from None
+        return read_capped(path, MAX_FILE_BYTES, "a MIDI file")
+    except FileProblem as exc:
+        raise (CorruptMidiFile if exc.too_large else MidiFileUnreadable)(path, exc.reason) from None
 
 
 def _parse(data: bytes, path: str | os.PathLike[str] | None) -> mido.MidiFile:
