@@ -442,6 +442,13 @@ class Session:
         self._dirty = True
         self._notify("latent", "clips", "modified")
 
+    def slot_clips(self) -> tuple[Clip, Clip] | None:
+        """The clips in interpolation slots A and B, or None unless both hold a clip."""
+        st = self.latent.interpolation
+        if not (st.slot_a and st.slot_b and self.has(st.slot_a) and self.has(st.slot_b)):
+            return None
+        return self.item(st.slot_a).clip, self.item(st.slot_b).clip
+
     def update_playback(self, **changes: Any) -> None:
         for key, value in changes.items():
             if not hasattr(self.playback, key):

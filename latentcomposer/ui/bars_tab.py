@@ -173,10 +173,7 @@ class BarsView(QStackedWidget):
             self.refresh()
 
     def endpoints(self) -> tuple[Clip, Clip] | None:
-        st, s = self.session.latent.interpolation, self.session
-        if not (st.slot_a and st.slot_b and s.has(st.slot_a) and s.has(st.slot_b)):
-            return None
-        return s.item(st.slot_a).clip, s.item(st.slot_b).clip
+        return self.session.slot_clips()
 
     def refresh(self) -> None:
         info, engine = self.tools.info, self.tools.engine

@@ -277,10 +277,7 @@ class InterpolationView(QWidget):
         self.slot_b.refresh()
 
     def endpoints(self) -> tuple[Clip, Clip] | None:
-        st, s = self.session.latent.interpolation, self.session
-        if not (st.slot_a and st.slot_b and s.has(st.slot_a) and s.has(st.slot_b)):
-            return None
-        return s.item(st.slot_a).clip, s.item(st.slot_b).clip
+        return self.session.slot_clips()
 
     def sync(self) -> None:
         ready = self.tools.engine is not None and self.endpoints() is not None
