@@ -80,11 +80,9 @@ class FileController(QObject):
 
     def open_midi(self, path: str | Path | None = None) -> bool:
         """Read a MIDI file; with several tracks ask which. The clips join the session (undoable)."""
+        path = self._ask_open(path, "Open MIDI file", messages.MIDI_FILTER)
         if path is None:
-            path = messages.open_path(self.window, "Open MIDI file", messages.MIDI_FILTER, self._folder())
-            if path is None:
-                return False
-        path = Path(path)
+            return False
         try:
             clips = read_midi(path)
         except MidiFileError as exc:
@@ -107,8 +105,7 @@ class FileController(QObject):
             self.session.reset([ClipItem(new_uid(), c, "imported", source) for c in chosen])
         else:
             self.session.add_clips(chosen, origin="imported", source=source, label=f"Open {path.name}")
-        self.window.prefs.add_recent(path)
-        self.window.refresh_recent()
+        self._remember(path)
         n = len(chosen)
         self.window.show_message(f"Opened {n} clip{'s' if n != 1 else ''} from {path.name}")
         self.window.roll.zoom_fit()
@@ -121,11 +118,9 @@ class FileController(QObject):
         return clip.copy(name=f"{path.stem} {'drums' if clip.is_drum else row + 1}")
 
     def open_project(self, path: str | Path | None = None) -> bool:
+        path = self._ask_open(path, "Open project", messages.PROJECT_FILTER)
         if path is None:
-            path = messages.open_path(self.window, "Open project", messages.PROJECT_FILTER, self._folder())
-            if path is None:
-                return False
-        path = Path(path)
+            return False
         try:
             data = load_project(path)
         except ProjectError as exc:
@@ -136,10 +131,20 @@ class FileController(QObject):
         self.window.autosaver.remove()
         apply_to_session(self.session, data, path)
         self.window.project_loaded()
-        self.window.prefs.add_recent(path)
-        self.window.refresh_recent()
+        self._remember(path)
         self.window.show_message(f"Opened project {path.name}")
         return True
+
+    def _ask_open(self, path: str | Path | None, title: str, file_filter: str) -> Path | None:
+        """``path``, or the one the user picks in an open dialog (None if cancelled)."""
+        if path is None:
+            path = messages.open_path(self.window, title, file_filter, self._folder())
+        return None if path is None else Path(path)
+
+    def _remember(self, path: Path) -> None:
+        """Put ``path`` first in File > Open Recent."""
+        self.window.prefs.add_recent(path)
+        self.window.refresh_recent()
 
     def _folder(self) -> str:
         recent = self.window.prefs.recent_files()
@@ -170,8 +175,7 @@ class FileController(QObject):
             return False
         self.session.mark_saved(path)
         self.window.autosaver.remove()
-        self.window.prefs.add_recent(path)
-        self.window.refresh_recent()
+        self._remember(path)
         self.window.show_message(f"Saved {path.name}")
         return True
 
