@@ -152,6 +152,16 @@ def ask_semitones(parent: QWidget | None) -> int | None:
     return value if ok and value else None
 
 
+
+def _close_box(dialog: QDialog, content: QWidget, width: int, height: int) -> None:
+    """Lay ``content`` out in ``dialog`` above a Close button, at ``width`` x ``height``."""
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(content)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    dialog.resize(width, height)
+
 class ShortcutsDialog(QDialog):
     def __init__(self, actions: Sequence[QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -169,12 +179,7 @@ class ShortcutsDialog(QDialog):
             table.setItem(r, 1, QTableWidgetItem(what))
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        layout = QVBoxLayout(self)
-        layout.addWidget(table)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.resize(560, 520)
+        _close_box(self, table, 560, 520)
 
 
 class AboutDialog(QDialog):
@@ -198,9 +203,4 @@ class AboutDialog(QDialog):
             browser.setObjectName(f"modelCard_{name}")
             browser.setMarkdown(text)
             tabs.addTab(browser, f"Model: {name}")
-        layout = QVBoxLayout(self)
-        layout.addWidget(tabs)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.resize(620, 480)
+        _close_box(self, tabs, 620, 480)
