@@ -173,10 +173,7 @@ class LatentTools(QObject):
             return
         self._loaded_as, self._chosen = device, chosen
         self.message.emit(f"Loading {name} ({device})…")
-        try:
-            self.models.start(name, device=device)
-        except TypeError:  # a service without device choice
-            self.models.start(name)
+        self._start_service(name, device)
 
     def start_model(self, name: str | None, device: str) -> bool:
         """The first load (start-up, a project opened): ``name`` (None: the service's default) on
@@ -186,6 +183,9 @@ class LatentTools(QObject):
         self.ctl.device = device
         self._loaded_as, self._chosen = device, False
         self.stateChanged.emit()  # the panel shows the device at once
+        return self._start_service(name, device)
+
+    def _start_service(self, name: str | None, device: str) -> bool:
         try:
             return bool(self.models.start(name, device=device))
         except TypeError:  # a service without device choice

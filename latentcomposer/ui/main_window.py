@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
 
+_REFUSED = object()  # what MainWindow._guarded returns when an edit was refused
+
+
 class MainWindow(QMainWindow):
     """``background=False`` (tests) opens outputs synchronously and loads no model by itself."""
 
@@ -258,12 +261,16 @@ class MainWindow(QMainWindow):
 
     # --- edit actions --------------------------------------------------------------------------
     def _guard(self, fn: object) -> bool:
+        """Run an edit; a user error goes to the status bar. True when it was done."""
+        return self._guarded(fn) is not _REFUSED
+
+    def _guarded(self, fn: object) -> object:
+        """The edit's result, or ``_REFUSED`` after showing the user error."""
         try:
-            fn()  # type: ignore[operator]
+            return fn()  # type: ignore[operator]
         except (EditError, CoreError) as exc:
             self.show_message(str(exc))
-            return False
-        return True
+            return _REFUSED
 
     def _clip_list_focused(self) -> bool:
         focus = QApplication.focusWidget()
@@ -285,9 +292,9 @@ class MainWindow(QMainWindow):
 
     def paste(self) -> None:
         """Paste at the playhead (on the grid); says so when melody went into drums or back."""
-        said: list[str | None] = []
-        if self._guard(lambda: said.append(self.session.paste(self.roll.view.playhead))) and said[0]:
-            self.show_message(said[0])
+        said = self._guarded(lambda: self.session.paste(self.roll.view.playhead))
+        if isinstance(said, str):
+            self.show_message(said)
 
     def duplicate(self) -> None:
         self._guard(lambda: self.session.duplicate_selection(self.roll.view.grid
