@@ -222,23 +222,19 @@ class NoteCanvas(QWidget):
             d.moved = True
         free = bool(mods & Qt.KeyboardModifier.AltModifier) or v.snap == "off"
         raw = v.x_to_tick(pos.x()) - d.press_tick
-        if d.mode == "move" and d.anchor is not None and v.lanes is not None:
+        if d.mode == "move" and d.anchor is not None:
+            dt = round(raw) if free else snap(d.anchor.start + raw, v.grid) - d.anchor.start
             lanes = v.lanes
-            dt = round(raw) if free else snap(d.anchor.start + raw, v.grid) - d.anchor.start
-            rows = v.y_to_row(pos.y()) - d.press_row
-            dt, rows = (clamp_move(d.notes, dt, 0)[0], lanes.clamp_rows(d.notes, rows)) if d.moved else (0, 0)
-            if rows != d.dp:
-                self.roll.audition_notes([lanes.moved(n, 0, rows) for n in d.notes])
-            d.dt, d.dp = dt, rows
-            d.preview = [lanes.moved(n, dt, rows) for n in d.notes]
-        elif d.mode == "move" and d.anchor is not None:
-            dt = round(raw) if free else snap(d.anchor.start + raw, v.grid) - d.anchor.start
-            dp = v.y_to_pitch(pos.y()) - d.press_pitch
-            dt, dp = clamp_move(d.notes, dt, dp) if d.moved else (0, 0)
+            if lanes is not None:  # dp counts rows down; a hit takes its new row's note
+                rows = v.y_to_row(pos.y()) - d.press_row
+                dt, dp = (clamp_move(d.notes, dt, 0)[0], lanes.clamp_rows(d.notes, rows)) if d.moved else (0, 0)
+                moved = [lanes.moved(n, dt, dp) for n in d.notes]
+            else:  # dp counts semitones
+                dt, dp = clamp_move(d.notes, dt, v.y_to_pitch(pos.y()) - d.press_pitch) if d.moved else (0, 0)
+                moved = [n.shifted(dt, dp) for n in d.notes]
             if dp != d.dp:
-                self.roll.audition_notes([n.shifted(semitones=dp) for n in d.notes])
-            d.dt, d.dp = dt, dp
-            d.preview = [n.shifted(dt, dp) for n in d.notes]
+                self.roll.audition_notes(moved)  # only pitch and velocity are heard
+            d.dt, d.dp, d.preview = dt, dp, moved
         elif d.mode == "resize" and d.anchor is not None:
             a = d.anchor
             new_end = round(a.end + raw) if free else snap(a.end + raw, v.grid)
