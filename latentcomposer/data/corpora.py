@@ -105,7 +105,6 @@ def _score_to_tune(score: Any, tune_id: str, collection: str, skipped: SkipCount
 
     parts = getattr(score, "parts", None)
     part: Any = _expand_repeats(parts[0] if parts else score, skipped)
-    measures = list(part.getElementsByClass("Measure"))
     sigs = {ts.ratioString for ts in part.recurse().getElementsByClass("TimeSignature")}
     if not sigs:
         skipped.skip("no metre")
@@ -118,7 +117,7 @@ def _score_to_tune(score: Any, tune_id: str, collection: str, skipped: SkipCount
         skipped.skip(f"metre {metre}")
         return None
     steps: list[StepNote] = []
-    laid = _laid_out_notes(part, measures, skipped)
+    laid = _laid_out_notes(part, skipped)
     # onset 0 is the first full bar; a pickup (negative onsets) gets a bar of its own before it
     bar_steps = STEPS_PER_BAR // FOLK_METRES[metre]
     offset = bar_steps if any(t < -1e-6 for _, t in laid) else 0
@@ -156,7 +155,7 @@ def _expand_repeats(part: Any, skipped: SkipCounter) -> Any:
     return expanded if expanded.highestTime > part.highestTime else part
 
 
-def _laid_out_notes(part: Any, measures: list[Any], skipped: SkipCounter) -> list[tuple[Any, float]]:
+def _laid_out_notes(part: Any, skipped: SkipCounter) -> list[tuple[Any, float]]:
     """(note, onset in quarters) with every full measure on a bar line; onset 0 = the first full bar.
 
     ABC sections often end on an incomplete bar whose complement is the next section's pickup; a
@@ -166,11 +165,11 @@ def _laid_out_notes(part: Any, measures: list[Any], skipped: SkipCounter) -> lis
     line; an incomplete measure that opens the tune or follows another incomplete one, and is
     followed by a full one, is a pickup (it ends on a bar line); any other incomplete measure starts
     where the previous one ended. Where that leaves a gap, it is a rest (counted as a caveat)."""
-    flat = [(el, float(el.offset)) for el in part.flatten().stripTies().notes]
+    stripped = part.stripTies()  # tied notes merged into their first note (slow: done once)
+    flat = [(el, float(el.offset)) for el in stripped.flatten().notes]
+    measures = list(stripped.getElementsByClass("Measure"))
     if not measures:  # no measure objects: trust the offsets
         return flat
-    stripped = part.stripTies()
-    measures = list(stripped.getElementsByClass("Measure"))
     eps = 1e-6
 
     def length(m: Any) -> float:
