@@ -11,7 +11,7 @@ import torch
 from latentcomposer.data.codecs import codec_for
 
 from .checkpoint import VAEModel
-from .vae import kl_divergence
+from .vae import kl_divergence, token_hits
 
 
 @dataclass
@@ -62,11 +62,12 @@ def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256
         mu, sigma = model.encode(x)
         kl_sum += float(kl_divergence(mu, sigma).sum())
         logits, hidden = model.decode_hidden(mu, x)
-        if aux is not None and model.decoder.aux is not None:
-            sl = slice(i, i + batch_size)
+        sl = slice(i, i + batch_size)
+        hits = token_hits(x, n_cls) if n_cls else None
+        tv = None if aux is None or not n_cls else \
+            torch.as_tensor(np.asarray(aux["velocity"][sl]), dtype=torch.long, device=device)
+        if hits is not None and tv is not None:
             vel_logits, off = model.decoder.aux_outputs(hidden)
-            hits = ((x.unsqueeze(-1) >> torch.arange(model.decoder.aux_classes, device=x.device)) & 1).bool()
-            tv = torch.as_tensor(np.asarray(aux["velocity"][sl]), dtype=torch.long, device=device)
             to = torch.as_tensor(np.asarray(aux["offset"][sl], dtype=np.float32), device=device)
             vel_hits += int(hits.sum())
             vel_correct += int(((vel_logits.argmax(-1) == tv) & hits).sum())
@@ -79,18 +80,14 @@ def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256
             ev = x != no_event
             ev_correct += int(((gen == x) & ev).sum())
             ev_total += int(ev.sum())
-            if n_cls:
-                bits = torch.arange(n_cls, device=x.device)
-                true_h = ((x.unsqueeze(-1) >> bits) & 1).bool()
-                got_h = ((gen.unsqueeze(-1) >> bits) & 1).bool()
-                tp += (true_h & got_h).sum((0, 1)).cpu().numpy()
-                fp += (~true_h & got_h).sum((0, 1)).cpu().numpy()
-                fn += (true_h & ~got_h).sum((0, 1)).cpu().numpy()
-                if aux is not None:
-                    tv = torch.as_tensor(np.asarray(aux["velocity"][i:i + batch_size]), dtype=torch.long,
-                                         device=device)
+            if hits is not None:
+                got_h = token_hits(gen, n_cls)
+                tp += (hits & got_h).sum((0, 1)).cpu().numpy()
+                fp += (~hits & got_h).sum((0, 1)).cpu().numpy()
+                fn += (hits & ~got_h).sum((0, 1)).cpu().numpy()
+                if tv is not None:
                     is_soft = tv < 3
-                    for acc, mask in ((soft, true_h & is_soft), (loud, true_h & ~is_soft)):
+                    for acc, mask in ((soft, hits & is_soft), (loud, hits & ~is_soft)):
                         acc[0] += int((mask & got_h).sum())
                         acc[1] += int(mask.sum())
     return EvalResult(

@@ -283,12 +283,17 @@ def kl_divergence(mu: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + sigma.pow(2) - 1.0 - 2.0 * torch.log(sigma)).sum(-1)
 
 
+def token_hits(tokens: torch.Tensor, classes: int) -> torch.Tensor:
+    """Drum tokens [...] -> which classes hit, bool [..., classes] (bit k of a token = class k)."""
+    return ((tokens.unsqueeze(-1) >> torch.arange(classes, device=tokens.device)) & 1).bool()
+
+
 def aux_loss(decoder: StepDecoder, hidden: torch.Tensor, tokens: torch.Tensor, velocity: torch.Tensor,
              offset: torch.Tensor, offset_weight: float = 10.0) -> dict[str, torch.Tensor]:
     """Drums: velocity-bin cross-entropy and offset squared error on the steps/classes that hit,
     summed over the window, averaged over the batch."""
     vel_logits, off_pred = decoder.aux_outputs(hidden)  # [B, T, C, bins], [B, T, C]
-    hits = ((tokens.unsqueeze(-1) >> torch.arange(decoder.aux_classes, device=tokens.device)) & 1).float()
+    hits = token_hits(tokens, decoder.aux_classes).float()
     ce = F.cross_entropy(vel_logits.reshape(-1, vel_logits.shape[-1]), velocity.reshape(-1),
                          reduction="none").reshape(hits.shape)
     se = (off_pred - offset).pow(2)
