@@ -266,8 +266,7 @@ class InterpolationView(QWidget):
             self.load_settings()
         if kinds & {"clips", "latent", "reset"}:
             self.refresh_slots()
-            st = self.session.latent.interpolation
-            if self.result is not None and self._strip_slots != (st.slot_a, st.slot_b):
+            if self.result is not None and self._strip_slots != self._slot_uids():
                 self.clear_strip()  # the steps were between other clips
                 self.warning.setText("Slots changed: Generate for the new A → B")
             self.sync()
@@ -278,6 +277,10 @@ class InterpolationView(QWidget):
 
     def endpoints(self) -> tuple[Clip, Clip] | None:
         return self.session.slot_clips()
+
+    def _slot_uids(self) -> tuple[str | None, str | None]:
+        st = self.session.latent.interpolation
+        return st.slot_a, st.slot_b
 
     def sync(self) -> None:
         ready = self.tools.engine is not None and self.endpoints() is not None
@@ -307,8 +310,7 @@ class InterpolationView(QWidget):
             self.tools.message.emit("Interpolation needs a loaded model and clips in slots A and B")
             return False
         a, b = ends
-        st = self.session.latent.interpolation
-        slots = (st.slot_a, st.slot_b)
+        slots = self._slot_uids()
         n, method, temp, seed = self.steps.value(), self.method.currentText(), self.temperature.value(), self.seed
         self.save_settings()
         self.warning.setText("Decoding…")
@@ -325,8 +327,7 @@ class InterpolationView(QWidget):
 
     def show_result(self, result: InterpolationResult, a: Clip, b: Clip,
                     slots: tuple[str | None, str | None] | None = None) -> None:
-        st = self.session.latent.interpolation
-        current = (st.slot_a, st.slot_b)
+        current = self._slot_uids()
         if slots is not None and slots != current:
             return  # the slots changed while it was decoding: a stale result
         self.clear_strip()
