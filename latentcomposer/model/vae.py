@@ -22,7 +22,8 @@ from .config import ModelConfig
 
 class Encoder(nn.Module):
     """tokens [B, T] -> (mu, sigma) [B, z]. Flat: one BiLSTM over T steps. Hierarchical: a BiLSTM per
-    bar (bars batched), then a BiLSTM over the bar vectors."""
+    bar (bars batched), then a BiLSTM over the bar vectors; (mu, sigma) from its final states or, with
+    ``encoder_pool="bars"``, from every bar's output (projected and concatenated)."""
 
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
@@ -35,8 +36,12 @@ class Encoder(nn.Module):
             self.bar_rnn = nn.LSTM(cfg.embed_dim, cfg.bar_enc_hidden, 1, batch_first=True, bidirectional=True)
             self.rnn = nn.LSTM(2 * cfg.bar_enc_hidden, cfg.enc_hidden, cfg.enc_layers, batch_first=True,
                                bidirectional=True)
-        self.to_mu = nn.Linear(2 * cfg.enc_hidden, cfg.z_dim)
-        self.to_sigma = nn.Linear(2 * cfg.enc_hidden, cfg.z_dim)
+        feat_dim = 2 * cfg.enc_hidden
+        if cfg.encoder_pool == "bars":
+            self.bar_proj = nn.Linear(2 * cfg.enc_hidden, cfg.z_dim // cfg.n_bars)
+            feat_dim = cfg.z_dim
+        self.to_mu = nn.Linear(feat_dim, cfg.z_dim)
+        self.to_sigma = nn.Linear(feat_dim, cfg.z_dim)
 
     @staticmethod
     def _final(h: torch.Tensor) -> torch.Tensor:
@@ -52,8 +57,11 @@ class Encoder(nn.Module):
             bars = x.reshape(b * self.cfg.n_bars, self.cfg.steps_per_bar, -1)
             _, (hb, _) = self.bar_rnn(bars)
             bar_vecs = self._final(hb).reshape(b, self.cfg.n_bars, -1)
-            _, (h, _) = self.rnn(bar_vecs)
-        feat = self._final(h)
+            y, (h, _) = self.rnn(bar_vecs)
+            if self.cfg.encoder_pool == "bars":
+                feat = torch.tanh(self.bar_proj(y)).reshape(b, -1)
+        if self.cfg.encoder_pool != "bars":
+            feat = self._final(h)
         mu = self.to_mu(feat)
         sigma = F.softplus(self.to_sigma(feat)) + 1e-4
         return mu, sigma

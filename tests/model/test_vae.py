@@ -143,3 +143,24 @@ def test_conductor_fed_z_every_bar_trains_and_decodes_like_the_fast_path() -> No
     assert not torch.allclose(conds[:, 0], conds[:, 1])  # the bar index makes the bars differ
     eng = Engine(model, cfg, {}, torch.device("cpu"), name="t", warmup=False)
     assert torch.equal(eng.fast.decode(z), model.generate(z))
+
+
+def test_bar_pooled_encoder_gives_every_bar_a_path_into_z() -> None:
+    from dataclasses import replace
+
+    cfg = replace(get_config("tiny_4bar_hier").model, encoder_pool="bars")
+    torch.manual_seed(0)
+    model = MusicVAE(cfg)
+    x = torch.randint(0, 130, (2, cfg.n_steps))
+    mu, sigma = model.encode(x)
+    assert mu.shape == sigma.shape == (2, cfg.z_dim)
+    assert model.encoder.bar_proj.out_features == cfg.z_dim // cfg.n_bars
+    # changing only the first bar moves mu (the bar reaches z through its own projection)
+    y = x.clone()
+    y[:, : cfg.steps_per_bar] = (y[:, : cfg.steps_per_bar] + 1) % 130
+    assert not torch.allclose(model.encode(y)[0], mu)
+    logits, mu, sigma = model(x)
+    vae_loss(logits, x, mu, sigma, 0.2, 1.0)["loss"].backward()
+    assert model.encoder.bar_proj.weight.grad is not None
+    with pytest.raises(ConfigError):
+        replace(get_config("tiny_2bar").model, encoder_pool="bars")  # needs the hierarchical encoder
