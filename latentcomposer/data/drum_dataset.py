@@ -58,9 +58,10 @@ def groove_takes_cached(root: Path | None = None) -> dict[str, Any]:
     return {**data, **meta}
 
 
-def drum_windows(split: str, n_bars: int, min_active_bars: float = 0.5
+def drum_windows(split: str, n_bars: int, min_active_bars: float = 0.5, hop_steps: int = STEPS_PER_BAR
                  ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
-    """Windows of ``n_bars`` bars, hop one bar, from the takes of ``split``; windows where fewer than
+    """Windows of ``n_bars`` bars from the takes of ``split``, starting every ``hop_steps`` steps (a
+    bar; training may use a beat, 4, for windows that start mid-bar); windows where fewer than
     ``min_active_bars`` of the bars have any hit are dropped ("mostly rests")."""
     d = groove_takes_cached()
     length = n_bars * STEPS_PER_BAR
@@ -71,7 +72,7 @@ def drum_windows(split: str, n_bars: int, min_active_bars: float = 0.5
         if sp != split:
             continue
         a, b = int(starts[i]), int(starts[i + 1])
-        for s in range(a, b - length + 1, STEPS_PER_BAR):
+        for s in range(a, b - length + 1, hop_steps):
             t = d["tokens"][s:s + length]
             active = (t.reshape(n_bars, STEPS_PER_BAR) != 0).any(1).mean()
             if active < min_active_bars:

@@ -26,6 +26,7 @@ import torch
 
 from latentcomposer.data.dataset import melody_corpus
 from latentcomposer.data.drum_dataset import drum_windows
+from latentcomposer.data.drums import CLASSES, N_CLASSES
 from latentcomposer.data.melody import NOTE_OFF
 from latentcomposer.data.paths import cache_dir
 from latentcomposer.io.progress import ProgressBar
@@ -44,6 +45,23 @@ def pick_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("--device cuda asked for, but no CUDA GPU is available")
     return torch.device(name)
+
+
+def swap_drum_classes(batch: dict[str, torch.Tensor], rows: torch.Tensor, a: int, b: int
+                      ) -> dict[str, torch.Tensor]:
+    """Drum windows where ``rows`` [B] is true get classes ``a`` and ``b`` exchanged: token bits and the
+    per-class velocity/offset channels."""
+    x = batch["tokens"]
+    bit_a, bit_b = (x >> a) & 1, (x >> b) & 1
+    swapped = (x & ~((1 << a) | (1 << b))) | (bit_a << b) | (bit_b << a)
+    out = {"tokens": torch.where(rows.unsqueeze(1), swapped, x)}
+    perm = torch.arange(N_CLASSES)
+    perm[a], perm[b] = b, a
+    for key in ("velocity", "offset"):
+        if key in batch:
+            v = batch[key]
+            out[key] = torch.where(rows.view(-1, 1, 1), v[..., perm], v)
+    return {**batch, **out}
 
 
 def pitch_bounds(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -85,7 +103,7 @@ class Trainer:
     def load_data(self, max_valid: int = 2048) -> dict[str, Any]:
         n_bars = self.cfg.n_bars
         if self.cfg.representation == "drums":
-            train, dropped_train = drum_windows("train", n_bars)
+            train, dropped_train = drum_windows("train", n_bars, hop_steps=self.tcfg.hop_steps)
             valid, _ = drum_windows("valid", n_bars)
             info: dict[str, Any] = {"source": "Groove MIDI Dataset v1.0.0 (4/4 beats and fills), official split"}
         else:
@@ -127,6 +145,9 @@ class Trainer:
             s = torch.as_tensor(shift).unsqueeze(1)
             x = torch.where(x < NOTE_OFF, x + s, x)
         out["tokens"] = x.long()
+        if self.tcfg.kit_swap > 0 and self.cfg.representation == "drums":
+            swap = torch.as_tensor(self.rng.random(len(idx)) < self.tcfg.kit_swap)
+            out = swap_drum_classes(out, swap, CLASSES.index("closed hi-hat"), CLASSES.index("ride"))
         if "velocity" in out:
             out["velocity"] = out["velocity"].long()
         return {k: v.to(self.device, non_blocking=True) for k, v in out.items()}

@@ -74,3 +74,26 @@ def test_sigterm_stops_after_the_step_and_checkpoints(tmp_path: Path) -> None:
     assert signal.getsignal(signal.SIGTERM) == before  # handler restored
     t2 = _trainer("tiny_2bar", tmp_path)
     assert t2.load_checkpoint() and t2.state.step == 3
+
+
+def test_kit_swap_exchanges_hi_hat_and_ride_with_their_velocities() -> None:
+    from latentcomposer.data.drums import CLASSES, hits_to_tokens, tokens_to_hits
+    from latentcomposer.model.train import swap_drum_classes
+
+    hat, ride = CLASSES.index("closed hi-hat"), CLASSES.index("ride")
+    hits = np.zeros((2, 4, 9), bool)
+    hits[:, 0, [0, hat]] = True  # kick + hat
+    hits[:, 1, ride] = True
+    hits[:, 2, [1, hat, ride]] = True  # snare + both
+    tokens = torch.as_tensor(hits_to_tokens(hits)).long()
+    vel = torch.zeros(2, 4, 9, dtype=torch.long)
+    vel[:, 0, hat] = 5
+    batch = {"tokens": tokens, "velocity": vel, "offset": vel.float() / 10}
+    out = swap_drum_classes(batch, torch.tensor([True, False]), hat, ride)
+    swapped = tokens_to_hits(out["tokens"].numpy())
+    assert swapped[0, 0, ride] and not swapped[0, 0, hat] and swapped[0, 0, 0]
+    assert swapped[0, 1, hat] and not swapped[0, 1, ride]
+    assert (swapped[0, 2] == hits[0, 2]).all()  # both hit: unchanged
+    assert torch.equal(out["tokens"][1], tokens[1])  # row not chosen
+    assert out["velocity"][0, 0, ride] == 5 and out["velocity"][0, 0, hat] == 0
+    assert out["offset"][0, 0, ride] == 0.5 and out["velocity"][1, 0, hat] == 5
