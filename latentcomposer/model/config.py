@@ -54,9 +54,11 @@ class ModelConfig:
     dec_layers: int = 2
     conductor_hidden: int = 256
     conductor_layers: int = 2
-    # the conductor's input at each bar: "zeros" (MusicVAE: z only sets its initial state) or "z"
-    # (z and a one-hot of the bar index at every step, a shorter path from z to every bar)
-    conductor_input: Literal["zeros", "z"] = "zeros"
+    # the conductor's input at each bar: "zeros" (MusicVAE: z only sets its initial state), "z" (z and
+    # a one-hot of the bar index at every step) or "split" (a learned projection of z of its own for
+    # every bar, z_dim / n_bars * 2 wide: an LSTM fed the same z at every step cannot easily pick out
+    # what belongs to bar i, a per-bar projection can)
+    conductor_input: Literal["zeros", "z", "split"] = "zeros"
 
     def __post_init__(self) -> None:
         if self.encoder_pool == "bars" and (self.encoder != "hierarchical" or self.z_dim % self.n_bars):
@@ -128,12 +130,13 @@ CONFIGS: dict[str, NamedConfig] = {
     ),
     "mel_16bar": NamedConfig(
         # MusicVAE's routing (z from the encoder's final states, z only as the conductor's initial
-        # state) sat at the all-rest baseline for 5 k steps (the decoder ignored z); run 2 gives
-        # every bar a direct path: bar-pooled encoder and z fed to the conductor at every bar
+        # state) sat at the all-rest baseline for 5 k steps (the decoder ignored z), and feeding the
+        # same z at every conductor step did no better (run 2, 650 steps); run 3 gives every bar a
+        # direct path both ways: bar-pooled encoder and a projection of z per bar into the conductor
         ModelConfig(name="mel_16bar", n_bars=16, z_dim=512, encoder="hierarchical", bar_enc_hidden=256,
                     enc_hidden=256, encoder_pool="bars", decoder="hierarchical", conductor_hidden=256,
-                    conductor_layers=2, conductor_input="z", dec_hidden=256, dec_layers=2),
-        TrainConfig(batch_size=64, free_bits=512.0, beta=0.2, kl_anneal_steps=5000, input_dropout=0.3),
+                    conductor_layers=2, conductor_input="split", dec_hidden=256, dec_layers=2),
+        TrainConfig(batch_size=64, free_bits=512.0, beta=0.2, kl_anneal_steps=5000),
     ),
     "mel_16bar_flat": NamedConfig(
         ModelConfig(name="mel_16bar_flat", n_bars=16, z_dim=512, encoder="hierarchical", bar_enc_hidden=256,

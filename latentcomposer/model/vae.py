@@ -174,13 +174,17 @@ class StepDecoder(nn.Module):
 
 class Conductor(nn.Module):
     """z -> one embedding per bar: an LSTM whose state z initialises (MusicVAE). Its inputs are zeros
-    (``inputs="zeros"``, MusicVAE) or z plus a one-hot of the bar index at every step (``"z"``)."""
+    (``inputs="zeros"``, MusicVAE), z plus a one-hot of the bar index at every step (``"z"``) or a
+    projection of z of its own per bar (``"split"``)."""
 
     def __init__(self, z_dim: int, hidden: int, layers: int, n_bars: int, inputs: str = "zeros") -> None:
         super().__init__()
         self.hidden, self.layers, self.n_bars, self.inputs = hidden, layers, n_bars, inputs
         self.init = nn.Linear(z_dim, 2 * hidden * layers)
-        self.rnn = nn.LSTM(1 if inputs == "zeros" else z_dim + n_bars, hidden, layers, batch_first=True)
+        in_dim = {"zeros": 1, "z": z_dim + n_bars, "split": 2 * max(1, z_dim // n_bars)}[inputs]
+        if inputs == "split":
+            self.split = nn.Linear(z_dim, n_bars * in_dim)
+        self.rnn = nn.LSTM(in_dim, hidden, layers, batch_first=True)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         b = z.shape[0]
@@ -188,6 +192,8 @@ class Conductor(nn.Module):
         h0, c0 = s[:, 0].transpose(0, 1).contiguous(), s[:, 1].transpose(0, 1).contiguous()
         if self.inputs == "zeros":
             x = torch.zeros(b, self.n_bars, 1, device=z.device, dtype=z.dtype)
+        elif self.inputs == "split":
+            x = torch.tanh(self.split(z)).reshape(b, self.n_bars, -1)
         else:
             bars = torch.eye(self.n_bars, device=z.device, dtype=z.dtype).expand(b, -1, -1)
             x = torch.cat([z.unsqueeze(1).expand(b, self.n_bars, z.shape[-1]), bars], dim=-1)

@@ -145,6 +145,25 @@ def test_conductor_fed_z_every_bar_trains_and_decodes_like_the_fast_path() -> No
     assert torch.equal(eng.fast.decode(z), model.generate(z))
 
 
+def test_conductor_split_gives_each_bar_its_own_projection_of_z() -> None:
+    from dataclasses import replace
+
+    from latentcomposer.model.engine import Engine
+
+    cfg = replace(get_config("tiny_4bar_hier").model, conductor_input="split", encoder_pool="bars")
+    torch.manual_seed(0)
+    model = MusicVAE(cfg)
+    x = torch.randint(0, 130, (3, cfg.n_steps))
+    logits, mu, sigma = model(x)
+    vae_loss(logits, x, mu, sigma, 0.2, 1.0)["loss"].backward()
+    assert model.conductor.split.weight.grad is not None
+    assert model.conductor.split.out_features == cfg.n_bars * 2 * (cfg.z_dim // cfg.n_bars)
+    model.eval()
+    z = torch.randn(2, cfg.z_dim)
+    eng = Engine(model, cfg, {}, torch.device("cpu"), name="t", warmup=False)
+    assert torch.equal(eng.fast.decode(z), model.generate(z))
+
+
 def test_bar_pooled_encoder_gives_every_bar_a_path_into_z() -> None:
     from dataclasses import replace
 
