@@ -38,15 +38,13 @@ class ModelConfig:
     embed_dim: int = 64
     z_dim: int = 256
     # encoder: "flat" = one BiLSTM over all steps (MusicVAE); "hierarchical" = a BiLSTM over each bar
-    # (all bars in parallel) then a BiLSTM over the bar vectors -- ~5x faster to train on CPU.
-    encoder: Literal["flat", "hierarchical"] = "flat"
+    # (all bars in parallel) then a BiLSTM over the bar vectors -- ~5x faster to train on CPU;
+    # "transformer" = a GRU per bar then a Transformer over the bar vectors (bar_enc_hidden, d_model,
+    # n_heads, tf_layers), bar i giving slot i of z (bar_z_dim dims; z_dim = n_bars * bar_z_dim)
+    encoder: Literal["flat", "hierarchical", "transformer"] = "flat"
     enc_hidden: int = 512
     enc_layers: int = 1
     bar_enc_hidden: int = 256
-    # how the hierarchical encoder reaches (mu, sigma): "final" = from the bar-level BiLSTM's final
-    # states (MusicVAE); "bars" = every bar's output projected to z_dim / n_bars dims and the n_bars
-    # pieces concatenated, so each bar has a direct path into z
-    encoder_pool: Literal["final", "bars"] = "final"
     # decoder: "flat" = one LSTM over all steps; "hierarchical" = conductor LSTM -> one embedding per
     # bar -> bar LSTM decodes each bar's steps from it (state reset every bar).
     decoder: Literal["flat", "hierarchical"] = "flat"
@@ -54,17 +52,20 @@ class ModelConfig:
     dec_layers: int = 2
     conductor_hidden: int = 256
     conductor_layers: int = 2
-    # the conductor's input at each bar: "zeros" (MusicVAE: z only sets its initial state), "z" (z and
-    # a one-hot of the bar index at every step) or "split" (a learned projection of z of its own for
-    # every bar, z_dim / n_bars * 2 wide: an LSTM fed the same z at every step cannot easily pick out
-    # what belongs to bar i, a per-bar projection can)
-    conductor_input: Literal["zeros", "z", "split"] = "zeros"
+    # the conductor's input at each bar: "zeros" (MusicVAE: z only sets its initial state) or "slots"
+    # (bar i is fed a projection of z's slot i, z_dim / n_bars dims); conductor_residual adds a linear
+    # skip from bar i's input to its output. With the transformer encoder these learn as fast as the
+    # TVAE; with the LSTM encoders no conductor variant tried helped (docs/MODELS.md, mel_16bar).
+    conductor_input: Literal["zeros", "slots"] = "zeros"
+    conductor_residual: bool = False
 
     def __post_init__(self) -> None:
-        if self.encoder_pool == "bars" and (self.encoder != "hierarchical" or self.z_dim % self.n_bars):
-            raise ConfigError("encoder_pool='bars' needs the hierarchical encoder and z_dim divisible by n_bars")
-        if self.architecture == "tvae" and self.z_dim != self.n_bars * self.bar_z_dim:
-            raise ConfigError(f"tvae config: z_dim ({self.z_dim}) must be n_bars * bar_z_dim "
+        if self.conductor_residual and self.conductor_input == "zeros":
+            raise ConfigError("conductor_residual needs conductor_input 'slots'")
+        if self.conductor_input == "slots" and self.z_dim % self.n_bars:
+            raise ConfigError("conductor_input='slots' needs z_dim divisible by n_bars")
+        if (self.architecture == "tvae" or self.encoder == "transformer") and self.z_dim != self.n_bars * self.bar_z_dim:
+            raise ConfigError(f"per-bar latents: z_dim ({self.z_dim}) must be n_bars * bar_z_dim "
                               f"({self.n_bars} * {self.bar_z_dim})")
 
     @property
@@ -129,13 +130,13 @@ CONFIGS: dict[str, NamedConfig] = {
         TrainConfig(batch_size=128, free_bits=48.0, beta=0.2),
     ),
     "mel_16bar": NamedConfig(
-        # MusicVAE's routing (z from the encoder's final states, z only as the conductor's initial
-        # state) sat at the all-rest baseline for 5 k steps (the decoder ignored z), and feeding the
-        # same z at every conductor step did no better (run 2, 650 steps); run 3 gives every bar a
-        # direct path both ways: bar-pooled encoder and a projection of z per bar into the conductor
-        ModelConfig(name="mel_16bar", n_bars=16, z_dim=512, encoder="hierarchical", bar_enc_hidden=256,
-                    enc_hidden=256, encoder_pool="bars", decoder="hierarchical", conductor_hidden=256,
-                    conductor_layers=2, conductor_input="split", dec_hidden=256, dec_layers=2),
+        # MusicVAE's hierarchical decoder (conductor LSTM -> bar LSTM), but a Transformer bar encoder
+        # with z read as one slot per bar: with MusicVAE's LSTM encoders the decoder ignored z for 5 k
+        # steps (all-rest decodes); this learns as fast as the TVAE (ablation in docs/MODELS.md)
+        ModelConfig(name="mel_16bar", n_bars=16, z_dim=512, bar_z_dim=32, encoder="transformer",
+                    bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2, decoder="hierarchical",
+                    conductor_hidden=256, conductor_layers=2, conductor_input="slots", conductor_residual=True,
+                    dec_hidden=256, dec_layers=2),
         TrainConfig(batch_size=64, free_bits=512.0, beta=0.2, kl_anneal_steps=5000),
     ),
     "mel_16bar_flat": NamedConfig(

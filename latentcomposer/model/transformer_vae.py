@@ -13,45 +13,11 @@ interpolation and sliders work unchanged; ``Engine.encode_bars`` exposes the per
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from .bar_encoder import BarEncoder, causal_mask, transformer_stack
 from .config import ModelConfig
 from .vae import LatentVAE, StepDecoder
-
-
-def causal_mask(n: int, device: torch.device) -> torch.Tensor:
-    return torch.triu(torch.full((n, n), float("-inf"), device=device), diagonal=1)
-
-
-def _transformer(cfg: ModelConfig) -> nn.TransformerEncoder:
-    layer = nn.TransformerEncoderLayer(cfg.d_model, cfg.n_heads, 4 * cfg.d_model, cfg.tf_dropout,
-                                       batch_first=True, norm_first=True)
-    return nn.TransformerEncoder(layer, cfg.tf_layers, enable_nested_tensor=False)
-
-
-class BarEncoder(nn.Module):
-    """tokens [B, T] -> per-bar (mu, sigma) [B, n_bars, bar_z], causal over bars."""
-
-    def __init__(self, cfg: ModelConfig) -> None:
-        super().__init__()
-        self.cfg = cfg
-        self.embed = nn.Embedding(cfg.vocab + 1, cfg.embed_dim)
-        self.bar_rnn = nn.GRU(cfg.embed_dim, cfg.bar_enc_hidden, batch_first=True, bidirectional=True)
-        self.proj = nn.Linear(2 * cfg.bar_enc_hidden, cfg.d_model)
-        self.pos = nn.Parameter(torch.zeros(cfg.n_bars, cfg.d_model))
-        self.tf = _transformer(cfg)
-        self.to_mu = nn.Linear(cfg.d_model, cfg.bar_z_dim)
-        self.to_sigma = nn.Linear(cfg.d_model, cfg.bar_z_dim)
-
-    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        b = tokens.shape[0]
-        n, s = self.cfg.n_bars, self.cfg.steps_per_bar
-        x = self.embed(tokens).reshape(b * n, s, -1)
-        _, h = self.bar_rnn(x)  # [2, B*n, H]
-        bars = self.proj(torch.cat([h[0], h[1]], -1)).reshape(b, n, -1) + self.pos
-        y = self.tf(bars, mask=causal_mask(n, tokens.device), is_causal=True)
-        return self.to_mu(y), F.softplus(self.to_sigma(y)) + 1e-4
 
 
 class ZContext(nn.Module):
@@ -63,7 +29,7 @@ class ZContext(nn.Module):
         self.cfg = cfg
         self.inp = nn.Linear(cfg.bar_z_dim, cfg.d_model)
         self.pos = nn.Parameter(torch.zeros(cfg.n_bars, cfg.d_model))
-        self.tf = _transformer(cfg)
+        self.tf = transformer_stack(cfg)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         b = z.shape[0]

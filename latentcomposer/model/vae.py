@@ -17,13 +17,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .bar_encoder import BarEncoder
 from .config import ModelConfig
 
 
 class Encoder(nn.Module):
     """tokens [B, T] -> (mu, sigma) [B, z]. Flat: one BiLSTM over T steps. Hierarchical: a BiLSTM per
-    bar (bars batched), then a BiLSTM over the bar vectors; (mu, sigma) from its final states or, with
-    ``encoder_pool="bars"``, from every bar's output (projected and concatenated)."""
+    bar (bars batched), then a BiLSTM over the bar vectors. (The transformer encoder is BarEncoder.)"""
 
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
@@ -36,12 +36,8 @@ class Encoder(nn.Module):
             self.bar_rnn = nn.LSTM(cfg.embed_dim, cfg.bar_enc_hidden, 1, batch_first=True, bidirectional=True)
             self.rnn = nn.LSTM(2 * cfg.bar_enc_hidden, cfg.enc_hidden, cfg.enc_layers, batch_first=True,
                                bidirectional=True)
-        feat_dim = 2 * cfg.enc_hidden
-        if cfg.encoder_pool == "bars":
-            self.bar_proj = nn.Linear(2 * cfg.enc_hidden, cfg.z_dim // cfg.n_bars)
-            feat_dim = cfg.z_dim
-        self.to_mu = nn.Linear(feat_dim, cfg.z_dim)
-        self.to_sigma = nn.Linear(feat_dim, cfg.z_dim)
+        self.to_mu = nn.Linear(2 * cfg.enc_hidden, cfg.z_dim)
+        self.to_sigma = nn.Linear(2 * cfg.enc_hidden, cfg.z_dim)
 
     @staticmethod
     def _final(h: torch.Tensor) -> torch.Tensor:
@@ -57,11 +53,8 @@ class Encoder(nn.Module):
             bars = x.reshape(b * self.cfg.n_bars, self.cfg.steps_per_bar, -1)
             _, (hb, _) = self.bar_rnn(bars)
             bar_vecs = self._final(hb).reshape(b, self.cfg.n_bars, -1)
-            y, (h, _) = self.rnn(bar_vecs)
-            if self.cfg.encoder_pool == "bars":
-                feat = torch.tanh(self.bar_proj(y)).reshape(b, -1)
-        if self.cfg.encoder_pool != "bars":
-            feat = self._final(h)
+            _, (h, _) = self.rnn(bar_vecs)
+        feat = self._final(h)
         mu = self.to_mu(feat)
         sigma = F.softplus(self.to_sigma(feat)) + 1e-4
         return mu, sigma
@@ -174,17 +167,20 @@ class StepDecoder(nn.Module):
 
 class Conductor(nn.Module):
     """z -> one embedding per bar: an LSTM whose state z initialises (MusicVAE). Its inputs are zeros
-    (``inputs="zeros"``, MusicVAE), z plus a one-hot of the bar index at every step (``"z"``) or a
-    projection of z of its own per bar (``"split"``)."""
+    (``inputs="zeros"``, MusicVAE) or, with ``"slots"``, bar i's input is a projection of z's slot i
+    (z read as n_bars slots); ``residual`` adds a linear skip from each bar's input to its output."""
 
-    def __init__(self, z_dim: int, hidden: int, layers: int, n_bars: int, inputs: str = "zeros") -> None:
+    def __init__(self, z_dim: int, hidden: int, layers: int, n_bars: int, inputs: str = "zeros",
+                 residual: bool = False) -> None:
         super().__init__()
         self.hidden, self.layers, self.n_bars, self.inputs = hidden, layers, n_bars, inputs
         self.init = nn.Linear(z_dim, 2 * hidden * layers)
-        in_dim = {"zeros": 1, "z": z_dim + n_bars, "split": 2 * max(1, z_dim // n_bars)}[inputs]
-        if inputs == "split":
-            self.split = nn.Linear(z_dim, n_bars * in_dim)
+        in_dim = 1 if inputs == "zeros" else hidden
+        if inputs == "slots":  # one projection shared by all bars
+            self.slot_in = nn.Linear(z_dim // n_bars, in_dim)
         self.rnn = nn.LSTM(in_dim, hidden, layers, batch_first=True)
+        # residual: each bar's embedding is the LSTM's output plus a linear map of the bar's input
+        self.skip = nn.Linear(in_dim, hidden) if residual else None
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         b = z.shape[0]
@@ -192,12 +188,11 @@ class Conductor(nn.Module):
         h0, c0 = s[:, 0].transpose(0, 1).contiguous(), s[:, 1].transpose(0, 1).contiguous()
         if self.inputs == "zeros":
             x = torch.zeros(b, self.n_bars, 1, device=z.device, dtype=z.dtype)
-        elif self.inputs == "split":
-            x = torch.tanh(self.split(z)).reshape(b, self.n_bars, -1)
         else:
-            bars = torch.eye(self.n_bars, device=z.device, dtype=z.dtype).expand(b, -1, -1)
-            x = torch.cat([z.unsqueeze(1).expand(b, self.n_bars, z.shape[-1]), bars], dim=-1)
+            x = self.slot_in(z.reshape(b, self.n_bars, -1))
         y, _ = self.rnn(x, (h0, c0))
+        if self.skip is not None:
+            y = y + self.skip(x)
         return y  # [B, n_bars, hidden]
 
 
@@ -270,10 +265,10 @@ class MusicVAE(LatentVAE):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.encoder = Encoder(cfg)
+        self.encoder: nn.Module = BarEncoder(cfg, causal=False) if cfg.encoder == "transformer" else Encoder(cfg)
         if cfg.decoder == "hierarchical":
             self.conductor = Conductor(cfg.z_dim, cfg.conductor_hidden, cfg.conductor_layers, cfg.n_bars,
-                                       cfg.conductor_input)
+                                       cfg.conductor_input, cfg.conductor_residual)
             cond_dim = cfg.conductor_hidden
         else:
             cond_dim = cfg.z_dim
@@ -286,7 +281,8 @@ class MusicVAE(LatentVAE):
         return self.cfg.decoder == "hierarchical"
 
     def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.encoder(tokens)
+        mu, sigma = self.encoder(tokens)
+        return mu.flatten(1), sigma.flatten(1)  # the transformer encoder gives [B, n_bars, bar_z]
 
     def _bar_conds(self, z: torch.Tensor) -> torch.Tensor:
         return self.conductor(z).reshape(-1, self.cfg.conductor_hidden)  # [B*n_bars, C]
