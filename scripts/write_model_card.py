@@ -36,6 +36,37 @@ DRUM_DATA = """- **Groove MIDI Dataset v1.0.0** (Gillick, Roberts, Engel, Eck, B
   a Roland TD-11, with GMD's official train/validation/test split (`info.csv`)."""
 
 
+def _encoder_text(cfg: dict, arch: str) -> str:
+    if arch == "tvae" or cfg["encoder"] == "transformer":
+        causal = arch == "tvae"
+        return (f"per bar a BiGRU ({cfg['bar_enc_hidden']} per direction), then a Transformer over the bars"
+                f"{' with a causal mask' if causal else ''} (d_model {cfg['d_model']}, {cfg['tf_layers']} layers, "
+                f"{cfg['n_heads']} heads); "
+                + ("bar t's posterior sees bars 1..t only" if causal else
+                   f"bar t's output gives slot t of z ({cfg['bar_z_dim']} dims), every slot seeing all bars"))
+    if cfg["encoder"] == "hierarchical":
+        return (f"hierarchical (bar BiLSTM {cfg['bar_enc_hidden']} per direction, then BiLSTM "
+                f"{cfg['enc_hidden']} over bars)")
+    return f"flat BiLSTM {cfg['enc_hidden']} per direction"
+
+
+def _decoder_text(cfg: dict, arch: str) -> str:
+    if arch == "tvae":
+        return (f"- Decoder: a causal Transformer over the z sequence ({cfg['tf_layers']} layers) gives each bar a "
+                f"context vector; an LSTM {cfg['dec_layers']}x{cfg['dec_hidden']} decodes each bar from it (all "
+                "bars as one batch); the context initialises the state and is concatenated to every input.")
+    if cfg["decoder"] != "hierarchical":
+        return (f"- Decoder: LSTM {cfg['dec_layers']}x{cfg['dec_hidden']} over the window; z initialises the "
+                "state and is concatenated to every input (MusicVAE).")
+    feed = ("its input at bar t is a projection of z's slot t"
+            + (", with a linear skip from that input to its output" if cfg.get("conductor_residual") else "")
+            if cfg.get("conductor_input") == "slots" else "its inputs are zeros (MusicVAE)")
+    return (f"- Decoder: conductor LSTM {cfg['conductor_layers']}x{cfg['conductor_hidden']} (z initialises its "
+            f"state; {feed}) -> one embedding per bar -> LSTM {cfg['dec_layers']}x{cfg['dec_hidden']} per bar "
+            "(all bars decoded as one batch); the embedding initialises the bar's state and is concatenated "
+            "to every input (MusicVAE).")
+
+
 def fmt(x: object, nd: int = 3) -> str:
     return f"{x:.{nd}f}" if isinstance(x, float) else str(x)
 
@@ -61,22 +92,10 @@ def card(name: str) -> str:
     lines += ["## Architecture", ""]
     lines += [f"- Representation: {'9 drum classes per 16th step (512 tokens), velocity bins and microtiming offsets per hit' if drums else '130 tokens per 16th step (note-on 0-127, note-off, no-event), monophonic'}; "
               f"window {cfg['n_bars']} bars = {cfg['n_bars'] * cfg['steps_per_bar']} steps.",
-              f"- Encoder: {cfg['encoder'] if arch == 'musicvae' else 'per bar a BiGRU'}"
-              + (f" (bar BiLSTM {cfg['bar_enc_hidden']} per direction, then BiLSTM {cfg['enc_hidden']} over bars)"
-                 if cfg["encoder"] == "hierarchical" and arch == "musicvae" else
-                 f" BiLSTM {cfg['enc_hidden']} per direction" if arch == "musicvae" else
-                 f" ({cfg['bar_enc_hidden']} per direction), then a Transformer over the bars with a causal mask "
-                 f"(d_model {cfg['d_model']}, {cfg['tf_layers']} layers, {cfg['n_heads']} heads), so bar t's "
-                 "posterior sees bars 1..t only") + ".",
-              f"- Latent: z = {cfg['z_dim']} dims" + (f" ({cfg['n_bars']} bars x {cfg['bar_z_dim']})" if arch == "tvae" else "") + ".",
-              (f"- Decoder: a causal Transformer over the z sequence ({cfg['tf_layers']} layers) gives each bar a "
-               f"context vector; an LSTM {cfg['dec_layers']}x{cfg['dec_hidden']} decodes each bar from it (all "
-               "bars as one batch); the context initialises the state and is concatenated to every input."
-               if arch == "tvae" else
-               f"- Decoder: {'conductor LSTM ' + str(cfg['conductor_layers']) + 'x' + str(cfg['conductor_hidden']) + ' -> ' if cfg['decoder'] == 'hierarchical' else ''}"
-               f"LSTM {cfg['dec_layers']}x{cfg['dec_hidden']} per {'bar (all bars decoded as one batch)' if cfg['decoder'] == 'hierarchical' else 'window'}; "
-               f"{'the conductor output' if cfg['decoder'] == 'hierarchical' else 'z'} initialises the state and is "
-               "concatenated to every input (MusicVAE)."),
+              f"- Encoder: {_encoder_text(cfg, arch)}.",
+              f"- Latent: z = {cfg['z_dim']} dims"
+              + (f" ({cfg['n_bars']} bars x {cfg['bar_z_dim']})" if cfg.get("bar_z_dim") else "") + ".",
+              _decoder_text(cfg, arch),
               f"- Weights: {size_mb:.1f} MB (float16 safetensors; computed in float32).", ""]
     tc = meta.get("train_config", {})
     data = meta.get("data", {})
