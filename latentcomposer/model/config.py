@@ -158,11 +158,13 @@ CONFIGS: dict[str, NamedConfig] = {
         TrainConfig(batch_size=128, free_bits=160.0, beta=0.2, transpose_range=0, hop_steps=4, kit_swap=0.5),
     ),
     "drums_16bar": NamedConfig(
-        ModelConfig(name="drums_16bar", representation="drums", vocab=512, n_bars=16, z_dim=512,
-                    encoder="hierarchical", bar_enc_hidden=256, enc_hidden=256, decoder="hierarchical",
-                    conductor_hidden=256, conductor_layers=2, dec_hidden=256, dec_layers=2, aux_classes=9,
-                    velocity_bins=8),
-        TrainConfig(batch_size=64, free_bits=256.0, beta=0.2, transpose_range=0),
+        # mel_16bar's architecture (Transformer bar encoder, z as one slot per bar, conductor LSTM fed
+        # each bar's slot): MusicVAE's LSTM encoders left the 16-bar decoder ignoring z (docs/MODELS.md)
+        ModelConfig(name="drums_16bar", representation="drums", vocab=512, n_bars=16, z_dim=512, bar_z_dim=32,
+                    encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
+                    decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
+                    conductor_residual=True, dec_hidden=256, dec_layers=2, aux_classes=9, velocity_bins=8),
+        TrainConfig(batch_size=64, free_bits=512.0, beta=0.2, transpose_range=0, hop_steps=4, kit_swap=0.5),
     ),
     "tvae_16bar": NamedConfig(
         ModelConfig(name="tvae_16bar", architecture="tvae", n_bars=16, bar_z_dim=32, z_dim=512,
