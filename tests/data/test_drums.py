@@ -71,3 +71,21 @@ def test_groove_reader_uses_the_official_split(shared_data: Path) -> None:
 def test_example_drums_fill() -> None:
     ds = clip_to_drum_steps(example_drums(4))
     assert ds.hits[:, 0].sum() == 7 and ds.hits[48:, 4:7].sum() == 8
+
+
+def test_drum_windows_hop_by_beat_stays_inside_each_take(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from latentcomposer.data import drum_dataset
+
+    # two takes of 3 and 2 bars, every step a kick with the step's absolute index as its velocity
+    n = 5 * 16
+    fake = {"tokens": np.ones(n, np.int16), "velocity": np.repeat(np.arange(n)[:, None] % 256, 9, 1).astype(np.uint8),
+            "offset": np.zeros((n, 9), np.float16), "starts": np.array([0, 48, 80]), "splits": ["train", "train"]}
+    monkeypatch.setattr(drum_dataset, "groove_takes_cached", lambda: fake)
+    by_bar, _ = drum_dataset.drum_windows("train", 2)
+    by_beat, _ = drum_dataset.drum_windows("train", 2, hop_steps=4)
+    firsts = lambda w: sorted(int(v) for v in w["velocity"][:, 0, 0])  # noqa: E731
+    assert firsts(by_bar) == [0, 16, 48]
+    assert firsts(by_beat) == [0, 4, 8, 12, 16, 48]  # never across the boundary at step 48
+    assert by_beat["tokens"].shape == (6, 32)
