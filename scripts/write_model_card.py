@@ -117,12 +117,14 @@ def card(name: str) -> str:
                 lines += ["Kept with a caveat: " + ", ".join(f"{k} {v}" for k, v in kept.items()) + ".", ""]
     hop = int(tc.get("hop_steps", 16))
     hop_text = "one bar" if hop == cfg["steps_per_bar"] else f"{hop} steps for training (one bar for validation and test)"
-    augment = ("" if not drums else
-               f"; while training, {tc.get('kit_swap'):.0%} of the windows swap the closed hi-hat and ride parts"
-               if tc.get("kit_swap") else "")
+    if not drums:
+        augment = "; random transposition of up to +-5 semitones while training"
+    elif tc.get("kit_swap"):
+        augment = f"; while training, {tc['kit_swap']:.0%} of the windows swap the closed hi-hat and ride parts"
+    else:
+        augment = ""
     lines += [f"Windows of {cfg['n_bars']} bars with a hop of {hop_text}; windows that are mostly rests and "
-              "exact duplicates within a tune are dropped"
-              + (augment if drums else "; random transposition of up to +-5 semitones while training") + ".",
+              f"exact duplicates within a tune are dropped{augment}.",
               f"Training windows: {data.get('train_windows', '?')}; validation windows: "
               f"{data.get('valid_windows', '?')}.", ""]
     lines += ["## Training", "",

@@ -153,7 +153,7 @@ CONFIGS: dict[str, NamedConfig] = {
                     velocity_bins=8),
         # free bits 48 (MusicVAE) held the KL at ~60 nats and validation at 0.69 by step 2.9 k: GMD's
         # dense performances need more information per window; 160 from step 2.9 k on
-        # and from step 3.9 k: validation trailed training by 0.13 (16.5 k windows overfit), so windows
+        # and from step 4.07 k: validation trailed training by 0.13 (16.5 k windows overfit), so windows
         # start every beat and half of them swap hi-hat and ride
         TrainConfig(batch_size=128, free_bits=160.0, beta=0.2, transpose_range=0, hop_steps=4, kit_swap=0.5),
     ),
