@@ -172,6 +172,19 @@ def card(name: str) -> str:
                       f"| repeats of an earlier bar | {rep['kl_repeated']:.2f} | {fmt(rep['repeat_reproduced'])} |",
                       f"| their first occurrences | {rep['kl_first']:.2f} | {fmt(rep['first_reproduced'])} |",
                       f"| bars that neither repeat nor are repeated | {rep['kl_other']:.2f} | - |"]
+        prior = ev.get("prior")
+        if prior:
+            temps = list(prior["prior"])
+            lines += ["", "### Samples from the prior", "",
+                      f"Attribute means of {prior['samples']} decodes of z ~ N(0, I) per temperature (seeded; "
+                      "`latentcomposer eval` prints this table) next to the test windows'"
+                      + (" ('share in one key': share of windows with at least 90 % of their notes in one "
+                         "major scale)" if not drums else "") + ":", "",
+                      "| attribute | test data | " + " | ".join(f"prior, t={t}" for t in temps) + " |",
+                      "| --- | --- |" + " --- |" * len(temps)]
+            for a, v in prior["data"].items():
+                lines.append(f"| {a} | {v:.3f} | " + " | ".join(f"{prior['prior'][t][a]:.3f}" for t in temps) + " |")
+            lines.append("")
         target = TARGETS.get(name)
         if target is not None:
             met = ev["sampled_accuracy"] >= target

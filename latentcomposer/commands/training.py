@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from latentcomposer.commands import UserError
 
@@ -34,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--max-windows", type=int, default=None, help="evaluate at most this many windows")
     p.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    p.add_argument("--prior-samples", type=int, default=256,
+                   help="also compare this many prior samples (temperature 0.5 and 1.0) with the data's "
+                        "attributes (0: skip)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("attributes", help="compute a model's attribute vectors and principal directions "
@@ -125,11 +129,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if skipped:
         print("  skipped: " + ", ".join(f"{k}: {v}" for k, v in skipped.items()))
     figures = res.as_dict()
-    if cfg.architecture == "tvae":
-        from latentcomposer.model.analysis import repetition_check
-        from latentcomposer.model.engine import Engine
+    from latentcomposer.model.analysis import prior_check, repetition_check
+    from latentcomposer.model.engine import Engine
 
-        rep = repetition_check(Engine(model, cfg, {}, device, name=str(args.model), warmup=False), windows)
+    engine = Engine(model, cfg, {}, device, name=str(args.model), warmup=False)
+    if args.prior_samples > 0:
+        prior = prior_check(engine, windows, n=args.prior_samples)
+        figures["prior"] = prior
+        _print_prior(prior)
+    if cfg.architecture == "tvae":
+        rep = repetition_check(engine, windows)
         figures["repetition"] = rep.as_dict()
         print(f"  repeated bars: {rep.repeated_bars} in {rep.windows} windows; KL repeated {rep.kl_repeated:.2f} "
               f"vs first occurrence {rep.kl_first:.2f} vs other bars {rep.kl_other:.2f} nats; "
@@ -141,6 +150,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
             raise UserError(f"cannot write {args.json}: {exc.strerror}") from None
     sys.stdout.flush()
     return 0
+
+
+def _print_prior(prior: dict[str, Any]) -> None:
+    """The prior check as a table: one row per attribute, data then each temperature."""
+    temps = list(prior["prior"])
+    print(f"  prior samples ({prior['samples']} per temperature) vs the data, attribute means:")
+    print("    " + f"{'':<18}{'data':>9}" + "".join(f"{'t=' + t:>9}" for t in temps))
+    for name, value in prior["data"].items():
+        print("    " + f"{name:<18}{value:>9.3f}" + "".join(f"{prior['prior'][t][name]:>9.3f}" for t in temps))
 
 
 def cmd_attributes(args: argparse.Namespace) -> int:

@@ -114,3 +114,22 @@ def test_models_lists_installed(tiny_model_dir: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("LATENTCOMPOSER_MODELS_DIR", str(tiny_model_dir.parent))
     code, out, _ = run(capsys, "models")
     assert code == 0 and "tiny_2bar" in out and "attributes" in out
+
+
+def test_eval_on_midi_files_writes_the_figures(tiny_model_dir: Path, files: dict[str, Path], tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    out_json = tmp_path / "eval.json"
+    code, out, _ = run(capsys, "eval", "--model", str(tiny_model_dir), "--data", str(files["twinkle"]),
+                       str(files["ode_to_joy"]), "--prior-samples", "4", "--json", str(out_json))
+    assert code == 0 and "teacher-forced accuracy" in out and "prior samples (4 per temperature)" in out
+    figures = json.loads(out_json.read_text())
+    assert figures["windows"] >= 2
+    for key in ("teacher_forced_accuracy", "sampled_accuracy"):
+        assert 0.0 <= figures[key] <= 1.0
+    assert figures["kl"] >= 0.0 and isinstance(figures["skipped"], dict)
+    assert set(figures["prior"]["prior"]) == {"0.5", "1"}
+    assert figures["prior"]["data"]["share silent"] == 0.0  # the tunes have notes in every window
+    code, _, err = run(capsys, "eval", "--model", str(tiny_model_dir), "--data", str(tmp_path / "missing.mid"))
+    assert code != 0 and "no such file or folder" in err and "Traceback" not in err

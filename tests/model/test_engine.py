@@ -146,3 +146,24 @@ def test_spearman_handles_ties_and_constants() -> None:
     assert spearman(x, -x) == pytest.approx(-1.0)
     assert np.isnan(spearman(x, np.ones(9)))  # no change is not a perfect correlation
     assert spearman(x, np.array([0, 0, 0, 1, 1, 1, 2, 2, 2])) == pytest.approx(0.9486, abs=1e-3)
+
+
+def test_prior_check_compares_samples_with_the_data(tiny_model_dir: Path) -> None:
+    from latentcomposer.data.attributes import in_key
+    from latentcomposer.model.analysis import prior_check
+
+    eng = Engine.load(tiny_model_dir, device="cpu")
+    windows = np.full((3, eng.cfg.n_steps), 129, dtype=np.int64)
+    windows[0, [0, 4, 8]] = [60, 62, 64]  # C D E: in C major
+    windows[1, [0, 4, 8]] = [60, 61, 62]  # C C# D: no major scale holds all three
+    report = prior_check(eng, windows, n=8, temperatures=(0.5, 1.0))
+    assert report["samples"] == 8 and set(report["prior"]) == {"0.5", "1"}
+    data = report["data"]
+    assert data["share silent"] == pytest.approx(1 / 3)  # the third window has no notes
+    assert data["in-key"] == pytest.approx((1.0 + in_key(windows[1]) + 0.0) / 3)
+    assert data["share in one key"] == pytest.approx(1 / 3)
+    for summary in report["prior"].values():
+        assert set(summary) == set(data)
+        assert 0.0 <= summary["share silent"] <= 1.0
+    # the same seed gives the same samples
+    assert prior_check(eng, windows, n=8, temperatures=(1.0,))["prior"]["1"] == report["prior"]["1"]
