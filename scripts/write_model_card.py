@@ -176,11 +176,15 @@ def card(name: str) -> str:
         if prior:
             temps = list(prior["prior"])
             lines += ["", "### Samples from the prior", "",
-                      f"Attribute means of {prior['samples']} decodes of z ~ N(0, I) per temperature (seeded; "
-                      "`latentcomposer eval` prints this table) next to the test windows'"
+                      f"Attribute means of {prior['samples']} decodes per prior and decoding temperature (seeded; "
+                      "`latentcomposer eval` prints this table) next to the test windows': z ~ N(0, I) as "
+                      "MusicVAE samples, and z from the prior fitted to the training posteriors that "
+                      "`sample` and the app use (a mixture of 8 Gaussians, model/prior.py)"
                       + (" ('share in one key': share of windows with at least 90 % of their notes in one "
                          "major scale)" if not drums else "") + ":", "",
-                      "| attribute | test data | " + " | ".join(f"prior, t={t}" for t in temps) + " |",
+                      "| attribute | test data | " + " | ".join(
+                          f"fitted prior, t={t.split()[-1]}" if t.startswith("fitted") else f"N(0, I), t={t}"
+                          for t in temps) + " |",
                       "| --- | --- |" + " --- |" * len(temps)]
             for a, v in prior["data"].items():
                 lines.append(f"| {a} | {v:.3f} | " + " | ".join(f"{prior['prior'][t][a]:.3f}" for t in temps) + " |")

@@ -123,6 +123,8 @@ class EngineInfo:
     device: str
     specs: tuple[SliderSpec, ...]
     plane: MapPlane = field(compare=False)
+    # the model's fitted prior (model.prior.FittedPrior: ``sample(n, rng)``, numpy) or None: N(0, I)
+    prior: Any = field(default=None, compare=False)
 
     @property
     def is_drums(self) -> bool:
@@ -152,7 +154,13 @@ class EngineInfo:
                                         "no attribute vectors or principal directions)", "z"))
         return cls(engine.name, cfg.representation, cfg.architecture, cfg.n_bars, cfg.z_dim,
                    int(getattr(cfg, "bar_z_dim", 0) or 0), cfg.architecture == "tvae", str(engine.device),
-                   tuple(specs), map_plane(attrs, cfg.z_dim))
+                   tuple(specs), map_plane(attrs, cfg.z_dim), getattr(engine, "fitted_prior", None))
+
+    def sample_prior(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` latents [n, z_dim]: from the fitted prior when the model ships one, else N(0, I)."""
+        if self.prior is not None:
+            return np.asarray(self.prior.sample(n, rng), dtype=np.float32)
+        return rng.standard_normal((n, self.z_dim)).astype(np.float32)
 
 
 # --- coalescing ---------------------------------------------------------------------------------
@@ -459,14 +467,14 @@ class LatentController:
         self.offset = np.zeros(2, np.float32)
 
     def sample(self, uid: str, template: Clip, seed: int | None = None) -> None:
-        """A new base z from the prior N(0, I) (as many windows as the clip holds, at least one)."""
+        """A new base z from the model's prior -- the fitted one when shipped, else N(0, I) -- (as many
+        windows as the clip holds, at least one)."""
         assert self.info is not None
         if seed is not None:
             self.seed = seed
         chunks = len(self.code.base) if self.code is not None and self.code.uid == uid else \
             max(1, -(-template.n_bars // self.info.n_bars))
-        rng = np.random.default_rng(self.seed)
-        base = rng.standard_normal((chunks, self.info.z_dim)).astype(np.float32)
+        base = self.info.sample_prior(chunks, np.random.default_rng(self.seed))
         same = self.code is not None and self.code.uid == uid
         n_steps = self.code.n_steps if same and self.code is not None else chunks * self.info.window_steps
         if same and self.code is not None:  # keep the clip's posterior: Reset returns to it
@@ -484,7 +492,8 @@ class LatentController:
             return
         rng = np.random.default_rng(self.seed)
         if c.origin == "sampled" or c.mu is None or c.sigma is None:
-            c.base = rng.standard_normal(c.base.shape).astype(np.float32)
+            c.base = self.info.sample_prior(len(c.base), rng) if self.info is not None and \
+                self.info.z_dim == c.base.shape[1] else rng.standard_normal(c.base.shape).astype(np.float32)
             c.origin = "sampled"
         else:
             c.base = (c.mu + c.sigma * rng.standard_normal(c.mu.shape)).astype(np.float32)

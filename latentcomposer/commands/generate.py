@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _common(p, temperature=0.8)
     p.add_argument("-n", type=int, default=1, help="how many (default 1)")
     p.add_argument("--tempo", type=float, default=120.0)
+    p.add_argument("--prior", choices=["fitted", "standard"], default="fitted",
+                   help="fitted: where the model's training latents lie (shipped with the model; better "
+                        "samples); standard: N(0, I) as in MusicVAE (default: fitted)")
     p.add_argument("-o", "--output", required=True, help="OUT.mid (all samples one after another) or a folder")
     p.set_defaults(func=cmd_sample)
 
@@ -231,7 +234,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     eng = _engine(args)
     drums = eng.cfg.representation == "drums"
     template = Clip(tempo=args.tempo, name="sample", is_drum=drums, channel=9 if drums else None)
-    res = _call(eng.sample, args.n, args.temperature, args.seed, template, _velocity(args))
+    res = _call(eng.sample, args.n, args.temperature, args.seed, template, _velocity(args), args.prior)
     out = Path(args.output)
     if out.suffix.lower() in (".mid", ".midi"):
         clip, markers = _concat(res.clips, [f"sample {i + 1}" for i in range(len(res.clips))])

@@ -47,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--max-train-windows", type=int, default=30000)
     p.add_argument("--eval-windows", type=int, default=64, help="held-out windows for the monotonicity check")
     p.add_argument("--json", type=Path, default=None, help="write the evaluation report here")
+    p.add_argument("--prior-only", action="store_true",
+                   help="only (re)fit the prior that sampling draws from; keep the shipped attribute vectors")
     p.set_defaults(func=cmd_attributes)
 
 
@@ -132,7 +134,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from latentcomposer.model.analysis import prior_check, repetition_check
     from latentcomposer.model.engine import Engine
 
-    engine = Engine(model, cfg, {}, device, name=str(args.model), warmup=False)
+    engine = Engine(model, cfg, {}, device, name=str(args.model), warmup=False,
+                    attributes=_shipped_attributes(args.model))
     if args.prior_samples > 0:
         prior = prior_check(engine, windows, n=args.prior_samples)
         figures["prior"] = prior
@@ -152,13 +155,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shipped_attributes(model: str) -> Any:
+    """The model folder's attributes (attribute vectors, fitted prior), or None when it ships none."""
+    from latentcomposer.model.checkpoint import CheckpointError, resolve_model_dir
+    from latentcomposer.model.engine import load_attributes
+
+    try:
+        return load_attributes(resolve_model_dir(model))
+    except (CheckpointError, OSError):
+        return None
+
+
+def _temp_label(key: str) -> str:
+    """'0.5' -> 't=0.5', 'fitted 0.5' -> 'fitted t=0.5' (the prior check's keys)."""
+    head, _, t = key.rpartition(" ")
+    return f"{head} t={t}".strip()
+
+
 def _print_prior(prior: dict[str, Any]) -> None:
     """The prior check as a table: one row per attribute, data then each temperature."""
     temps = list(prior["prior"])
     print(f"  prior samples ({prior['samples']} per temperature) vs the data, attribute means:")
-    print("    " + f"{'':<18}{'data':>9}" + "".join(f"{'t=' + t:>9}" for t in temps))
+    print("    (z ~ N(0, I) at each temperature t" + ("; 'fitted': the model's fitted prior)" if len(temps) > 2
+                                                       else ")"))
+    print("    " + f"{'':<18}{'data':>9}" + "".join(f"{_temp_label(t):>15}" for t in temps))
     for name, value in prior["data"].items():
-        print("    " + f"{name:<18}{value:>9.3f}" + "".join(f"{prior['prior'][t][name]:>9.3f}" for t in temps))
+        print("    " + f"{name:<18}{value:>9.3f}" + "".join(f"{prior['prior'][t][name]:>15.3f}" for t in temps))
 
 
 def cmd_attributes(args: argparse.Namespace) -> int:
@@ -166,7 +188,13 @@ def cmd_attributes(args: argparse.Namespace) -> int:
 
     from latentcomposer.data.dataset import melody_corpus
     from latentcomposer.io.progress import ProgressBar
-    from latentcomposer.model.attributes import compute_attributes, evaluate_attributes, save_attributes
+    from latentcomposer.model.attributes import (
+        compute_attributes,
+        evaluate_attributes,
+        fit_posterior_prior,
+        save_attributes,
+        update_prior,
+    )
     from latentcomposer.model.checkpoint import CheckpointError
     from latentcomposer.model.engine import Engine, EngineError, load_attributes
 
@@ -186,6 +214,12 @@ def cmd_attributes(args: argparse.Namespace) -> int:
         test, _, _ = corpus.windows("test", eng.cfg.n_bars)
     rng = np.random.default_rng(0)
     train = train[np.sort(rng.permutation(len(train))[: args.max_train_windows])]
+    if args.prior_only:
+        if eng.attributes is None:
+            raise UserError(f"{eng.folder} has no attribute files yet: run without --prior-only first")
+        print(f"fitting the prior to {len(train)} training windows' posteriors ...")
+        update_prior(eng.folder, fit_posterior_prior(eng, train))
+        return 0
     print(f"computing attribute vectors from {len(train)} training windows ...")
     result = compute_attributes(eng, train)
     save_attributes(eng.folder, result, {"train_windows": int(len(train))}, eng.cfg.representation)

@@ -12,7 +12,7 @@ prior, and the decoder copies the earlier bar through the causal context).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -111,9 +111,16 @@ def prior_check(engine: Engine, windows: np.ndarray, n: int = 256,
                 temperatures: tuple[float, ...] = (0.5, 1.0), seed: int = 0) -> dict[str, Any]:
     """Attribute means of ``n`` prior samples per temperature and of ``windows`` (real data).
 
-    Returns ``{"samples": n, "data": {attr: mean}, "prior": {"0.5": {attr: mean}, ...}}``; melodies
-    also get the share of windows in one key (in-key >= 0.9) and, both kinds, the share decoded silent."""
+    Returns ``{"samples": n, "data": {attr: mean}, "prior": {"0.5": {attr: mean}, ...}}`` -- z ~ N(0, I),
+    plus ``"fitted 0.5"``... when the model ships a fitted prior (model/prior.py); melodies also get the
+    share of windows in one key (in-key >= 0.9) and, both kinds, the share decoded silent."""
     rep = engine.cfg.representation
-    z = torch.randn(n, engine.cfg.z_dim, generator=torch.Generator().manual_seed(seed))
-    prior = {f"{t:g}": _summary(engine.decode_tokens(z, temperature=t, seed=seed), rep) for t in temperatures}
-    return {"samples": n, "data": _summary(np.asarray(windows), rep), "prior": prior}
+    priors: list[tuple[str, Literal["standard", "fitted"]]] = [("", "standard")]
+    if engine.fitted_prior is not None:
+        priors.append(("fitted ", "fitted"))
+    out = {}
+    for label, which in priors:
+        z = engine.sample_z(n, seed, which)
+        for t in temperatures:
+            out[f"{label}{t:g}"] = _summary(engine.decode_tokens(z, temperature=t, seed=seed), rep)
+    return {"samples": n, "data": _summary(np.asarray(windows), rep), "prior": out}

@@ -2,7 +2,8 @@
 
 vector(a) = mean mu of training windows in the top quartile of attribute a minus the mean mu of the
 bottom quartile. Principal directions: PCA of the training means. Both ship beside the weights
-(``attributes.safetensors`` + ``attributes.json``), with a sample of training means for the latent map.
+(``attributes.safetensors`` + ``attributes.json``), with a sample of training means for the latent map
+and the fitted prior that ``Engine.sample`` draws from (model/prior.py).
 """
 
 from __future__ import annotations
@@ -13,21 +14,32 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 
 from latentcomposer.data.attributes import attribute_table, measure, measure_all
 
 from .engine import Engine
+from .prior import FittedPrior, fit_prior
 
 
 def encode_means(engine: Engine, windows: np.ndarray, batch: int = 512) -> np.ndarray:
-    out = [engine.encode_tokens(windows[i:i + batch])[0].cpu().numpy() for i in range(0, len(windows), batch)]
-    return np.concatenate(out)
+    return encode_posteriors(engine, windows, batch)[0]
+
+
+def encode_posteriors(engine: Engine, windows: np.ndarray, batch: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """(mu [N, D], sigma [N, D]) of every window."""
+    mus, sigmas = [], []
+    for i in range(0, len(windows), batch):
+        mu, sigma = engine.encode_tokens(windows[i:i + batch])
+        mus.append(mu.cpu().numpy())
+        sigmas.append(sigma.cpu().numpy())
+    return np.concatenate(mus), np.concatenate(sigmas)
 
 
 def compute_attributes(engine: Engine, train_windows: np.ndarray, n_components: int = 8,
-                       n_reference: int = 2000, seed: int = 0) -> dict[str, Any]:
-    mu = encode_means(engine, train_windows)
+                       n_reference: int = 2000, seed: int = 0, prior_components: int = 8,
+                       prior_rank: int = 64) -> dict[str, Any]:
+    mu, sigma = encode_posteriors(engine, train_windows)
     attrs = measure_all(train_windows, engine.cfg.representation)
     vectors = []
     for name in attribute_table(engine.cfg.representation):
@@ -48,18 +60,38 @@ def compute_attributes(engine: Engine, train_windows: np.ndarray, n_components: 
     ref = mu[rng.permutation(len(mu))[:n_reference]]
     return {"vectors": np.stack(vectors).astype(np.float32), "pca_components": vt[:k].astype(np.float32),
             "pca_std": std.astype(np.float32), "pca_mean": mean.astype(np.float32),
-            "reference_latents": ref.astype(np.float32)}
+            "reference_latents": ref.astype(np.float32),
+            **fit_prior(mu, (sigma ** 2).mean(0), prior_components, prior_rank, seed).as_arrays()}
+
+
+def fit_posterior_prior(engine: Engine, train_windows: np.ndarray, components: int = 8, rank: int = 64,
+                        seed: int = 0) -> FittedPrior:
+    """The prior alone (as :func:`compute_attributes` fits it), for models whose vectors are shipped."""
+    mu, sigma = encode_posteriors(engine, train_windows)
+    return fit_prior(mu, (sigma ** 2).mean(0), components, rank, seed)
+
+
+def update_prior(folder: Path, prior: FittedPrior) -> None:
+    """Replace the fitted prior in ``attributes.safetensors``, keeping every other tensor."""
+    path = folder / "attributes.safetensors"
+    tensors = {k: v for k, v in load_file(str(path)).items() if not k.startswith("prior_")}
+    tensors.update({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in prior.as_arrays().items()})
+    tensors["prior_factors"] = tensors["prior_factors"].to(torch.float16)
+    save_file(tensors, str(path))
 
 
 def save_attributes(folder: Path, result: dict[str, Any], extra: dict[str, Any] | None = None,
                     representation: str = "melody") -> None:
     tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in result.items()}
-    tensors["reference_latents"] = tensors["reference_latents"].to(torch.float16)
+    for key in ("reference_latents", "prior_factors"):  # the big ones; half precision is plenty
+        if key in tensors:
+            tensors[key] = tensors[key].to(torch.float16)
     save_file(tensors, str(folder / "attributes.safetensors"))
     table = attribute_table(representation)
     doc = {"names": list(table), "definitions": {n: d for n, (_, d) in table.items()},
            "method": "mean posterior mean of training windows in the attribute's top quartile minus "
-                     "the bottom quartile's; principal directions = PCA of training posterior means",
+                     "the bottom quartile's; principal directions = PCA of training posterior means; "
+                     "fitted prior = mixture of Gaussians on the training posteriors (model/prior.py)",
            **(extra or {})}
     (folder / "attributes.json").write_text(json.dumps(doc, indent=2) + "\n")
 

@@ -36,6 +36,8 @@ from latentcomposer.data.melody import STEPS_PER_BAR
 from .checkpoint import CheckpointError, VAEModel, load_model, resolve_model_dir
 from .config import ModelConfig
 from .fastdecode import FastDecoder
+from .prior import KEYS as PRIOR_KEYS
+from .prior import FittedPrior
 
 
 class EngineError(Exception):
@@ -81,6 +83,7 @@ class Attributes:
     pca_std: np.ndarray | None = None  # [K] std of the training latents along each component
     pca_mean: np.ndarray | None = None  # [d]
     reference_latents: np.ndarray | None = None  # [M, d] training means, for the latent map
+    prior: FittedPrior | None = None  # where the training posteriors lie; sample() draws from it
 
 
 def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
@@ -235,13 +238,29 @@ class Engine:
                               f"{name} {i + 1}" if len(tokens) > 1 else name, n_steps)
                 for i, t in enumerate(tokens)]
 
-    def sample(self, n: int = 1, temperature: float = 1.0, seed: int | None = 0,
-               template: Clip | None = None, velocity: int | None = None) -> Generated:
-        """``n`` clips from the prior z ~ N(0, I) (seeded)."""
+    @property
+    def fitted_prior(self) -> FittedPrior | None:
+        p = self.attributes.prior if self.attributes is not None else None
+        return p if p is not None and p.z_dim == self.cfg.z_dim else None
+
+    def sample_z(self, n: int, seed: int | None = 0, prior: Literal["fitted", "standard"] = "fitted") -> torch.Tensor:
+        """``n`` latents [n, z_dim] from the fitted prior when the model ships one (``"fitted"``), else
+        (or with ``"standard"``) from N(0, I) as MusicVAE samples."""
         if n < 1:
             raise EngineError("sample: n must be at least 1")
+        if prior not in ("fitted", "standard"):
+            raise EngineError(f"unknown prior '{prior}' (fitted or standard)")
+        fitted = self.fitted_prior
+        if prior == "fitted" and fitted is not None:
+            return torch.from_numpy(fitted.sample(n, np.random.default_rng(0 if seed is None else int(seed))))
         g = torch.Generator().manual_seed(0 if seed is None else int(seed))
-        z = torch.randn(n, self.cfg.z_dim, generator=g)
+        return torch.randn(n, self.cfg.z_dim, generator=g)
+
+    def sample(self, n: int = 1, temperature: float = 1.0, seed: int | None = 0,
+               template: Clip | None = None, velocity: int | None = None,
+               prior: Literal["fitted", "standard"] = "fitted") -> Generated:
+        """``n`` clips from the prior (seeded): the fitted one when shipped, else z ~ N(0, I)."""
+        z = self.sample_z(n, seed, prior)
         clips = self.decode(z, temperature, seed, template, velocity, name="sample")
         return Generated(clips, [], z.numpy())
 
@@ -422,4 +441,5 @@ def load_attributes(folder: Path) -> Attributes | None:
     return Attributes(names=list(doc["names"]), vectors=t["vectors"].float().numpy(),
                       definitions=dict(doc.get("definitions", {})), pca_components=opt("pca_components"),
                       pca_std=opt("pca_std"), pca_mean=opt("pca_mean"),
-                      reference_latents=opt("reference_latents"))
+                      reference_latents=opt("reference_latents"),
+                      prior=FittedPrior.from_arrays({k: t[k].float().numpy() for k in PRIOR_KEYS if k in t}))

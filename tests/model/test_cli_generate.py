@@ -129,7 +129,7 @@ def test_eval_on_midi_files_writes_the_figures(tiny_model_dir: Path, files: dict
     for key in ("teacher_forced_accuracy", "sampled_accuracy"):
         assert 0.0 <= figures[key] <= 1.0
     assert figures["kl"] >= 0.0 and isinstance(figures["skipped"], dict)
-    assert set(figures["prior"]["prior"]) == {"0.5", "1"}
+    assert set(figures["prior"]["prior"]) == {"0.5", "1", "fitted 0.5", "fitted 1"}  # the model ships a fitted prior
     assert figures["prior"]["data"]["share silent"] == 0.0  # the tunes have notes in every window
     code, _, err = run(capsys, "eval", "--model", str(tiny_model_dir), "--data", str(tmp_path / "missing.mid"))
     assert code != 0 and "no such file or folder" in err and "Traceback" not in err

@@ -157,7 +157,7 @@ def test_prior_check_compares_samples_with_the_data(tiny_model_dir: Path) -> Non
     windows[0, [0, 4, 8]] = [60, 62, 64]  # C D E: in C major
     windows[1, [0, 4, 8]] = [60, 61, 62]  # C C# D: no major scale holds all three
     report = prior_check(eng, windows, n=8, temperatures=(0.5, 1.0))
-    assert report["samples"] == 8 and set(report["prior"]) == {"0.5", "1"}
+    assert report["samples"] == 8 and set(report["prior"]) == {"0.5", "1", "fitted 0.5", "fitted 1"}
     data = report["data"]
     assert data["share silent"] == pytest.approx(1 / 3)  # the third window has no notes
     assert data["in-key"] == pytest.approx((1.0 + in_key(windows[1]) + 0.0) / 3)
