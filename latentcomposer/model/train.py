@@ -179,10 +179,13 @@ class Trainer:
 
     def sampling_rate(self) -> float:
         t = self.tcfg
-        if t.scheduled_sampling <= 0:
+        steps = self.state.step - t.sampling_start
+        if t.scheduled_sampling <= 0 or steps <= 0:
             return 0.0
-        k = 2000.0  # inverse-sigmoid schedule
-        return t.scheduled_sampling * (1.0 - k / (k + math.exp(self.state.step / k)))
+        if t.sampling_ramp > 0:
+            return t.scheduled_sampling * min(1.0, steps / t.sampling_ramp)
+        k = 1000.0  # MusicVAE's inverse sigmoid
+        return t.scheduled_sampling * (1.0 - k / (k + math.exp(min(steps / k, 50.0))))
 
     # --- checkpoints ------------------------------------------------------------------------
     def save_checkpoint(self) -> None:
@@ -284,7 +287,8 @@ class Trainer:
                 rate = self.state.windows_seen / max(1.0, self.state.wall_seconds) * 3600
                 self.log(f"step {self.state.step} loss {avg['loss']:.2f} recon {avg['recon']:.2f} "
                          f"kl {avg['kl']:.1f} acc {avg['accuracy']:.3f} beta {self.beta():.3f} "
-                         f"lr {self.lr():.2e} | {rate / 1000:.0f}k windows/h")
+                         f"lr {self.lr():.2e}" + (f" sampling {self.sampling_rate():.2f}" if self.sampling_rate() else "")
+                         + f" | {rate / 1000:.0f}k windows/h")
                 running, n_run, last_log = {}, 0, now
             done = max_minutes is not None and (now - t_start) / 60 >= max_minutes
             if now - last_eval >= self.tcfg.eval_every_minutes * 60 or done or self.state.step >= max_steps:

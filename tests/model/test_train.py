@@ -97,3 +97,26 @@ def test_kit_swap_exchanges_hi_hat_and_ride_with_their_velocities() -> None:
     assert torch.equal(out["tokens"][1], tokens[1])  # row not chosen
     assert out["velocity"][0, 0, ride] == 5 and out["velocity"][0, 0, hat] == 0
     assert out["offset"][0, 0, ride] == 0.5 and out["velocity"][1, 0, hat] == 5
+
+
+def test_scheduled_sampling_schedules(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    named = get_config("tiny_2bar")
+    linear = Trainer(replace(named, train=replace(named.train, scheduled_sampling=0.5, sampling_start=100,
+                                                   sampling_ramp=200)), torch.device("cpu"), work_dir=tmp_path / "a",
+                     log=lambda _: None)
+    rates = {}
+    for step in (0, 100, 200, 300, 5000):
+        linear.state.step = step
+        rates[step] = linear.sampling_rate()
+    assert rates == {0: 0.0, 100: 0.0, 200: 0.25, 300: 0.5, 5000: 0.5}
+    sigmoid = Trainer(replace(named, train=replace(named.train, scheduled_sampling=1.0)), torch.device("cpu"),
+                      work_dir=tmp_path / "b", log=lambda _: None)
+    sigmoid.state.step = 10_000  # MusicVAE's inverse sigmoid, k = 1000: 1 - 1000 / (1000 + e^10)
+    assert abs(sigmoid.sampling_rate() - 0.957) < 1e-3
+    sigmoid.state.step = 10 ** 7  # no overflow far out
+    assert sigmoid.sampling_rate() == 1.0
+    off = Trainer(named, torch.device("cpu"), work_dir=tmp_path / "c", log=lambda _: None)
+    off.state.step = 10_000
+    assert off.sampling_rate() == 0.0
