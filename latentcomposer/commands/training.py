@@ -70,15 +70,17 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from latentcomposer.model.checkpoint import CheckpointError, load_model
+    from latentcomposer.model.analysis import prior_check, repetition_check
+    from latentcomposer.model.checkpoint import CheckpointError
+    from latentcomposer.model.engine import Engine, EngineError
     from latentcomposer.model.evaluate import evaluate_windows
     from latentcomposer.model.train import pick_device
 
     try:
-        device = pick_device(args.device)
-        model, cfg, _ = load_model(args.model, device)
-    except (CheckpointError, RuntimeError) as exc:
+        engine = Engine.load(args.model, device=pick_device(args.device), warmup=False)
+    except (CheckpointError, EngineError, RuntimeError) as exc:
         raise UserError(str(exc)) from None
+    model, cfg, device = engine.model, engine.cfg, engine.device
     skipped: dict[str, int] = {}
     aux = None
     if len(args.data) == 1 and args.data[0] in BUILTIN_SPLITS and not Path(args.data[0]).exists():
@@ -131,11 +133,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if skipped:
         print("  skipped: " + ", ".join(f"{k}: {v}" for k, v in skipped.items()))
     figures = res.as_dict()
-    from latentcomposer.model.analysis import prior_check, repetition_check
-    from latentcomposer.model.engine import Engine
-
-    engine = Engine(model, cfg, {}, device, name=str(args.model), warmup=False,
-                    attributes=_shipped_attributes(args.model))
     if args.prior_samples > 0:
         prior = prior_check(engine, windows, n=args.prior_samples)
         figures["prior"] = prior
@@ -153,17 +150,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
             raise UserError(f"cannot write {args.json}: {exc.strerror}") from None
     sys.stdout.flush()
     return 0
-
-
-def _shipped_attributes(model: str) -> Any:
-    """The model folder's attributes (attribute vectors, fitted prior), or None when it ships none."""
-    from latentcomposer.model.checkpoint import CheckpointError, resolve_model_dir
-    from latentcomposer.model.engine import load_attributes
-
-    try:
-        return load_attributes(resolve_model_dir(model))
-    except (CheckpointError, OSError):
-        return None
 
 
 def _temp_label(key: str) -> str:

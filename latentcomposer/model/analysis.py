@@ -1,8 +1,9 @@
 """Measurements behind model cards that are not plain accuracy.
 
 :func:`prior_check` asks whether samples from the prior look like the data: the attributes of
-``n`` decodes of z ~ N(0, I) at a few temperatures next to the same attributes of real windows
-(MusicVAE's informal claim that prior samples "sound like melodies", as numbers).
+``n`` decodes of z ~ N(0, I) (and of the model's fitted prior, model/prior.py) at a few temperatures
+next to the same attributes of real windows (MusicVAE's informal claim that prior samples "sound like
+melodies", as numbers).
 
 :func:`repetition_check` tests the Transformer VAE paper's claim: with causal attention and the KL
 term, a bar that repeats an earlier bar should be encoded almost for free (its latent stays near the
@@ -100,9 +101,7 @@ def _summary(windows: np.ndarray, representation: str) -> dict[str, float]:
     out = {name: float(v.mean()) for name, v in values.items()}
     if representation == "melody":
         out["share in one key"] = float((values["in-key"] >= IN_KEY_THRESHOLD).mean())
-        out["share silent"] = float((values["density"] == 0).mean())
-    else:
-        out["share silent"] = float((values["density"] == 0).mean())
+    out["share silent"] = float((values["density"] == 0).mean())
     return out
 
 

@@ -19,6 +19,7 @@ from safetensors.torch import load_file, save_file
 from latentcomposer.data.attributes import attribute_table, measure, measure_all
 
 from .engine import Engine
+from .prior import KEYS as PRIOR_KEYS
 from .prior import FittedPrior, fit_prior
 
 
@@ -71,22 +72,25 @@ def fit_posterior_prior(engine: Engine, train_windows: np.ndarray, components: i
     return fit_prior(mu, (sigma ** 2).mean(0), components, rank, seed)
 
 
+HALF_PRECISION = ("reference_latents", "prior_factors")  # the big ones; half precision is plenty
+
+
+def _tensors(arrays: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+    """Arrays as the tensors stored in ``attributes.safetensors`` (HALF_PRECISION ones as float16)."""
+    out = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()}
+    return {k: v.to(torch.float16) if k in HALF_PRECISION else v for k, v in out.items()}
+
+
 def update_prior(folder: Path, prior: FittedPrior) -> None:
     """Replace the fitted prior in ``attributes.safetensors``, keeping every other tensor."""
     path = folder / "attributes.safetensors"
-    tensors = {k: v for k, v in load_file(str(path)).items() if not k.startswith("prior_")}
-    tensors.update({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in prior.as_arrays().items()})
-    tensors["prior_factors"] = tensors["prior_factors"].to(torch.float16)
-    save_file(tensors, str(path))
+    tensors = {k: v for k, v in load_file(str(path)).items() if k not in PRIOR_KEYS}
+    save_file({**tensors, **_tensors(prior.as_arrays())}, str(path))
 
 
 def save_attributes(folder: Path, result: dict[str, Any], extra: dict[str, Any] | None = None,
                     representation: str = "melody") -> None:
-    tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in result.items()}
-    for key in ("reference_latents", "prior_factors"):  # the big ones; half precision is plenty
-        if key in tensors:
-            tensors[key] = tensors[key].to(torch.float16)
-    save_file(tensors, str(folder / "attributes.safetensors"))
+    save_file(_tensors(result), str(folder / "attributes.safetensors"))
     table = attribute_table(representation)
     doc = {"names": list(table), "definitions": {n: d for n, (_, d) in table.items()},
            "method": "mean posterior mean of training windows in the attribute's top quartile minus "

@@ -250,11 +250,11 @@ class Engine:
             raise EngineError("sample: n must be at least 1")
         if prior not in ("fitted", "standard"):
             raise EngineError(f"unknown prior '{prior}' (fitted or standard)")
+        seed = 0 if seed is None else int(seed)
         fitted = self.fitted_prior
         if prior == "fitted" and fitted is not None:
-            return torch.from_numpy(fitted.sample(n, np.random.default_rng(0 if seed is None else int(seed))))
-        g = torch.Generator().manual_seed(0 if seed is None else int(seed))
-        return torch.randn(n, self.cfg.z_dim, generator=g)
+            return torch.from_numpy(fitted.sample(n, np.random.default_rng(seed)))
+        return torch.randn(n, self.cfg.z_dim, generator=torch.Generator().manual_seed(seed))
 
     def sample(self, n: int = 1, temperature: float = 1.0, seed: int | None = 0,
                template: Clip | None = None, velocity: int | None = None,

@@ -51,18 +51,21 @@ class FittedPrior:
         return z.astype(np.float32)
 
 
-def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iterations: int = 30) -> np.ndarray:
+def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iterations: int = 30
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """(assignment [N], centres [k, D]); each centre is the mean of its points (an empty cluster keeps
+    its last centre)."""
     centres = x[rng.choice(len(x), k, replace=False)]
     sq = (x ** 2).sum(1)
     assign = np.zeros(len(x), dtype=np.int64)
-    for _ in range(iterations):
+    for it in range(iterations):
         d = sq[:, None] - 2 * x @ centres.T + (centres ** 2).sum(1)[None]
         new = d.argmin(1)
-        if _ > 0 and np.array_equal(new, assign):
+        if it > 0 and np.array_equal(new, assign):
             break
         assign = new
         centres = np.stack([x[assign == j].mean(0) if (assign == j).any() else centres[j] for j in range(k)])
-    return assign
+    return assign, centres
 
 
 def fit_prior(mu: np.ndarray, sigma2_mean: np.ndarray, k: int = 8, rank: int = 64, seed: int = 0) -> FittedPrior:
@@ -73,8 +76,10 @@ def fit_prior(mu: np.ndarray, sigma2_mean: np.ndarray, k: int = 8, rank: int = 6
     k = max(1, min(k, n // 2))
     rank = max(1, min(rank, d))
     rng = np.random.default_rng(seed)
-    assign = _kmeans(mu, k, rng) if k > 1 else np.zeros(n, dtype=np.int64)
-    centres = np.stack([mu[assign == j].mean(0) if (assign == j).any() else np.zeros(d) for j in range(k)])
+    if k > 1:
+        assign, centres = _kmeans(mu, k, rng)
+    else:
+        assign, centres = np.zeros(n, dtype=np.int64), mu.mean(0, keepdims=True)
     within = mu - centres[assign]
     pooled = within.T @ within / max(1, n - k)  # the within-cluster covariance, pooled over clusters
     weights, means, factors, resid = [], [], [], []

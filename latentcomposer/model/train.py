@@ -285,9 +285,10 @@ class Trainer:
             if now - last_log > 30:
                 avg = {k: v / n_run for k, v in running.items()}
                 rate = self.state.windows_seen / max(1.0, self.state.wall_seconds) * 3600
+                sampling = self.sampling_rate()
                 self.log(f"step {self.state.step} loss {avg['loss']:.2f} recon {avg['recon']:.2f} "
                          f"kl {avg['kl']:.1f} acc {avg['accuracy']:.3f} beta {self.beta():.3f} "
-                         f"lr {self.lr():.2e}" + (f" sampling {self.sampling_rate():.2f}" if self.sampling_rate() else "")
+                         f"lr {self.lr():.2e}" + (f" sampling {sampling:.2f}" if sampling else "")
                          + f" | {rate / 1000:.0f}k windows/h")
                 running, n_run, last_log = {}, 0, now
             done = max_minutes is not None and (now - t_start) / 60 >= max_minutes
