@@ -28,6 +28,11 @@ class ModelConfig:
     # drums: per step and class, a velocity bin (classification) and a microtiming offset (regression)
     aux_classes: int = 0
     velocity_bins: int = 0
+    # the head that reads them: "linear" on the decoder state of each step (which has not seen that
+    # step's hits), or "bigru": a bidirectional GRU (aux_hidden units) over the whole window's decoder
+    # states and hits, so a hit's velocity and timing can depend on what sounds with it and after it
+    aux_head: Literal["linear", "bigru"] = "linear"
+    aux_hidden: int = 128
     d_model: int = 256
     n_heads: int = 4
     tf_layers: int = 2
@@ -180,8 +185,18 @@ CONFIGS: dict[str, NamedConfig] = {
                     conductor_residual=True, dec_hidden=256, dec_layers=2, aux_classes=9, velocity_bins=8),
         # free bits 512 (MusicVAE's 16-bar budget, 32 nats a bar) until step 1.5 k, where the KL was
         # already ~720 with beta only at 0.06 of its 0.2: dense GMD bars need more (drums_2bar uses
-        # 80 nats a bar), 1024 from there
-        TrainConfig(batch_size=64, free_bits=1024.0, beta=0.2, transpose_range=0, hop_steps=4, kit_swap=0.5),
+        # 80 nats a bar), 1024 from there; at 4.5 k the KL sat just under 1024 (validation 0.738, +0.002
+        # per 10 minutes): 1536 (96 nats a bar) from there
+        TrainConfig(batch_size=64, free_bits=1536.0, beta=0.2, transpose_range=0, hop_steps=4, kit_swap=0.5),
+    ),
+    "drums_2bar_tf": NamedConfig(
+        # trial: drums_16bar's architecture at 2 bars (Transformer bar encoder, z as one 128-dim slot per
+        # bar, conductor fed each slot, bar LSTM) against drums_2bar's flat BiLSTM/LSTM at equal wall time
+        ModelConfig(name="drums_2bar_tf", representation="drums", vocab=512, n_bars=2, z_dim=256, bar_z_dim=128,
+                    encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
+                    decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
+                    conductor_residual=True, dec_hidden=256, dec_layers=2, aux_classes=9, velocity_bins=8),
+        TrainConfig(batch_size=128, free_bits=160.0, beta=0.2, transpose_range=0, hop_steps=4, kit_swap=0.5),
     ),
     "tvae_16bar": NamedConfig(
         ModelConfig(name="tvae_16bar", architecture="tvae", n_bars=16, bar_z_dim=32, z_dim=512,
@@ -203,6 +218,12 @@ CONFIGS: dict[str, NamedConfig] = {
     "tiny_drums": NamedConfig(
         ModelConfig(name="tiny_drums", representation="drums", vocab=512, n_bars=2, embed_dim=8, z_dim=8,
                     enc_hidden=16, dec_hidden=16, dec_layers=1, aux_classes=9, velocity_bins=8),
+        TrainConfig(batch_size=8, free_bits=1.0, kl_anneal_steps=10, transpose_range=0),
+    ),
+    "tiny_drums_bigru": NamedConfig(
+        ModelConfig(name="tiny_drums", representation="drums", vocab=512, n_bars=2, embed_dim=8, z_dim=8,
+                    enc_hidden=16, dec_hidden=16, dec_layers=1, aux_classes=9, velocity_bins=8,
+                    aux_head="bigru", aux_hidden=8),
         TrainConfig(batch_size=8, free_bits=1.0, kl_anneal_steps=10, transpose_range=0),
     ),
     "tiny_tvae": NamedConfig(

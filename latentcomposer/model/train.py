@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import json
 import math
 import random
@@ -78,22 +79,29 @@ class TrainState:
     wall_seconds: float = 0.0
     best_valid_sampled: float = -1.0
     best_step: int = 0
+    heads_from_step: int = 0  # train --heads-only: the step of the weights the head was trained on
 
 
 class Trainer:
     def __init__(self, named: NamedConfig, device: torch.device, out_dir: Path | None = None,
-                 work_dir: Path | None = None, log: Any = print) -> None:
+                 work_dir: Path | None = None, log: Any = print, heads_only: bool = False) -> None:
         self.named = named
         self.cfg = named.model
         self.tcfg = named.train
         self.device = device
         self.log = log
+        # heads_only (drums): the VAE is frozen (z = posterior mean) and only the velocity/timing head
+        # trains -- a new head on trained weights; its checkpoints go to train/<name>_heads
+        self.heads_only = heads_only
+        if heads_only and not self.cfg.aux_classes:
+            raise RuntimeError(f"--heads-only needs a drum config; {self.cfg.name} has no velocity/timing head")
         self.out_dir = out_dir or models_dir() / self.cfg.name
-        self.work = work_dir or cache_dir() / "train" / self.cfg.name
+        self.work = work_dir or cache_dir() / "train" / (self.cfg.name + ("_heads" if heads_only else ""))
         self.work.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(self.tcfg.seed)
         self.model = build_model(self.cfg).to(device)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=self.tcfg.learning_rate)
+        params = self.model.decoder.aux_parameters() if heads_only else list(self.model.parameters())
+        self.opt = torch.optim.Adam(params, lr=self.tcfg.learning_rate)
         self.state = TrainState()
         self.rng = np.random.default_rng(self.tcfg.seed)
         self.gen = torch.Generator(device=device)
@@ -154,6 +162,13 @@ class Trainer:
 
     def step_losses(self, b: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         x = b["tokens"]
+        if self.heads_only:
+            with torch.no_grad():
+                mu, sigma = self.model.encode(x)
+                logits, hidden = self.model.decode_hidden(mu, x)
+                out = vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
+            aux = aux_loss(self.model.decoder, hidden, x, b["velocity"], b["offset"])
+            return {**out, **aux, "loss": aux["velocity_loss"] + aux["offset_loss"]}
         rate = self.sampling_rate()
         if self.model.decoder.aux is None and rate > 0:
             logits, mu, sigma = self.model(x, rate, self.gen)
@@ -219,20 +234,30 @@ class Trainer:
         from .checkpoint import load_model
 
         model, cfg, meta = load_model(folder, self.device)
-        if cfg != self.cfg:
+        same_but_head = dataclasses.replace(cfg, aux_head=self.cfg.aux_head, aux_hidden=self.cfg.aux_hidden) == self.cfg
+        if self.heads_only and same_but_head:
+            # a new head on trained weights: everything but the head is copied
+            weights = {k: v for k, v in model.state_dict().items()
+                       if not k.startswith(("decoder.aux.", "decoder.aux_rnn."))}
+            self.model.load_state_dict(weights, strict=False)
+        elif cfg != self.cfg:
             raise RuntimeError(f"{folder} holds a {cfg.name} model, not {self.cfg.name}")
-        self.model.load_state_dict(model.state_dict())
+        else:
+            self.model.load_state_dict(model.state_dict())
         self.state.step = int(meta.get("trained_steps", 0))
         self.state.windows_seen = int(meta.get("windows_seen", 0))
         self.state.wall_seconds = float(meta.get("train_wall_seconds", 0))
         best = meta.get("valid_metrics", {}).get("valid_sampled_acc")
-        self.state.best_valid_sampled = float(best) if best is not None else -1.0
+        self.state.best_valid_sampled = float(best) if best is not None and not self.heads_only else -1.0
+        self.state.heads_from_step = self.state.step
         self.log(f"initialised from {folder} (step {self.state.step})")
 
     def export_best(self, metrics: dict[str, float], data_info: dict[str, Any]) -> None:
         meta = {"trained_steps": self.state.step, "windows_seen": self.state.windows_seen,
                 "train_wall_seconds": round(self.state.wall_seconds), "device": str(self.device),
                 "train_config": asdict(self.tcfg), "valid_metrics": metrics, "data": data_info}
+        if self.heads_only:
+            meta["heads_only_from_step"] = self.state.heads_from_step
         save_model(self.model, self.cfg, self.out_dir, meta, dtype=torch.float16)
 
     # --- the loop ---------------------------------------------------------------------------
@@ -245,6 +270,13 @@ class Trainer:
         if res.velocity_accuracy is not None:
             m.update({"valid_velocity_acc": res.velocity_accuracy, "valid_offset_mae": res.offset_mae or 0.0})
         return m
+
+    def score(self, m: dict[str, float]) -> float:
+        """What "best" means when exporting: validation sampled accuracy; with ``heads_only`` (the
+        tokens cannot change) velocity-bin accuracy minus the mean timing error in steps."""
+        if self.heads_only:
+            return m["valid_velocity_acc"] - m["valid_offset_mae"]
+        return m["valid_sampled_acc"]
 
     def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> TrainState:
         """Train until ``max_steps``/``max_minutes``, or until SIGINT/SIGTERM (Ctrl+C, ``kill``): the
@@ -296,8 +328,9 @@ class Trainer:
                 m = self.validate()
                 last_eval = time.monotonic()
                 self._log_metrics(csv_path, m)
-                if m["valid_sampled_acc"] > self.state.best_valid_sampled:
-                    self.state.best_valid_sampled = m["valid_sampled_acc"]
+                score = self.score(m)
+                if score > self.state.best_valid_sampled:
+                    self.state.best_valid_sampled = score
                     self.state.best_step = self.state.step
                     self.export_best(m, data_info)
                     self.log(f"  new best -> {self.out_dir}")
@@ -377,11 +410,12 @@ def plot_curves(csv_path: Path, png: Path, title: str) -> None:
 def run_training(config: str, device: str = "auto", resume: bool = True, max_steps: int | None = None,
                  max_minutes: float | None = None, threads: int | None = None,
                  out: Path | None = None, work_dir: Path | None = None,
-                 init_from: Path | None = None) -> TrainState:
+                 init_from: Path | None = None, heads_only: bool = False) -> TrainState:
     if threads:
         torch.set_num_threads(threads)
     random.seed(0)
-    trainer = Trainer(get_config(config), pick_device(device), out_dir=out, work_dir=work_dir)
+    trainer = Trainer(get_config(config), pick_device(device), out_dir=out, work_dir=work_dir,
+                      heads_only=heads_only)
     if not (resume and trainer.load_checkpoint()) and init_from is not None:
         trainer.init_from(init_from)
     return trainer.train(max_steps=max_steps, max_minutes=max_minutes)

@@ -120,3 +120,41 @@ def test_scheduled_sampling_schedules(tmp_path: Path) -> None:
     off = Trainer(named, torch.device("cpu"), work_dir=tmp_path / "c", log=lambda _: None)
     off.state.step = 10_000
     assert off.sampling_rate() == 0.0
+
+
+def test_heads_only_trains_a_new_bigru_head_on_frozen_weights(tmp_path: Path) -> None:
+    base = _trainer("tiny_drums", tmp_path / "base")
+    base.train(max_steps=2)
+    t = Trainer(get_config("tiny_drums_bigru"), torch.device("cpu"), out_dir=tmp_path / "out",
+                work_dir=tmp_path / "work", log=lambda _: None, heads_only=True)
+    t.init_from(tmp_path / "base" / "out")  # a linear-head model: everything but the head is copied
+    assert t.state.heads_from_step == 2 and t.state.best_valid_sampled == -1.0
+    w = _windows(t.cfg.n_steps, "drums")
+    rng = np.random.default_rng(0)
+    data = {"tokens": w, "velocity": rng.integers(0, 8, (*w.shape, 9)).astype(np.uint8),
+            "offset": rng.uniform(-0.3, 0.3, (*w.shape, 9)).astype(np.float16)}
+    t.set_data(data, data)
+    frozen = {k: v.clone() for k, v in t.model.state_dict().items() if ".aux" not in k}
+    head = {k: v.clone() for k, v in t.model.state_dict().items() if ".aux" in k}
+    t.train(max_steps=6)
+    after = t.model.state_dict()
+    assert all(torch.equal(v, after[k]) for k, v in frozen.items())
+    assert any(not torch.equal(v, after[k]) for k, v in head.items())
+    _, _, meta = load_model(tmp_path / "out")
+    assert meta["heads_only_from_step"] == 2
+    # the bidirectional head hears later hits: a kick at the last step changes the first step's dynamics
+    dec = t.model.decoder
+    x = torch.as_tensor(w[:1], dtype=torch.long)
+    hidden = torch.randn(1, x.shape[1], dec.hidden)
+    y = x.clone()
+    y[0, -1] = y[0, -1] ^ 1
+    vel_a, off_a = dec.aux_outputs(hidden, x)
+    vel_b, off_b = dec.aux_outputs(hidden, y)
+    assert not torch.equal(off_a[0, 0], off_b[0, 0])
+
+
+def test_heads_only_needs_a_drum_config(tmp_path: Path) -> None:
+    import pytest
+
+    with pytest.raises(RuntimeError, match="drum config"):
+        Trainer(get_config("tiny_2bar"), torch.device("cpu"), work_dir=tmp_path, heads_only=True)
