@@ -26,9 +26,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--work-dir", type=Path, default=None, help="checkpoints and logs (default: user cache)")
     p.add_argument("--init-from", type=Path, default=None,
                    help="with no checkpoint to resume, start from these shipped weights (e.g. models/mel_2bar)")
-    p.add_argument("--heads-only", action="store_true",
-                   help="drums: train only the velocity/timing head on frozen weights (with --init-from, the "
-                        "weights may come from a config that differs only in its head)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="reconstruction accuracy (teacher-forced and sampled) and KL")
@@ -62,11 +59,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         state = run_training(args.config, device=args.device, resume=args.resume, max_steps=args.max_steps,
                              max_minutes=args.max_minutes, threads=args.threads, out=args.out,
-                             work_dir=args.work_dir, init_from=args.init_from, heads_only=args.heads_only)
+                             work_dir=args.work_dir, init_from=args.init_from)
     except (ConfigError, RuntimeError) as exc:
         raise UserError(str(exc)) from None
-    what = "velocity accuracy - timing error" if args.heads_only else "sampled accuracy"
-    print(f"stopped at step {state.step}; best validation {what} {state.best_valid_sampled:.4f} "
+    print(f"stopped at step {state.step}; best validation sampled accuracy {state.best_valid_sampled:.4f} "
           f"(step {state.best_step})")
     return 0
 

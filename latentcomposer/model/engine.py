@@ -283,7 +283,7 @@ class Engine:
         with torch.inference_mode():
             mu, _ = self.model.encode(x)
             _, hidden = self.model.decode_hidden(mu, x)
-            vel_logits, offset = self.model.decoder.aux_outputs(hidden, x)
+            vel_logits, offset = self.model.decoder.aux_outputs(hidden)
         aux = {"velocity": vel_logits.argmax(-1).reshape(-1, vel_logits.shape[-2]).cpu().numpy(),
                "offset": offset.reshape(-1, offset.shape[-1]).cpu().numpy()}
         out = self._to_clip(chunks.reshape(-1), aux, clip, None, f"{clip.name} (humanized)".strip(),

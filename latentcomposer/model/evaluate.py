@@ -67,7 +67,7 @@ def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256
         tv = None if aux is None or not n_cls else \
             torch.as_tensor(np.asarray(aux["velocity"][sl]), dtype=torch.long, device=device)
         if aux is not None and hits is not None and tv is not None:
-            vel_logits, off = model.decoder.aux_outputs(hidden, x)
+            vel_logits, off = model.decoder.aux_outputs(hidden)
             to = torch.as_tensor(np.asarray(aux["offset"][sl], dtype=np.float32), device=device)
             vel_hits += int(hits.sum())
             vel_correct += int(((vel_logits.argmax(-1) == tv) & hits).sum())

@@ -215,7 +215,7 @@ class FastDecoder:
         if hid_t is None:
             return toks, None
         hidden = hid_t.transpose(0, 1).reshape(b, self.cfg.n_steps, -1)
-        vel_logits, offset = self.model.decoder.aux_outputs(hidden, toks)
+        vel_logits, offset = self.model.decoder.aux_outputs(hidden)
         return toks, {"velocity": vel_logits.argmax(-1), "offset": offset}
 
     def _run_numpy(self, cond: torch.Tensor, n_steps: int, temperature: float,

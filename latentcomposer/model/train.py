@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import json
 import math
 import random
@@ -79,29 +78,22 @@ class TrainState:
     wall_seconds: float = 0.0
     best_valid_sampled: float = -1.0
     best_step: int = 0
-    heads_from_step: int = 0  # train --heads-only: the step of the weights the head was trained on
 
 
 class Trainer:
     def __init__(self, named: NamedConfig, device: torch.device, out_dir: Path | None = None,
-                 work_dir: Path | None = None, log: Any = print, heads_only: bool = False) -> None:
+                 work_dir: Path | None = None, log: Any = print) -> None:
         self.named = named
         self.cfg = named.model
         self.tcfg = named.train
         self.device = device
         self.log = log
-        # heads_only (drums): the VAE is frozen (z = posterior mean) and only the velocity/timing head
-        # trains -- a new head on trained weights; its checkpoints go to train/<name>_heads
-        self.heads_only = heads_only
-        if heads_only and not self.cfg.aux_classes:
-            raise RuntimeError(f"--heads-only needs a drum config; {self.cfg.name} has no velocity/timing head")
         self.out_dir = out_dir or models_dir() / self.cfg.name
-        self.work = work_dir or cache_dir() / "train" / (self.cfg.name + ("_heads" if heads_only else ""))
+        self.work = work_dir or cache_dir() / "train" / self.cfg.name
         self.work.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(self.tcfg.seed)
         self.model = build_model(self.cfg).to(device)
-        params = self.model.decoder.aux_parameters() if heads_only else list(self.model.parameters())
-        self.opt = torch.optim.Adam(params, lr=self.tcfg.learning_rate)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=self.tcfg.learning_rate)
         self.state = TrainState()
         self.rng = np.random.default_rng(self.tcfg.seed)
         self.gen = torch.Generator(device=device)
@@ -153,22 +145,33 @@ class Trainer:
             s = torch.as_tensor(shift).unsqueeze(1)
             x = torch.where(x < NOTE_OFF, x + s, x)
         out["tokens"] = x.long()
-        if self.tcfg.kit_swap > 0 and self.cfg.representation == "drums":
-            swap = torch.as_tensor(self.rng.random(len(idx)) < self.tcfg.kit_swap)
-            out = swap_drum_classes(out, swap, CLASSES.index("closed hi-hat"), CLASSES.index("ride"))
+        if self.cfg.representation == "drums":
+            out = self.augment_drums(out)
         if "velocity" in out:
             out["velocity"] = out["velocity"].long()
         return {k: v.to(self.device, non_blocking=True) for k, v in out.items()}
 
+    def augment_drums(self, out: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Hi-hat/ride swap (kit_swap), tom permutation (tom_shuffle), ghost-note removal (ghost_drop)."""
+        t, n = self.tcfg, len(out["tokens"])
+        if t.kit_swap > 0:
+            swap = torch.as_tensor(self.rng.random(n) < t.kit_swap)
+            out = swap_drum_classes(out, swap, CLASSES.index("closed hi-hat"), CLASSES.index("ride"))
+        if t.tom_shuffle > 0:  # three random transpositions of a shuffled window: any of the 6 orders
+            shuffle = self.rng.random(n) < t.tom_shuffle
+            toms = [CLASSES.index(c) for c in ("low tom", "mid tom", "high tom")]
+            for a, b in ((0, 1), (1, 2), (0, 2)):
+                rows = torch.as_tensor(shuffle & (self.rng.random(n) < 0.5))
+                out = swap_drum_classes(out, rows, toms[a], toms[b])
+        if t.ghost_drop > 0 and "velocity" in out:
+            rows = torch.as_tensor(self.rng.random(n) < t.ghost_drop).view(-1, 1, 1)
+            soft = (out["velocity"] < 2) & rows  # [B, T, C]; where there is no hit nothing changes
+            clear = (soft.long() << torch.arange(N_CLASSES)).sum(-1)
+            out = {**out, "tokens": out["tokens"] & ~clear}
+        return out
+
     def step_losses(self, b: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         x = b["tokens"]
-        if self.heads_only:
-            with torch.no_grad():
-                mu, sigma = self.model.encode(x)
-                logits, hidden = self.model.decode_hidden(mu, x)
-                out = vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
-            aux = aux_loss(self.model.decoder, hidden, x, b["velocity"], b["offset"])
-            return {**out, **aux, "loss": aux["velocity_loss"] + aux["offset_loss"]}
         rate = self.sampling_rate()
         if self.model.decoder.aux is None and rate > 0:
             logits, mu, sigma = self.model(x, rate, self.gen)
@@ -234,30 +237,20 @@ class Trainer:
         from .checkpoint import load_model
 
         model, cfg, meta = load_model(folder, self.device)
-        same_but_head = dataclasses.replace(cfg, aux_head=self.cfg.aux_head, aux_hidden=self.cfg.aux_hidden) == self.cfg
-        if self.heads_only and same_but_head:
-            # a new head on trained weights: everything but the head is copied
-            weights = {k: v for k, v in model.state_dict().items()
-                       if not k.startswith(("decoder.aux.", "decoder.aux_rnn."))}
-            self.model.load_state_dict(weights, strict=False)
-        elif cfg != self.cfg:
+        if cfg != self.cfg:
             raise RuntimeError(f"{folder} holds a {cfg.name} model, not {self.cfg.name}")
-        else:
-            self.model.load_state_dict(model.state_dict())
+        self.model.load_state_dict(model.state_dict())
         self.state.step = int(meta.get("trained_steps", 0))
         self.state.windows_seen = int(meta.get("windows_seen", 0))
         self.state.wall_seconds = float(meta.get("train_wall_seconds", 0))
         best = meta.get("valid_metrics", {}).get("valid_sampled_acc")
-        self.state.best_valid_sampled = float(best) if best is not None and not self.heads_only else -1.0
-        self.state.heads_from_step = self.state.step
+        self.state.best_valid_sampled = float(best) if best is not None else -1.0
         self.log(f"initialised from {folder} (step {self.state.step})")
 
     def export_best(self, metrics: dict[str, float], data_info: dict[str, Any]) -> None:
         meta = {"trained_steps": self.state.step, "windows_seen": self.state.windows_seen,
                 "train_wall_seconds": round(self.state.wall_seconds), "device": str(self.device),
                 "train_config": asdict(self.tcfg), "valid_metrics": metrics, "data": data_info}
-        if self.heads_only:
-            meta["heads_only_from_step"] = self.state.heads_from_step
         save_model(self.model, self.cfg, self.out_dir, meta, dtype=torch.float16)
 
     # --- the loop ---------------------------------------------------------------------------
@@ -270,13 +263,6 @@ class Trainer:
         if res.velocity_accuracy is not None:
             m.update({"valid_velocity_acc": res.velocity_accuracy, "valid_offset_mae": res.offset_mae or 0.0})
         return m
-
-    def score(self, m: dict[str, float]) -> float:
-        """What "best" means when exporting: validation sampled accuracy; with ``heads_only`` (the
-        tokens cannot change) velocity-bin accuracy minus the mean timing error in steps."""
-        if self.heads_only:
-            return m["valid_velocity_acc"] - m["valid_offset_mae"]
-        return m["valid_sampled_acc"]
 
     def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> TrainState:
         """Train until ``max_steps``/``max_minutes``, or until SIGINT/SIGTERM (Ctrl+C, ``kill``): the
@@ -328,9 +314,8 @@ class Trainer:
                 m = self.validate()
                 last_eval = time.monotonic()
                 self._log_metrics(csv_path, m)
-                score = self.score(m)
-                if score > self.state.best_valid_sampled:
-                    self.state.best_valid_sampled = score
+                if m["valid_sampled_acc"] > self.state.best_valid_sampled:
+                    self.state.best_valid_sampled = m["valid_sampled_acc"]
                     self.state.best_step = self.state.step
                     self.export_best(m, data_info)
                     self.log(f"  new best -> {self.out_dir}")
@@ -410,12 +395,11 @@ def plot_curves(csv_path: Path, png: Path, title: str) -> None:
 def run_training(config: str, device: str = "auto", resume: bool = True, max_steps: int | None = None,
                  max_minutes: float | None = None, threads: int | None = None,
                  out: Path | None = None, work_dir: Path | None = None,
-                 init_from: Path | None = None, heads_only: bool = False) -> TrainState:
+                 init_from: Path | None = None) -> TrainState:
     if threads:
         torch.set_num_threads(threads)
     random.seed(0)
-    trainer = Trainer(get_config(config), pick_device(device), out_dir=out, work_dir=work_dir,
-                      heads_only=heads_only)
+    trainer = Trainer(get_config(config), pick_device(device), out_dir=out, work_dir=work_dir)
     if not (resume and trainer.load_checkpoint()) and init_from is not None:
         trainer.init_from(init_from)
     return trainer.train(max_steps=max_steps, max_minutes=max_minutes)

@@ -45,7 +45,7 @@ class TransformerVAE(LatentVAE):
         self.encoder = BarEncoder(cfg)
         self.conductor = ZContext(cfg)
         self.decoder = StepDecoder(cfg.vocab, cfg.embed_dim, cfg.d_model, cfg.dec_hidden, cfg.dec_layers,
-                                   cfg.aux_classes, cfg.velocity_bins, cfg.aux_head, cfg.aux_hidden)
+                                   cfg.aux_classes, cfg.velocity_bins)
 
     @property
     def decodes_by_bar(self) -> bool:

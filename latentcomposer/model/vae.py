@@ -86,8 +86,7 @@ class StepDecoder(nn.Module):
     initial state (through a tanh layer) and is concatenated to every input (MusicVAE)."""
 
     def __init__(self, vocab: int, embed_dim: int, cond_dim: int, hidden: int, layers: int,
-                 aux_classes: int = 0, velocity_bins: int = 0, aux_head: str = "linear",
-                 aux_hidden: int = 128) -> None:
+                 aux_classes: int = 0, velocity_bins: int = 0) -> None:
         super().__init__()
         self.vocab, self.hidden, self.layers = vocab, hidden, layers
         self.aux_classes, self.velocity_bins = aux_classes, velocity_bins
@@ -96,24 +95,11 @@ class StepDecoder(nn.Module):
         self.rnn = nn.LSTM(embed_dim + cond_dim, hidden, layers, batch_first=True)
         self.out = nn.Linear(hidden, vocab)
         # drums: velocity-bin logits and a microtiming offset per class, read from the same state
-        # (linear) or by a bidirectional GRU over the window's states and hits (bigru)
-        self.aux_rnn = nn.GRU(hidden + aux_classes, aux_hidden, batch_first=True, bidirectional=True) \
-            if aux_classes and aux_head == "bigru" else None
-        aux_in = hidden if self.aux_rnn is None else 2 * aux_hidden
-        self.aux = nn.Linear(aux_in, aux_classes * (velocity_bins + 1)) if aux_classes else None
+        self.aux = nn.Linear(hidden, aux_classes * (velocity_bins + 1)) if aux_classes else None
 
-    def aux_parameters(self) -> list[nn.Parameter]:
-        """The velocity/timing head's parameters (what ``train --heads-only`` trains)."""
-        mods = [m for m in (self.aux_rnn, self.aux) if m is not None]
-        return [p for m in mods for p in m.parameters()]
-
-    def aux_outputs(self, hidden: torch.Tensor, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Decoder states [B, T, H] and the window's tokens [B, T] -> (velocity logits [B, T, C, bins],
-        offsets [B, T, C] in [-0.5, 0.5] steps)."""
+    def aux_outputs(self, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """hidden [..., H] -> (velocity logits [..., C, bins], offsets [..., C] in [-0.5, 0.5])."""
         assert self.aux is not None
-        if self.aux_rnn is not None:
-            hits = token_hits(tokens, self.aux_classes).to(hidden.dtype)
-            hidden, _ = self.aux_rnn(torch.cat([hidden, hits], dim=-1))
         a = self.aux(hidden).reshape(*hidden.shape[:-1], self.aux_classes, self.velocity_bins + 1)
         return a[..., :-1], 0.5 * torch.tanh(a[..., -1])
 
@@ -287,7 +273,7 @@ class MusicVAE(LatentVAE):
         else:
             cond_dim = cfg.z_dim
         self.decoder = StepDecoder(cfg.vocab, cfg.embed_dim, cond_dim, cfg.dec_hidden, cfg.dec_layers,
-                                   cfg.aux_classes, cfg.velocity_bins, cfg.aux_head, cfg.aux_hidden)
+                                   cfg.aux_classes, cfg.velocity_bins)
 
     # --- pieces ---------------------------------------------------------------------------
     @property
@@ -316,7 +302,7 @@ def aux_loss(decoder: StepDecoder, hidden: torch.Tensor, tokens: torch.Tensor, v
              offset: torch.Tensor, offset_weight: float = 10.0) -> dict[str, torch.Tensor]:
     """Drums: velocity-bin cross-entropy and offset squared error on the steps/classes that hit,
     summed over the window, averaged over the batch."""
-    vel_logits, off_pred = decoder.aux_outputs(hidden, tokens)  # [B, T, C, bins], [B, T, C]
+    vel_logits, off_pred = decoder.aux_outputs(hidden)  # [B, T, C, bins], [B, T, C]
     hits = token_hits(tokens, decoder.aux_classes).float()
     ce = F.cross_entropy(vel_logits.reshape(-1, vel_logits.shape[-1]), velocity.reshape(-1),
                          reduction="none").reshape(hits.shape)

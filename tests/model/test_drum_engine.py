@@ -12,15 +12,9 @@ from latentcomposer.io.midifile import read_midi, write_midi
 from latentcomposer.model.engine import Engine, EngineError
 
 
-@pytest.fixture(scope="module", params=["linear", "bigru"])
-def eng(request: pytest.FixtureRequest, tiny_drums_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """The tiny drum model with each velocity/timing head."""
-    if request.param == "linear":
-        return Engine.load(tiny_drums_dir, device="cpu")
-    from tests.helpers_models import make_tiny_model
-
-    folder = make_tiny_model(tmp_path_factory.mktemp("models") / "tiny_drums_bigru", "tiny_drums_bigru")
-    return Engine.load(folder, device="cpu")
+@pytest.fixture(scope="module")
+def eng(tiny_drums_dir: Path) -> Engine:
+    return Engine.load(tiny_drums_dir, device="cpu")
 
 
 def test_drum_calls(eng: Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -122,39 +123,31 @@ def test_scheduled_sampling_schedules(tmp_path: Path) -> None:
     assert off.sampling_rate() == 0.0
 
 
-def test_heads_only_trains_a_new_bigru_head_on_frozen_weights(tmp_path: Path) -> None:
-    base = _trainer("tiny_drums", tmp_path / "base")
-    base.train(max_steps=2)
-    t = Trainer(get_config("tiny_drums_bigru"), torch.device("cpu"), out_dir=tmp_path / "out",
-                work_dir=tmp_path / "work", log=lambda _: None, heads_only=True)
-    t.init_from(tmp_path / "base" / "out")  # a linear-head model: everything but the head is copied
-    assert t.state.heads_from_step == 2 and t.state.best_valid_sampled == -1.0
-    w = _windows(t.cfg.n_steps, "drums")
+def test_tom_shuffle_and_ghost_drop(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from latentcomposer.data.drums import CLASSES, tokens_to_hits
+
+    named = get_config("tiny_drums")
+    t = Trainer(replace(named, train=replace(named.train, tom_shuffle=1.0, ghost_drop=1.0)), torch.device("cpu"),
+                work_dir=tmp_path, log=lambda _: None)
     rng = np.random.default_rng(0)
-    data = {"tokens": w, "velocity": rng.integers(0, 8, (*w.shape, 9)).astype(np.uint8),
-            "offset": rng.uniform(-0.3, 0.3, (*w.shape, 9)).astype(np.float16)}
-    t.set_data(data, data)
-    frozen = {k: v.clone() for k, v in t.model.state_dict().items() if ".aux" not in k}
-    head = {k: v.clone() for k, v in t.model.state_dict().items() if ".aux" in k}
-    t.train(max_steps=6)
-    after = t.model.state_dict()
-    assert all(torch.equal(v, after[k]) for k, v in frozen.items())
-    assert any(not torch.equal(v, after[k]) for k, v in head.items())
-    _, _, meta = load_model(tmp_path / "out")
-    assert meta["heads_only_from_step"] == 2
-    # the bidirectional head hears later hits: a kick at the last step changes the first step's dynamics
-    dec = t.model.decoder
-    x = torch.as_tensor(w[:1], dtype=torch.long)
-    hidden = torch.randn(1, x.shape[1], dec.hidden)
-    y = x.clone()
-    y[0, -1] = y[0, -1] ^ 1
-    vel_a, off_a = dec.aux_outputs(hidden, x)
-    vel_b, off_b = dec.aux_outputs(hidden, y)
-    assert not torch.equal(off_a[0, 0], off_b[0, 0])
-
-
-def test_heads_only_needs_a_drum_config(tmp_path: Path) -> None:
-    import pytest
-
-    with pytest.raises(RuntimeError, match="drum config"):
-        Trainer(get_config("tiny_2bar"), torch.device("cpu"), work_dir=tmp_path, heads_only=True)
+    hits = rng.random((64, 32, 9)) < 0.3
+    tokens = torch.as_tensor((hits << np.arange(9)).sum(-1)).long()
+    vel = torch.as_tensor(np.where(hits, rng.integers(0, 8, hits.shape), 0)).to(torch.uint8)
+    out = t.augment_drums({"tokens": tokens, "velocity": vel, "offset": torch.zeros(64, 32, 9)})
+    got = tokens_to_hits(out["tokens"].numpy())
+    loud = hits & (vel.numpy() >= 2)
+    toms = [CLASSES.index(c) for c in ("low tom", "mid tom", "high tom")]
+    rest = [k for k in range(9) if k not in toms]
+    assert np.array_equal(got[..., rest], loud[..., rest])  # soft hits gone, loud ones kept in place
+    # toms: each window's loud tom hits come back as some permutation of the three toms
+    moved = 0
+    for w in range(64):
+        perms = [p for p in itertools.permutations(range(3))
+                 if np.array_equal(got[w][:, toms], loud[w][:, [toms[i] for i in p]])]
+        assert perms
+        moved += perms[0] != (0, 1, 2)
+    assert moved > 20
+    vgot = out["velocity"].numpy()
+    assert ((vgot >= 2) | ~got).all()  # velocities travelled with their hits
