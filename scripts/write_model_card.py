@@ -119,10 +119,11 @@ def card(name: str) -> str:
     hop_text = "one bar" if hop == cfg["steps_per_bar"] else f"{hop} steps for training (one bar for validation and test)"
     if not drums:
         augment = "; random transposition of up to +-5 semitones while training"
-    elif tc.get("kit_swap"):
-        augment = f"; while training, {tc['kit_swap']:.0%} of the windows swap the closed hi-hat and ride parts"
     else:
-        augment = ""
+        parts = [f"{tc[k]:.0%} of the windows {what}" for k, what in (
+            ("kit_swap", "swap the closed hi-hat and ride parts"), ("tom_shuffle", "get their three toms permuted"),
+            ("ghost_drop", "lose their ghost notes (velocity bins 0-1)")) if tc.get(k)]
+        augment = ("; while training, " + ", ".join(parts)) if parts else ""
     lines += [f"Windows of {cfg['n_bars']} bars with a hop of {hop_text}; windows that are mostly rests and "
               f"exact duplicates within a tune are dropped{augment}.",
               f"Training windows: {data.get('train_windows', '?')}; validation windows: "
