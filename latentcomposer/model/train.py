@@ -178,7 +178,8 @@ class Trainer:
             return vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
         mu, sigma = self.model.encode(x)
         z = mu + sigma * torch.randn(mu.shape, device=mu.device, generator=self.gen)
-        logits, hidden = self.model.decode_hidden(z, x, self.tcfg.input_dropout, self.gen)
+        logits, hidden = self.model.decode_hidden(z, x, self.tcfg.input_dropout, self.gen,
+                                                  self.tcfg.dec_dropout)
         out = vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
         if self.model.decoder.aux is None:
             return out

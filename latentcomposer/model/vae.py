@@ -112,10 +112,13 @@ class StepDecoder(nn.Module):
         return self.forward_hidden(cond, targets)[0]
 
     def forward_hidden(self, cond: torch.Tensor, targets: torch.Tensor, input_dropout: float = 0.0,
-                       generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                       generator: torch.Generator | None = None, dropout: float = 0.0
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
         """(logits [B, T, vocab], top-layer states [B, T, H]), teacher-forced. ``input_dropout``
         (training): each previous-token input is replaced by the start token with this probability
-        (word dropout, Bowman et al. 2016), so the decoder has to lean on z instead of copying."""
+        (word dropout, Bowman et al. 2016), so the decoder has to lean on z instead of copying.
+        ``dropout`` (training): standard dropout on the LSTM's inputs and on its top-layer states
+        (Zaremba et al. 2014: on the non-recurrent connections only)."""
         b, t = targets.shape
         start = torch.full((b, 1), self.vocab, dtype=targets.dtype, device=targets.device)
         inputs = torch.cat([start, targets[:, :-1]], dim=1)
@@ -123,7 +126,11 @@ class StepDecoder(nn.Module):
             drop = torch.rand(inputs.shape, device=inputs.device, generator=generator) < input_dropout
             inputs = torch.where(drop, torch.full_like(inputs, self.vocab), inputs)
         x = torch.cat([self.embed(inputs), cond.unsqueeze(1).expand(b, t, cond.shape[-1])], dim=-1)
+        if dropout > 0:
+            x = F.dropout(x, dropout, training=True)
         y, _ = self.rnn(x, self.initial_state(cond))
+        if dropout > 0:
+            y = F.dropout(y, dropout, training=True)
         return self.out(y), y
 
     def forward_sampled(self, cond: torch.Tensor, targets: torch.Tensor, rate: float,
@@ -232,12 +239,13 @@ class LatentVAE(nn.Module):
         return logits.reshape(b, t, -1)
 
     def decode_hidden(self, z: torch.Tensor, targets: torch.Tensor, input_dropout: float = 0.0,
-                      generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                      generator: torch.Generator | None = None, dropout: float = 0.0
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher-forced (logits [B, T, V], decoder states [B, T, H]) -- states feed the aux heads.
-        ``input_dropout``: see :meth:`StepDecoder.forward_hidden` (training only)."""
+        ``input_dropout``, ``dropout``: see :meth:`StepDecoder.forward_hidden` (training only)."""
         b, t = targets.shape
         cond, tg = self._conds_and_targets(z, targets)
-        logits, y = self.decoder.forward_hidden(cond, tg, input_dropout, generator)
+        logits, y = self.decoder.forward_hidden(cond, tg, input_dropout, generator, dropout)
         return logits.reshape(b, t, -1), y.reshape(b, t, -1)
 
     @torch.no_grad()

@@ -124,6 +124,22 @@ def test_input_dropout_hides_previous_tokens_only_when_asked() -> None:
     assert torch.equal(model.decode_hidden(z, a, input_dropout=0.0)[0], la)
 
 
+def test_decoder_dropout_is_a_training_only_perturbation() -> None:
+    cfg = get_config("tiny_4bar_hier").model
+    torch.manual_seed(0)
+    model = MusicVAE(cfg).eval()
+    z = torch.randn(2, cfg.z_dim)
+    a = torch.randint(0, 130, (2, cfg.n_steps))
+    clean, _ = model.decode_hidden(z, a)
+    assert torch.equal(model.decode_hidden(z, a, dropout=0.0)[0], clean)
+    noisy, states = model.decode_hidden(z, a, dropout=0.5)
+    assert not torch.allclose(noisy, clean)
+    # inverted dropout: about half the top-layer states are zeroed, the rest scaled by 2
+    assert 0.3 < float((states == 0).float().mean()) < 0.7
+    # decoding for the user never applies it: generation stays deterministic at temperature 0
+    assert torch.equal(model.generate(z), model.generate(z))
+
+
 def test_slotted_conductor_trains_and_decodes_like_the_fast_path() -> None:
     from dataclasses import replace
 
