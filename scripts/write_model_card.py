@@ -134,7 +134,10 @@ def card(name: str) -> str:
               + (" (split evenly per bar)" if arch == "tvae" else "") + ".",
               f"- Adam, learning rate {tc.get('learning_rate')} decaying x{tc.get('lr_decay')} per step "
               f"to {tc.get('min_learning_rate')}; batch {tc.get('batch_size')}; gradient clip "
-              f"{tc.get('grad_clip')}.",
+              f"{tc.get('grad_clip')}"
+              + (f"; dropout {tc['dec_dropout']} on the decoder LSTM's inputs and outputs" if tc.get("dec_dropout")
+                 else "")
+              + (f"; word dropout {tc['input_dropout']}" if tc.get("input_dropout") else "") + ".",
               f"- Steps: {meta.get('trained_steps')} ({meta.get('windows_seen')} windows seen), "
               f"{meta.get('train_wall_seconds', 0) / 3600:.1f} h on {meta.get('device')}.",
               "- Resume: `latentcomposer train --config " + name + "` (checkpoint in the user cache), or "
