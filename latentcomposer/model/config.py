@@ -179,7 +179,8 @@ CONFIGS: dict[str, NamedConfig] = {
         # 0.856, 0.857 after 10-60 minutes (step 27.9 k; the same as without, but velocity 0.380 against
         # 0.371 and timing 0.142 against 0.146; cache train/drums_2bar_dd_28k); free bits 512 from 28.2 k
         # (0.862, 0.867, 0.869, 0.868 after 10-40 minutes, KL at the budget; cache train/drums_2bar_fb512):
-        # free bits 768 from step 34.35 k (0.870, 0.872, 0.873, 0.875: shipped at 40.2 k, test 0.879)
+        # free bits 768 from step 34.35 k (0.870, 0.872, 0.873, 0.875: shipped at 40.2 k, test 0.879); continued in the
+        # cache: 0.8750, 0.8763 to ~43 k (lr 2.5e-5, near its 1e-5 floor)
         ModelConfig(name="drums_2bar", representation="drums", vocab=512, n_bars=2, z_dim=256, bar_z_dim=128,
                     encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
                     decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
@@ -222,7 +223,8 @@ CONFIGS: dict[str, NamedConfig] = {
         # cache train/drums_16bar_fb2048_12k): decoder dropout 0.2 from there: 0.7523, 0.7602, 0.7671
         # (recovering from the dip); with drums_2bar's dropout + more free bits result (0.857 -> 0.862 in
         # 10 minutes) free bits 2560 (160 nats a bar) from step 13.9 k: 0.7770, 0.7795, 0.7850, 0.7840,
-        # 0.7889, 0.7897, 0.7941 (shipped at 16.5 k, test 0.748)
+        # 0.7889, 0.7897, 0.7941 (shipped at 16.5 k, test 0.748); continued in the cache: 0.7958, 0.7962,
+        # 0.7962 to ~17.7 k (flattening: next free bits ~3000 or drums_16bar_wide)
         TrainConfig(batch_size=64, free_bits=2560.0, beta=0.2, transpose_range=0, hop_steps=4, kit_swap=0.5,
                     tom_shuffle=0.5, ghost_drop=0.3, dec_dropout=0.2),
     ),
