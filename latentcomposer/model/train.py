@@ -173,12 +173,14 @@ class Trainer:
     def step_losses(self, b: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         x = b["tokens"]
         rate = self.sampling_rate()
-        if self.model.decoder.aux is None and rate > 0:
+        parallel = self.tcfg.parallel_sampling or self.model.decoder.aux is not None
+        if rate > 0 and not parallel:
             logits, mu, sigma = self.model(x, rate, self.gen)
             return vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
         mu, sigma = self.model.encode(x)
         z = mu + sigma * torch.randn(mu.shape, device=mu.device, generator=self.gen)
-        logits, hidden = self.model.decode_hidden(z, x, self.tcfg.input_dropout, self.gen,
+        inputs = self.model.sampled_inputs(z, x, rate, self.gen)  # x itself when rate is 0
+        logits, hidden = self.model.decode_hidden(z, inputs, self.tcfg.input_dropout, self.gen,
                                                   self.tcfg.dec_dropout)
         out = vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
         if self.model.decoder.aux is None:

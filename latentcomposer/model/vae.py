@@ -238,6 +238,22 @@ class LatentVAE(nn.Module):
             logits = self.decoder(cond, tg)
         return logits.reshape(b, t, -1)
 
+    @torch.no_grad()
+    def sampled_inputs(self, z: torch.Tensor, targets: torch.Tensor, rate: float,
+                       generator: torch.Generator | None = None) -> torch.Tensor:
+        """Parallel scheduled sampling (Duckworth et al. 2019): a teacher-forced pass draws a token at
+        every step, and each target is replaced by that draw with probability ``rate``. Passed as the
+        ``targets`` of a second (training) pass, the draws become that pass's previous-token inputs, so
+        the decoder learns to continue from its own mistakes -- at the cost of one extra forward pass
+        instead of a step-by-step loop. The loss stays on the real targets."""
+        if rate <= 0:
+            return targets
+        logits = self.decode_logits(z, targets)
+        probs = F.softmax(logits.reshape(-1, logits.shape[-1]).float(), -1)
+        drawn = torch.multinomial(probs, 1, generator=generator).reshape(targets.shape)
+        use = torch.rand(targets.shape, device=targets.device, generator=generator) < rate
+        return torch.where(use, drawn.to(targets.dtype), targets)
+
     def decode_hidden(self, z: torch.Tensor, targets: torch.Tensor, input_dropout: float = 0.0,
                       generator: torch.Generator | None = None, dropout: float = 0.0
                       ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -55,6 +55,25 @@ def test_drum_training_steps(tmp_path: Path) -> None:
     assert t.train(max_steps=3).step == 3
 
 
+def test_drum_scheduled_sampling_feeds_drawn_tokens_to_the_second_pass(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    t = _trainer("tiny_drums", tmp_path)
+    t.tcfg = replace(t.tcfg, scheduled_sampling=1.0, sampling_ramp=1)
+    seen = []
+    decode = t.model.decode_hidden
+    t.model.decode_hidden = lambda z, inputs, *args: seen.append(inputs) or decode(z, inputs, *args)
+    b = t.batch()
+    t.state.step = 0  # rate 0: the real tokens
+    t.step_losses(b)
+    assert seen[-1] is b["tokens"]
+    t.state.step = 10  # rate 1: every input is the first pass's draw
+    out = t.step_losses(b)
+    assert not torch.equal(seen[-1], b["tokens"]) and torch.isfinite(out["loss"])
+    out["loss"].backward()  # the loss is still on the real tokens and trains the model
+    assert all(p.grad is not None for p in t.model.decoder.parameters() if p.requires_grad)
+
+
 def test_sigterm_stops_after_the_step_and_checkpoints(tmp_path: Path) -> None:
     import os
     import signal

@@ -141,6 +141,22 @@ def test_decoder_dropout_is_a_training_only_perturbation() -> None:
     assert torch.equal(model.decode_hidden(z, a)[0], clean)
 
 
+def test_parallel_scheduled_sampling_replaces_a_share_of_the_inputs() -> None:
+    model, z, a = _seeded_decoder_inputs("tiny_4bar_hier")
+    assert model.sampled_inputs(z, a, 0.0) is a  # rate 0: teacher forcing
+    gen = torch.Generator().manual_seed(1)
+    half = model.sampled_inputs(z, a, 0.5, gen)
+    assert half.shape == a.shape and half.dtype == a.dtype
+    assert 0 <= int(half.min()) and int(half.max()) < 130  # real tokens, never the start token
+    changed = float((half != a).float().mean())
+    assert 0.3 < changed < 0.7  # an untrained decoder's draws rarely match the targets
+    # the draws come from the teacher-forced distribution: where it is certain, they are its argmax
+    sure = model.sampled_inputs(z, a, 1.0, torch.Generator().manual_seed(2))
+    logits = model.decode_logits(z, a)
+    peaked = logits.softmax(-1).max(-1).values > 0.99
+    assert torch.equal(sure[peaked], logits.argmax(-1)[peaked])
+
+
 def test_slotted_conductor_trains_and_decodes_like_the_fast_path() -> None:
     from dataclasses import replace
 
