@@ -190,7 +190,7 @@ CONFIGS: dict[str, NamedConfig] = {
         # a 500-step ramp) from 49.8 k: 0.8718, 0.8676 (teacher-forced 0.945, 0.943): dropped, as for
         # mel_2bar (cache train/drums_2bar_ss_trial); from the 49.8 k state, decoder dropout 0.3: 0.8753,
         # 0.8745 (velocity 0.383, timing 0.141: the best humanize figures yet). The settings below
-        # are those of cache train/drums_2bar (53.5 k), so that a resume continues it
+        # are those of cache train/drums_2bar (53.2 k), so that a resume continues it
         ModelConfig(name="drums_2bar", representation="drums", vocab=512, n_bars=2, z_dim=256, bar_z_dim=128,
                     encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
                     decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
