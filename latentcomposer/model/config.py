@@ -234,7 +234,10 @@ CONFIGS: dict[str, NamedConfig] = {
         # (recovering from the dip); with drums_2bar's dropout + more free bits result (0.857 -> 0.862 in
         # 10 minutes) free bits 2560 (160 nats a bar) from step 13.9 k: 0.7770, 0.7795, 0.7850, 0.7840,
         # 0.7889, 0.7897, 0.7941 (shipped at 16.5 k, test 0.748); continued in the cache: 0.7958, 0.7962,
-        # 0.7962 to ~17.7 k (flattening: next free bits ~3000 or drums_16bar_wide)
+        # 0.7962, 0.7997 to 18.0 k; free bits 3072 from there: 0.8006, 0.7982, 0.8014, 0.8037, 0.8005, 0.8038,
+        # 0.8069, 0.8046, 0.8081 (shipped at 21.5 k, test 0.759), 0.8057, 0.8062, 0.8071 to 22.7 k (a plateau;
+        # a fork with free bits 4096 from 20.9 k: 0.8027, 0.8075, 0.8052, 0.8051, 0.8066, cache
+        # train/drums_16bar_fb4096). Next: drums_16bar_wide
         TrainConfig(batch_size=64, free_bits=3072.0, beta=0.2, transpose_range=0, hop_steps=4, kit_swap=0.5,
                     tom_shuffle=0.5, ghost_drop=0.3, dec_dropout=0.2),
     ),
