@@ -25,7 +25,13 @@ def _common(p: argparse.ArgumentParser, seed: bool = True, temperature: float | 
         p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     if temperature is not None:
         p.add_argument("--temperature", type=float, default=temperature,
-                       help=f"0 = greedy; higher = more random (default {temperature})")
+                       help=f"0 = the most likely result (see --decoding); higher = more random "
+                            f"(default {temperature})")
+        p.add_argument("--decoding", choices=["search", "greedy"], default="search",
+                       help="at temperature 0: search = beam search with the encoder choosing among the "
+                            "beams (closest to the input; slower), greedy = step-by-step argmax "
+                            "(MusicVAE; fastest) (default search)")
+        p.add_argument("--beam", type=int, default=8, help="beams for --decoding search (default 8)")
     p.add_argument("--velocity", type=int, default=None, help="note velocity for output (default: from input)")
 
 
@@ -115,7 +121,8 @@ def _engine(args: argparse.Namespace) -> Any:
     from latentcomposer.model.engine import Engine, EngineError
 
     try:
-        return Engine.load(args.model, device=args.device)
+        return Engine.load(args.model, device=args.device, decoding=getattr(args, "decoding", "search"),
+                           beam=getattr(args, "beam", 8))
     except (CheckpointError, EngineError) as exc:
         raise UserError(str(exc)) from None
 

@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--max-windows", type=int, default=None, help="evaluate at most this many windows")
     p.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    p.add_argument("--beam", type=int, default=8,
+                   help="also measure search decoding (what the engine uses at temperature 0) with this "
+                        "many beams (0: skip; default 8)")
     p.add_argument("--prior-samples", type=int, default=256,
                    help="also compare this many prior samples (temperature 0.5 and 1.0) with the data's "
                         "attributes (0: skip)")
@@ -115,18 +118,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if len(windows) == 0:
         raise UserError(f"no {cfg.n_bars}-bar 4/4 {cfg.representation} windows in the data "
                         f"({skipped or 'nothing found'})")
-    res = evaluate_windows(model, windows, device=device, aux=aux)
+    if args.beam < 0:
+        raise UserError("--beam must be 0 (skip) or more")
+    res = evaluate_windows(model, windows, device=device, aux=aux, search_beam=args.beam)
     res.skipped = skipped
     print(f"model {args.model} ({cfg.n_bars} bars) on {source}: {res.windows} windows")
     print(f"  teacher-forced accuracy  {res.teacher_forced_accuracy:.4f}")
     print(f"  sampled accuracy         {res.sampled_accuracy:.4f}   (greedy from z = posterior mean)")
     print(f"  sampled event accuracy   {res.sampled_event_accuracy:.4f}   (steps that are not 'no event')")
+    if res.search_accuracy is not None:
+        print(f"  search accuracy          {res.search_accuracy:.4f}   (beam {res.search_beam} + encoder "
+              f"reranking: the engine's temperature-0 decoding)")
+        print(f"  search event accuracy    {res.search_event_accuracy:.4f}")
     print(f"  KL                       {res.kl:.1f} nats")
     if res.velocity_accuracy is not None:
         print(f"  velocity-bin accuracy    {res.velocity_accuracy:.4f}   (teacher-forced, on hits)")
         print(f"  microtiming error        {res.offset_mae:.4f} steps (mean |offset error| on hits)")
     if res.hit_f1 is not None:
         print("  hit F1 (sampled)         " + ", ".join(f"{k} {v:.3f}" for k, v in res.hit_f1.items()))
+    if res.search_hit_f1 is not None:
+        print("  hit F1 (search)          " + ", ".join(f"{k} {v:.3f}" for k, v in res.search_hit_f1.items()))
     if res.soft_hit_recall is not None and res.loud_hit_recall is not None:
         print(f"  hits recalled (sampled)  soft (velocity bins 0-2) {res.soft_hit_recall:.3f}, "
               f"louder {res.loud_hit_recall:.3f}")

@@ -37,14 +37,23 @@ class BarEncoder(nn.Module):
         self.to_mu = nn.Linear(cfg.d_model, cfg.bar_z_dim)
         self.to_sigma = nn.Linear(cfg.d_model, cfg.bar_z_dim)
 
+    def bar_vectors(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Bars [..., steps_per_bar] -> their vectors [..., d_model] (before the Transformer, without
+        the position embedding): what the search decoder caches per candidate bar."""
+        lead = tokens.shape[:-1]
+        x = self.embed(tokens.reshape(-1, self.cfg.steps_per_bar))
+        _, h = self.bar_rnn(x)  # [2, N, H]
+        return self.proj(torch.cat([h[0], h[1]], -1)).reshape(*lead, -1)
+
+    def from_bar_vectors(self, bars: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Bar vectors [B, n_bars, d_model] -> per-bar (mu, sigma) [B, n_bars, bar_z]."""
+        x = bars + self.pos
+        if self.causal:
+            y = self.tf(x, mask=causal_mask(self.cfg.n_bars, bars.device), is_causal=True)
+        else:
+            y = self.tf(x)
+        return self.to_mu(y), F.softplus(self.to_sigma(y)) + 1e-4
+
     def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b = tokens.shape[0]
-        n, s = self.cfg.n_bars, self.cfg.steps_per_bar
-        x = self.embed(tokens).reshape(b * n, s, -1)
-        _, h = self.bar_rnn(x)  # [2, B*n, H]
-        bars = self.proj(torch.cat([h[0], h[1]], -1)).reshape(b, n, -1) + self.pos
-        if self.causal:
-            y = self.tf(bars, mask=causal_mask(n, tokens.device), is_causal=True)
-        else:
-            y = self.tf(bars)
-        return self.to_mu(y), F.softplus(self.to_sigma(y)) + 1e-4
+        return self.from_bar_vectors(self.bar_vectors(tokens.reshape(b, self.cfg.n_bars, self.cfg.steps_per_bar)))

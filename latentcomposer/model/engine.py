@@ -36,8 +36,11 @@ from latentcomposer.data.melody import STEPS_PER_BAR
 from .checkpoint import CheckpointError, VAEModel, load_model, resolve_model_dir
 from .config import ModelConfig
 from .fastdecode import FastDecoder
+from .search import DEFAULT_BEAM, search_decode_full
 from .prior import KEYS as PRIOR_KEYS
 from .prior import FittedPrior
+
+DECODINGS = ("search", "greedy")
 
 
 class EngineError(Exception):
@@ -103,7 +106,7 @@ class Engine:
 
     def __init__(self, model: VAEModel, cfg: ModelConfig, meta: dict[str, Any], device: torch.device,
                  name: str = "", folder: Path | None = None, attributes: Attributes | None = None,
-                 warmup: bool = True) -> None:
+                 warmup: bool = True, decoding: str = "search", beam: int = DEFAULT_BEAM) -> None:
         self.model = model
         self.cfg = cfg
         self.meta = meta
@@ -113,6 +116,9 @@ class Engine:
         self.attributes = attributes
         self.codec = codec_for(cfg.representation)
         self.fast = FastDecoder(model, device)
+        self.decoding = "search"
+        self.beam = DEFAULT_BEAM
+        self.set_decoding(decoding, beam)
         if warmup:
             self.decode_tokens(torch.zeros(1, cfg.z_dim, device=device))
             self.decode_tokens(torch.zeros(1, cfg.z_dim, device=device), temperature=0.5, seed=0)
@@ -120,12 +126,25 @@ class Engine:
     # --- loading ------------------------------------------------------------------------------
     @classmethod
     def load(cls, name_or_path: str | os.PathLike[str], device: str | torch.device = "auto",
-             warmup: bool = True) -> Engine:
+             warmup: bool = True, decoding: str = "search", beam: int = DEFAULT_BEAM) -> Engine:
         dev = resolve_device(device)
         folder = resolve_model_dir(name_or_path)
         model, cfg, meta = load_model(folder, dev)
         return cls(model, cfg, meta, dev, name=folder.name, folder=folder,
-                   attributes=load_attributes(folder), warmup=warmup)
+                   attributes=load_attributes(folder), warmup=warmup, decoding=decoding, beam=beam)
+
+    def set_decoding(self, decoding: str, beam: int | None = None) -> None:
+        """How temperature-0 decodes pick their tokens: ``"search"`` (beam search, the encoder choosing
+        among the beams: model/search.py; several times closer to the input, a few times slower) or
+        ``"greedy"`` (MusicVAE's step-by-step argmax, the fast decoder). Sampling (temperature > 0)
+        is the same either way."""
+        if decoding not in DECODINGS:
+            raise EngineError(f"unknown decoding '{decoding}' (use {' or '.join(DECODINGS)})")
+        if beam is not None:
+            if int(beam) < 1:
+                raise EngineError("beam must be at least 1")
+            self.beam = int(beam)
+        self.decoding = decoding
 
     @property
     def window_bars(self) -> int:
@@ -196,8 +215,12 @@ class Engine:
     def decode_full(self, z: torch.Tensor | np.ndarray, temperature: float = 0.0, seed: int | None = None
                     ) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
         """(tokens [N, window], per-step extras or None: drums' velocity bins and offsets)."""
-        gen = self._generator(seed) if temperature > 0 else None
-        toks, aux = self.fast.decode_full(self._z_tensor(z), float(temperature), gen)
+        zt = self._z_tensor(z)
+        if temperature <= 0 and self.decoding == "search" and self.beam > 1:
+            toks, aux = search_decode_full(self.model, zt, self.beam)
+        else:
+            gen = self._generator(seed) if temperature > 0 else None
+            toks, aux = self.fast.decode_full(zt, float(temperature), gen)
         aux_np = None if aux is None else {k: v.cpu().numpy() for k, v in aux.items()}
         return toks.cpu().numpy().astype(np.int64), aux_np
 

@@ -1,5 +1,7 @@
 """Evaluation as MusicVAE defines it: per-16th-step reconstruction accuracy with z = posterior mean,
-teacher-forced and sampled (greedy autoregressive decoding from z), plus KL."""
+teacher-forced and sampled (greedy autoregressive decoding from z), plus KL -- and the same figures for
+search decoding (beam search + the encoder choosing among the beams, model/search.py), which is what
+the engine decodes with at temperature 0."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import torch
 from latentcomposer.data.codecs import codec_for
 
 from .checkpoint import VAEModel
+from .search import search_decode
 from .vae import kl_divergence, token_hits
 
 
@@ -31,6 +34,11 @@ class EvalResult:
     hit_f1: dict[str, float] | None = None
     soft_hit_recall: float | None = None
     loud_hit_recall: float | None = None
+    # search decoding (beams; 0 = not measured): accuracy, event accuracy and hit F1 as for greedy
+    search_beam: int = 0
+    search_accuracy: float | None = None
+    search_event_accuracy: float | None = None
+    search_hit_f1: dict[str, float] | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -39,9 +47,10 @@ class EvalResult:
 @torch.no_grad()
 def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256,
                      device: str | torch.device = "cpu", sampled: bool = True,
-                     aux: dict[str, np.ndarray] | None = None) -> EvalResult:
+                     aux: dict[str, np.ndarray] | None = None, search_beam: int = 0) -> EvalResult:
     """``windows`` int [N, T] of the model's window length; ``aux`` (drums) the true velocity bins
-    and offsets [N, T, classes] for the dynamics figures."""
+    and offsets [N, T, classes] for the dynamics figures; ``search_beam`` > 0 also measures search
+    decoding with that many beams."""
     model.eval()
     n = len(windows)
     if n == 0:
@@ -49,14 +58,13 @@ def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256
     no_event = codec_for(model.cfg.representation).silent_token
     vel_hits = vel_correct = 0
     off_err = 0.0
-    tf_correct = s_correct = ev_correct = ev_total = total = 0
+    tf_correct = total = 0
     kl_sum = 0.0
     n_cls = model.decoder.aux_classes if model.decoder.aux is not None else 0
-    tp = np.zeros(n_cls)
-    fp = np.zeros(n_cls)
-    fn = np.zeros(n_cls)
+    greedy = _Tally(n_cls)
     soft = [0, 0]  # found, total
     loud = [0, 0]
+    search = _Tally(n_cls)
     for i in range(0, n, batch_size):
         x = torch.as_tensor(np.asarray(windows[i:i + batch_size]), dtype=torch.long, device=device)
         mu, sigma = model.encode(x)
@@ -76,31 +84,54 @@ def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256
         total += x.numel()
         if sampled:
             gen = model.generate(mu, temperature=0.0)
-            s_correct += int((gen == x).sum())
-            ev = x != no_event
-            ev_correct += int(((gen == x) & ev).sum())
-            ev_total += int(ev.sum())
+            greedy.add(gen, x, no_event)
             if hits is not None:
                 got_h = token_hits(gen, n_cls)
-                tp += (hits & got_h).sum((0, 1)).cpu().numpy()
-                fp += (~hits & got_h).sum((0, 1)).cpu().numpy()
-                fn += (hits & ~got_h).sum((0, 1)).cpu().numpy()
                 if tv is not None:
                     is_soft = tv < 3
                     for acc, mask in ((soft, hits & is_soft), (loud, hits & ~is_soft)):
                         acc[0] += int((mask & got_h).sum())
                         acc[1] += int(mask.sum())
+        if search_beam > 0:
+            search.add(search_decode(model, mu, search_beam), x, no_event)
     return EvalResult(
         teacher_forced_accuracy=tf_correct / total,
-        sampled_accuracy=s_correct / total if sampled else float("nan"),
+        sampled_accuracy=greedy.correct / total if sampled else float("nan"),
         kl=kl_sum / n, windows=n,
-        sampled_event_accuracy=ev_correct / max(1, ev_total) if sampled else float("nan"),
+        sampled_event_accuracy=greedy.ev_correct / max(1, greedy.ev_total) if sampled else float("nan"),
         velocity_accuracy=vel_correct / max(1, vel_hits) if vel_hits else None,
         offset_mae=off_err / max(1, vel_hits) if vel_hits else None,
-        hit_f1=_f1(tp, fp, fn, model.cfg.representation) if n_cls and sampled else None,
+        hit_f1=_f1(greedy.tp, greedy.fp, greedy.fn, model.cfg.representation) if n_cls and sampled else None,
         soft_hit_recall=soft[0] / soft[1] if soft[1] else None,
         loud_hit_recall=loud[0] / loud[1] if loud[1] else None,
+        search_beam=max(0, int(search_beam)),
+        search_accuracy=search.correct / max(1, search.total) if search_beam > 0 else None,
+        search_event_accuracy=search.ev_correct / max(1, search.ev_total) if search_beam > 0 else None,
+        search_hit_f1=_f1(search.tp, search.fp, search.fn, model.cfg.representation)
+        if n_cls and search_beam > 0 else None,
     )
+
+
+class _Tally:
+    """Step and hit counts of one decoding against the truth."""
+
+    def __init__(self, n_cls: int) -> None:
+        self.n_cls = n_cls
+        self.correct = self.total = self.ev_correct = self.ev_total = 0
+        self.tp, self.fp, self.fn = np.zeros(n_cls), np.zeros(n_cls), np.zeros(n_cls)
+
+    def add(self, gen: torch.Tensor, x: torch.Tensor, no_event: int) -> None:
+        ok = gen == x
+        ev = x != no_event
+        self.correct += int(ok.sum())
+        self.total += x.numel()
+        self.ev_correct += int((ok & ev).sum())
+        self.ev_total += int(ev.sum())
+        if self.n_cls:
+            hits, got = token_hits(x, self.n_cls), token_hits(gen, self.n_cls)
+            self.tp += (hits & got).sum((0, 1)).cpu().numpy()
+            self.fp += (~hits & got).sum((0, 1)).cpu().numpy()
+            self.fn += (hits & ~got).sum((0, 1)).cpu().numpy()
 
 
 def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, representation: str) -> dict[str, float]:

@@ -133,3 +133,26 @@ def test_eval_on_midi_files_writes_the_figures(tiny_model_dir: Path, files: dict
     assert figures["prior"]["data"]["share silent"] == 0.0  # the tunes have notes in every window
     code, _, err = run(capsys, "eval", "--model", str(tiny_model_dir), "--data", str(tmp_path / "missing.mid"))
     assert code != 0 and "no such file or folder" in err and "Traceback" not in err
+
+
+def test_decoding_choice_and_bad_beam(tiny_model_dir: Path, files: dict[str, Path], tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from latentcomposer.model.engine import Engine
+
+    z = tmp_path / "z.npy"
+    assert run(capsys, "encode", str(files["ode_to_joy"]), "--model", str(tiny_model_dir), "-o", str(z))[0] == 0
+    outs = {}
+    for mode in ("greedy", "search"):
+        out = tmp_path / f"{mode}.mid"
+        code, _, _ = run(capsys, "decode", str(z), "--model", str(tiny_model_dir), "--decoding", mode,
+                         "--beam", "4", "-o", str(out))
+        assert code == 0
+        outs[mode] = [(n.start, n.pitch) for n in read_midi(out)[0].notes]
+    eng = Engine.load(tiny_model_dir, device="cpu", decoding="greedy")
+    greedy = eng.decode(np.load(z), join=True)[0]
+    assert outs["greedy"] == [(n.start, n.pitch) for n in greedy.notes]
+    eng.set_decoding("search", 4)
+    assert outs["search"] == [(n.start, n.pitch) for n in eng.decode(np.load(z), join=True)[0].notes]
+    code, _, err = run(capsys, "decode", str(z), "--model", str(tiny_model_dir), "--beam", "0",
+                       "-o", str(tmp_path / "x.mid"))
+    assert code != 0 and "beam must be at least 1" in err and "Traceback" not in err

@@ -44,12 +44,33 @@ def test_determinism_under_seed(eng: Engine) -> None:
     assert np.array_equal(z1, eng.encode([example_clip("ode_to_joy")], seed=3).z)
 
 
-def test_greedy_decode_matches_reference_model(eng: Engine, hier: Engine) -> None:
+def test_greedy_decode_matches_reference_model(tiny_model_dir: Path, tiny_hier_dir: Path) -> None:
     import torch
 
-    for e in (eng, hier):
+    for folder in (tiny_model_dir, tiny_hier_dir):
+        e = Engine.load(folder, device="cpu", decoding="greedy")
         z = torch.randn(4, e.z_dim, generator=torch.Generator().manual_seed(0))
         assert np.array_equal(e.decode_tokens(z), e.model.generate(z, 0.0).numpy())
+
+
+def test_temperature_zero_uses_the_chosen_decoding(eng: Engine) -> None:
+    import torch
+
+    from latentcomposer.model.search import search_decode
+
+    z = torch.randn(3, eng.z_dim, generator=torch.Generator().manual_seed(1))
+    assert eng.decoding == "search"  # the default
+    assert np.array_equal(eng.decode_tokens(z), search_decode(eng.model, z, eng.beam).numpy())
+    try:
+        eng.set_decoding("greedy")
+        assert np.array_equal(eng.decode_tokens(z), eng.model.generate(z, 0.0).numpy())
+        with pytest.raises(EngineError, match="unknown decoding"):
+            eng.set_decoding("nucleus")
+        with pytest.raises(EngineError, match="beam"):
+            eng.set_decoding("search", 0)
+        assert eng.decoding == "greedy"  # a refused change leaves the engine as it was
+    finally:
+        eng.set_decoding("search")
 
 
 def test_batch_equals_one_by_one(eng: Engine) -> None:
