@@ -36,9 +36,9 @@ from latentcomposer.data.melody import STEPS_PER_BAR
 from .checkpoint import CheckpointError, VAEModel, load_model, resolve_model_dir
 from .config import ModelConfig
 from .fastdecode import FastDecoder
-from .search import DEFAULT_BEAM, search_decode_full
 from .prior import KEYS as PRIOR_KEYS
 from .prior import FittedPrior
+from .search import DEFAULT_BEAM, search_decode_full
 
 DECODINGS = ("search", "greedy")
 
