@@ -115,6 +115,7 @@ class LatentTools(QObject):
     message = Signal(str)
     modelStatus = Signal(str, str)
     deviceChosen = Signal(str)  # the user picked a device (auto/cpu/cuda): the window remembers it
+    decodingChosen = Signal(str)  # the user picked a decoding (search/greedy): the window remembers it
 
     def __init__(self, session: Session, models: Any, roll: Any = None, player: Any = None,
                  parent: QObject | None = None) -> None:
@@ -138,6 +139,7 @@ class LatentTools(QObject):
         self.request_gen = 0  # bumps with every preview request (benchmark: move -> paint)
         self.shown_gen = 0
         self._applying = False
+        self.decoding = "search"  # how temperature-0 decodes pick notes (Engine.set_decoding)
         self.cpu_threads = 1  # CPU threads for the worker's decoding (0: leave the libraries' default)
         self._loaded_as = "auto"  # the device choice the current engine was loaded with
         self._chosen = False  # the model being loaded was picked by the user
@@ -207,6 +209,7 @@ class LatentTools(QObject):
 
     def set_engine(self, engine: Any) -> None:
         self.engine = engine
+        self._apply_decoding()
         if engine is not None and self.cpu_threads:
             threads = self.cpu_threads
             self.worker.submit("setup", lambda: limit_cpu_threads(engine, threads))
@@ -304,6 +307,27 @@ class LatentTools(QObject):
         if self.ctl.preview is not None or self.ctl.moved:
             self.request_preview()
         self.schedule_store()
+
+    def set_decoding(self, mode: str, chosen: bool = False) -> None:
+        """``"search"`` (beam search + the encoder's choice) or ``"greedy"`` for temperature-0 decodes;
+        re-decodes the preview. ``chosen``: picked by the user (the window remembers it)."""
+        if mode not in ("search", "greedy"):
+            self.message.emit(f"Unknown decoding '{mode}' (search or greedy)")
+            return
+        self.decoding = mode
+        self._apply_decoding()
+        if chosen:
+            self.decodingChosen.emit(mode)
+        self.stateChanged.emit()
+        if self.engine is not None and (self.ctl.preview is not None or self.ctl.moved):
+            self.request_preview()
+
+    def _apply_decoding(self) -> None:
+        # on the worker lane like every engine call: jobs run oldest first, so decodes asked for after
+        # this use the new setting
+        engine, mode = self.engine, self.decoding
+        if engine is not None and hasattr(engine, "set_decoding"):
+            self.worker.submit("decoding", lambda: engine.set_decoding(mode))
 
     def sample(self) -> None:
         if self.info is None:

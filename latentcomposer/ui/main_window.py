@@ -114,6 +114,9 @@ class MainWindow(QMainWindow):
         self.modelStatus.connect(self.latent_tools.on_model_status)
         self.latent_tools.message.connect(self.show_message)
         self.latent_tools.deviceChosen.connect(lambda device: self.prefs.set("model/device", device))
+        self.latent_tools.decodingChosen.connect(lambda mode: self.prefs.set("model/decoding", mode))
+        if self.prefs.get_str("model/decoding", "search") == "greedy":
+            self.latent_tools.set_decoding("greedy")
         self.action_map["play"].triggered.connect(lambda _=False: self.latent_tools.on_play())
 
         self.autosave_timer = QTimer(self)

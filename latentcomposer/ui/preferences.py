@@ -2,7 +2,8 @@
 
 Keys: ``recent`` (list of paths), ``playback/output``, ``playback/soundfont``, ``playback/port``,
 ``roll/snap``, ``roll/follow``, ``window/geometry``, ``window/state``, ``model/device`` (auto, cpu or
-cuda: the last device picked in the latent panel, used for the first model load at the next start).
+cuda: the last device picked in the latent panel, used for the first model load at the next start),
+``model/decoding`` (search or greedy: how temperature-0 decodes pick notes, from the latent panel).
 """
 
 from __future__ import annotations

@@ -270,3 +270,27 @@ def test_a_chosen_drum_model_stays_for_a_melody(rig: Rig, qtbot) -> None:  # noq
     rig.panel.sample_button.click()  # sampling drums over the melody still works
     qtbot.waitUntil(lambda: rig.tools.preview_clip is not None)
     assert rig.tools.preview_clip.is_drum and "kick" in rig.panel.rows
+
+
+def test_decoding_choice_re_decodes_the_preview(rig: Rig, qtbot) -> None:  # noqa: F811
+    rig.load()
+    eng = rig.engine._engine
+    assert rig.panel.decoding_combo.currentData() == "search" and eng.decoding == "search"
+    rig.panel.rows["density"].slider.setValue(150)
+    qtbot.waitUntil(lambda: rig.tools.preview_clip is not None)
+    rig.idle()
+    assert rig.tools.preview_clip.notes == expected_preview(rig, {"density": 1.5}).notes
+    chosen: list[str] = []
+    rig.tools.decodingChosen.connect(chosen.append)
+    before = len(rig.engine.called("decode"))
+    combo = rig.panel.decoding_combo
+    combo.setCurrentIndex(combo.findData("greedy"))
+    combo.activated.emit(combo.currentIndex())
+    rig.idle()
+    assert chosen == ["greedy"] and eng.decoding == "greedy" and rig.tools.decoding == "greedy"
+    assert len(rig.engine.called("decode")) > before  # the preview was decoded again
+    assert ("greedy",) in [a for a, _k in rig.engine.called("set_decoding")]
+    assert rig.tools.preview_clip.notes == expected_preview(rig, {"density": 1.5}).notes
+    assert rig.engine_threads() and threading.main_thread() not in rig.engine_threads()
+    rig.tools.set_decoding("nucleus")  # refused with a message, nothing changes
+    assert rig.tools.decoding == "greedy"
