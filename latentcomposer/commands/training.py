@@ -49,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--max-train-windows", type=int, default=30000)
     p.add_argument("--eval-windows", type=int, default=64, help="held-out windows for the monotonicity check")
+    p.add_argument("--decoding", choices=["search", "greedy"], default="search",
+                   help="how the check decodes the moved codes (default search, as the app and the verbs "
+                        "decode at temperature 0; reports written before 2026-11-25 used greedy)")
     p.add_argument("--json", type=Path, default=None, help="write the evaluation report here")
     p.add_argument("--prior-only", action="store_true",
                    help="only (re)fit the prior that sampling draws from; keep the shipped attribute vectors")
@@ -196,7 +199,7 @@ def cmd_attributes(args: argparse.Namespace) -> int:
     from latentcomposer.model.engine import Engine, EngineError, load_attributes
 
     try:
-        eng = Engine.load(args.model, device=args.device, warmup=False)
+        eng = Engine.load(args.model, device=args.device, warmup=False, decoding=args.decoding)
     except (CheckpointError, EngineError) as exc:
         raise UserError(str(exc)) from None
     assert eng.folder is not None
@@ -229,5 +232,7 @@ def cmd_attributes(args: argparse.Namespace) -> int:
         print(f"  {name:<12} {r['spearman']:>8.3f} {r['changed_share']:>8.0%} {r['change_at_plus1_pct']:>9.1f}% "
               f"{r['mean_abs_side_spearman']:>10.3f}")
     if args.json:
-        args.json.write_text(json.dumps({"test_windows": int(len(test)), "report": report}, indent=2) + "\n")
+        args.json.write_text(json.dumps({"test_windows": int(len(test)), "decoding": eng.decoding,
+                                         "beam": eng.beam if eng.decoding == "search" else 1, "report": report},
+                                        indent=2) + "\n")
     return 0
