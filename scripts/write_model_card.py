@@ -165,7 +165,7 @@ def card(name: str) -> str:
             lines += ["", "Sampled (greedy) is MusicVAE's protocol: z = posterior mean, each step the argmax, fed "
                       "back. Search is what the app and the verbs decode with at temperature 0: beam search "
                       f"({beam} beams; per bar for bar-wise decoders), then the beam that the encoder reads back "
-                      "nearest z (model/search.py). Neither looks at the input beyond z."]
+                      "nearest z (model/search.py). Neither looks at the input beyond z.", ""]
         if ev.get("velocity_accuracy") is not None:
             lines.append(f"Drum dynamics (teacher-forced, on hits): velocity-bin accuracy "
                          f"{fmt(ev['velocity_accuracy'])}, mean microtiming error {fmt(ev['offset_mae'])} steps.")
