@@ -215,9 +215,26 @@ CONFIGS: dict[str, NamedConfig] = {
         TrainConfig(batch_size=128, free_bits=160.0, beta=0.2, transpose_range=0, hop_steps=4, kit_swap=0.5),
     ),
     "drums_16bar": NamedConfig(
-        # mel_16bar's architecture (Transformer bar encoder, z as one slot per bar, conductor LSTM fed
-        # each bar's slot): MusicVAE's LSTM encoders left the 16-bar decoder ignoring z (docs/MODELS.md)
-        ModelConfig(name="drums_16bar", representation="drums", vocab=512, n_bars=16, z_dim=512, bar_z_dim=32,
+        # drums_16bar_narrow (below) with a 64-dim z slot per bar (z 1024) and ~190 nats a bar, as drums_2bar
+        # has per bar; with the full augmentation from the start. Validation sampled 0.492 / 0.549 / 0.595
+        # after 10 / 20 / 30 minutes (1.18 k steps; the narrow model had 0.495 / 0.535 / 0.578)
+        ModelConfig(name="drums_16bar", representation="drums", vocab=512, n_bars=16, z_dim=1024,
+                    bar_z_dim=64, encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
+                    decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
+                    conductor_residual=True, dec_hidden=256, dec_layers=2, aux_classes=9, velocity_bins=8),
+        # decoder dropout 0.2 (drums_16bar's later recipe) from step 1.55 k: 0.681 at 1.9 k steps (50 min),
+        # where the narrow model had 0.644 (1.86 k steps, 52 min; free bits 1024 then, augmentation not
+        # yet); then 0.715, 0.734, 0.754, 0.772, 0.789, 0.786, 0.809, 0.816 to 4.5 k steps (2.2 h): past the
+        # narrow model's best (0.808 after 21.5 k steps, 9.8 h) -- shipped as drums_16bar (2026-11-25)
+        TrainConfig(batch_size=64, free_bits=3072.0, beta=0.2, transpose_range=0, hop_steps=4, kit_swap=0.5,
+                    tom_shuffle=0.5, ghost_drop=0.3, dec_dropout=0.2),
+    ),
+    "drums_16bar_narrow": NamedConfig(
+        # shipped as drums_16bar until 2026-11-25 (weights in git history, commit 4ceab23), when drums_16bar
+        # took the wider z slot (64 dims a bar) below. mel_16bar's architecture (Transformer bar encoder,
+        # z as one 32-dim slot per bar, conductor LSTM fed each bar's slot): MusicVAE's LSTM encoders left
+        # the 16-bar decoder ignoring z (docs/MODELS.md)
+        ModelConfig(name="drums_16bar_narrow", representation="drums", vocab=512, n_bars=16, z_dim=512, bar_z_dim=32,
                     encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
                     decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
                     conductor_residual=True, dec_hidden=256, dec_layers=2, aux_classes=9, velocity_bins=8),
@@ -237,21 +254,7 @@ CONFIGS: dict[str, NamedConfig] = {
         # 0.7962, 0.7997 to 18.0 k; free bits 3072 from there: 0.8006, 0.7982, 0.8014, 0.8037, 0.8005, 0.8038,
         # 0.8069, 0.8046, 0.8081 (shipped at 21.5 k, test 0.759), 0.8057, 0.8062, 0.8071 to 22.7 k (a plateau;
         # a fork with free bits 4096 from 20.9 k: 0.8027, 0.8075, 0.8052, 0.8051, 0.8066, cache
-        # train/drums_16bar_fb4096). Next: drums_16bar_wide
-        TrainConfig(batch_size=64, free_bits=3072.0, beta=0.2, transpose_range=0, hop_steps=4, kit_swap=0.5,
-                    tom_shuffle=0.5, ghost_drop=0.3, dec_dropout=0.2),
-    ),
-    "drums_16bar_wide": NamedConfig(
-        # trial: drums_16bar with a 64-dim z slot per bar (z 1024) and ~190 nats a bar, as drums_2bar has
-        # per bar; with the full augmentation from the start (compare drums_16bar's curve at equal time).
-        # Validation sampled 0.492 / 0.549 / 0.595 after 10 / 20 / 30 minutes (1.18 k steps; drums_16bar
-        # had 0.495 / 0.535 / 0.578): slightly ahead, not yet run further (cache train/drums_16bar_wide)
-        ModelConfig(name="drums_16bar_wide", representation="drums", vocab=512, n_bars=16, z_dim=1024,
-                    bar_z_dim=64, encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
-                    decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
-                    conductor_residual=True, dec_hidden=256, dec_layers=2, aux_classes=9, velocity_bins=8),
-        # decoder dropout 0.2 (drums_16bar's later recipe) from step 1.55 k: 0.681 at 1.9 k steps (50 min),
-        # where drums_16bar had 0.644 (1.86 k steps, 52 min; free bits 1024 then, augmentation not yet)
+        # train/drums_16bar_fb4096); cache of this run: train/drums_16bar_narrow
         TrainConfig(batch_size=64, free_bits=3072.0, beta=0.2, transpose_range=0, hop_steps=4, kit_swap=0.5,
                     tom_shuffle=0.5, ghost_drop=0.3, dec_dropout=0.2),
     ),
