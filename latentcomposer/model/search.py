@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from .bar_encoder import BarEncoder
-from .vae import StepDecoder, lstm_stack_step
+from .vae import StepDecoder
 
 if TYPE_CHECKING:
     from .checkpoint import VAEModel
@@ -42,23 +42,39 @@ def beam_search(decoder: StepDecoder, cond: torch.Tensor, n_steps: int, beam: in
     rows, vocab = cond.shape[0], decoder.vocab
     k = max(1, min(int(beam), vocab))
     dev = cond.device
-    h, c = decoder.initial_state(cond)
+    rnn, layers = decoder.rnn, decoder.rnn.num_layers
+    w = dict(rnn.named_parameters())
+    e = decoder.embed.weight.shape[1]
+    # folded as in the fast decoder: the token's share of layer 0's input projection is a table
+    # lookup, and the conditioning's share is computed once instead of at every step
+    table = decoder.embed.weight @ w["weight_ih_l0"][:, :e].t() + w["bias_ih_l0"] + w["bias_hh_l0"]
     cond_k = cond.repeat_interleave(k, 0)
-    h, c = h.repeat_interleave(k, 1), c.repeat_interleave(k, 1)
+    cond_proj = cond_k @ w["weight_ih_l0"][:, e:].t()
+    w_hh = [w[f"weight_hh_l{i}"].t() for i in range(layers)]
+    w_ih = [w[f"weight_ih_l{i}"].t() for i in range(1, layers)]
+    b = [w[f"bias_ih_l{i}"] + w[f"bias_hh_l{i}"] for i in range(1, layers)]
+    h0, c0 = decoder.initial_state(cond)
+    hs = [h0[i].repeat_interleave(k, 0) for i in range(layers)]
+    cs = [c0[i].repeat_interleave(k, 0) for i in range(layers)]
     prev = torch.full((rows * k,), vocab, dtype=torch.long, device=dev)
     score = torch.full((rows, k), float("-inf"), device=dev)
     score[:, 0] = 0.0  # all beams start identical: expand only the first
     seqs = torch.empty(rows, k, 0, dtype=torch.long, device=dev)
     base = torch.arange(rows, device=dev).unsqueeze(1) * k
     for _ in range(n_steps):
-        x = torch.cat([decoder.embed(prev), cond_k], dim=-1)
-        y, h, c = lstm_stack_step(decoder.rnn, x, h, c)
-        logp = F.log_softmax(decoder.out(y).float(), -1).reshape(rows, k, vocab)
+        gates = table[prev] + cond_proj + hs[0] @ w_hh[0]
+        for i in range(layers):
+            if i:
+                gates = torch.addmm(b[i - 1], hs[i - 1], w_ih[i - 1]) + hs[i] @ w_hh[i]
+            gi, gf, gg, go = gates.chunk(4, dim=1)
+            cs[i] = torch.sigmoid(gf) * cs[i] + torch.sigmoid(gi) * torch.tanh(gg)
+            hs[i] = torch.sigmoid(go) * torch.tanh(cs[i])
+        logp = F.log_softmax(decoder.out(hs[-1]).float(), -1).reshape(rows, k, vocab)
         score, idx = (score.unsqueeze(-1) + logp).reshape(rows, k * vocab).topk(k, -1)
         src, tok = idx // vocab, idx % vocab
         seqs = torch.cat([seqs.gather(1, src.unsqueeze(-1).expand(-1, -1, seqs.shape[2])), tok.unsqueeze(-1)], -1)
         keep = (src + base).reshape(-1)
-        h, c, prev = h[:, keep], c[:, keep], tok.reshape(-1)
+        hs, cs, prev = [t[keep] for t in hs], [t[keep] for t in cs], tok.reshape(-1)
     return seqs, score
 
 

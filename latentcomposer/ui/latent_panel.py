@@ -37,8 +37,8 @@ DEVICE_LABELS = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA"}
 DECODING_LABELS = {"search": "Best (search)", "greedy": "Fast (greedy)"}
 DECODING_TIPS = {
     "search": "At temperature 0: beam search, and the model's encoder picks the beam that reads back as "
-              "the code -- the closest to an encoded clip (drums_2bar: 0.88 -> 0.95 of the steps); a few "
-              "times slower, ~0.2 s for a 16-bar decode on the CPU",
+              "the code -- the closest to an encoded clip (drums_2bar: 0.88 -> 0.94 of the steps); a few "
+              "times slower, ~0.1 s for a 16-bar decode on the CPU",
     "greedy": "At temperature 0: the most likely step at each step (MusicVAE); fastest, less faithful",
 }
 LOCK_LABELS = {"none": "Free", "rhythm": "Keep rhythm", "pitches": "Keep pitches"}
