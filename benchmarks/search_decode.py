@@ -13,24 +13,13 @@ steps reproduced from the posterior mean.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
+from decode_latency import timed  # the sibling script's timer: median ms after a warm-up
 
 from latentcomposer.model.engine import Engine
 from latentcomposer.model.search import search_decode
-
-
-def median_ms(fn, repeats: int, warmup: int = 2) -> float:  # noqa: ANN001
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return float(np.median(out) * 1000)
 
 
 def validation_windows(engine: Engine, n: int) -> np.ndarray:
@@ -69,13 +58,13 @@ def main() -> None:
         eng = Engine.load(name, device="cpu", warmup=False, decoding="greedy")
         z = np.asarray(torch.randn(1, eng.cfg.z_dim, generator=torch.Generator().manual_seed(0)) * 0.5)
         windows = validation_windows(eng, args.windows) if args.windows else None
-        base = median_ms(lambda e=eng, z=z: e.decode_tokens(z), args.repeats)
+        base = timed(lambda e=eng, z=z: e.decode_tokens(z), args.repeats)
         acc = f"   accuracy {accuracy(eng, windows, 1):.4f}" if windows is not None else ""
         print(f"\n{name} ({eng.cfg.n_bars} bars){'' if windows is None else f', {len(windows)} valid windows'}")
         print(f"  greedy (fast decoder)   {base:8.1f} ms   1.00x{acc}")
         for k in args.beams:
             eng.set_decoding("search", k)
-            ms = median_ms(lambda e=eng, z=z: e.decode_tokens(z), args.repeats)
+            ms = timed(lambda e=eng, z=z: e.decode_tokens(z), args.repeats)
             acc = f"   accuracy {accuracy(eng, windows, k):.4f}" if windows is not None else ""
             print(f"  search, beam {k:<3}        {ms:8.1f} ms {ms / base:6.2f}x{acc}", flush=True)
         eng.set_decoding("greedy")

@@ -116,8 +116,6 @@ class Engine:
         self.attributes = attributes
         self.codec = codec_for(cfg.representation)
         self.fast = FastDecoder(model, device)
-        self.decoding = "search"
-        self.beam = DEFAULT_BEAM
         self.set_decoding(decoding, beam)
         if warmup:
             self.decode_tokens(torch.zeros(1, cfg.z_dim, device=device))
@@ -140,11 +138,10 @@ class Engine:
         is the same either way."""
         if decoding not in DECODINGS:
             raise EngineError(f"unknown decoding '{decoding}' (use {' or '.join(DECODINGS)})")
-        if beam is not None:
-            if int(beam) < 1:
-                raise EngineError("beam must be at least 1")
-            self.beam = int(beam)
-        self.decoding = decoding
+        if beam is not None and int(beam) < 1:
+            raise EngineError("beam must be at least 1")
+        self.beam: int = int(beam) if beam is not None else self.beam
+        self.decoding: str = decoding
 
     @property
     def window_bars(self) -> int:
