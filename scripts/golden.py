@@ -23,12 +23,11 @@ GOLDEN = REPO / "tests" / "data" / "golden"
 
 
 def golden_outputs(name: str) -> dict[str, np.ndarray]:
-    import torch
-
     from latentcomposer.core.examples import example_clip, example_drums
     from latentcomposer.model.engine import Engine
+    from latentcomposer.model.threads import limit_cpu_threads
 
-    torch.set_num_threads(1)
+    limit_cpu_threads(1)
     eng = Engine.load(REPO / "models" / name, device="cpu", warmup=False)
     out: dict[str, np.ndarray] = {}
     is_drums = eng.cfg.representation == "drums"
