@@ -43,7 +43,7 @@ def make_tiny_model(folder: Path, config: str = "tiny_2bar", seed: int = 0) -> P
     eng = Engine.load(folder, device="cpu", warmup=False)
     windows = _windows(cfg.n_steps, cfg.representation)
     save_attributes(folder, compute_attributes(eng, windows, n_components=4, n_reference=20),
-                    representation=cfg.representation)
+                    eng.codec.attributes())
     return folder
 
 

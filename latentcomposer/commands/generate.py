@@ -143,16 +143,20 @@ def _track(path: str, clips: list[Any], track: int) -> Any:
 
 
 def _read_clip(path: str, track: int | None, eng: Any) -> Any:
-    """The clip a model works on: the melody for melody models, the drum track for drum models."""
-    if eng.cfg.representation != "drums":
-        return _read_melody(path, track)
+    """The clip a model works on: the track its representation reads (the melody for melody models,
+    the drum track for drum models), or ``--track``."""
+    from latentcomposer.data.codecs import CodecError
+
     clips = _read_clips(path)
     if track is not None:
         return _track(path, clips, track)
-    drums = [c for c in clips if c.is_drum]
-    if not drums:
-        raise UserError(f"{path}: no drum track (channel 10) for the drum model {eng.name}")
-    return drums[0]
+    try:
+        clip, how = eng.codec.choose_clip(clips)
+    except CodecError as exc:
+        raise UserError(f"{path}: {exc} for the {eng.codec.label.lower()} model {eng.name}") from None
+    if len(clips) > 1:
+        print(f"{path}: using {how} (choose another with --track)", file=sys.stderr)
+    return clip
 
 
 def _read_melody(path: str, track: int | None) -> Any:
@@ -234,13 +238,11 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from latentcomposer.core import Clip
 
     if args.n < 1:
         raise UserError("-n must be at least 1")
     eng = _engine(args)
-    drums = eng.cfg.representation == "drums"
-    template = Clip(tempo=args.tempo, name="sample", is_drum=drums, channel=9 if drums else None)
+    template = eng.codec.new_clip(args.tempo, "sample")
     res = _call(eng.sample, args.n, args.temperature, args.seed, template, _velocity(args), args.prior)
     out = Path(args.output)
     if out.suffix.lower() in (".mid", ".midi"):

@@ -90,28 +90,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     skipped: dict[str, int] = {}
     aux = None
     if len(args.data) == 1 and args.data[0] in BUILTIN_SPLITS and not Path(args.data[0]).exists():
-        if cfg.representation == "drums":
-            from latentcomposer.data.drum_dataset import drum_windows
-
-            data, dropped = drum_windows(args.data[0], cfg.n_bars)
-            windows = data["tokens"]
-            aux = {"velocity": data["velocity"], "offset": data["offset"]}
-            source = f"Groove MIDI Dataset split '{args.data[0]}'"
-        else:
-            from latentcomposer.data.dataset import melody_corpus
-            from latentcomposer.io.progress import ProgressBar
-
-            corpus = melody_corpus(progress=ProgressBar("building the melody cache"))
-            windows, _, dropped = corpus.windows(args.data[0], cfg.n_bars)
-            source = f"built-in split '{args.data[0]}'"
-        skipped = {f"window {k}": v for k, v in dropped.items() if v}
+        ws = engine.codec.corpus_windows(args.data[0], cfg.n_bars)
+        windows, aux, source = ws.tokens, ws.aux, ws.source
+        skipped = {f"window {k}": v for k, v in ws.dropped.items() if v}
     else:
-        from latentcomposer.data.midi_windows import file_windows
+        from latentcomposer.data.codecs import file_windows
 
         missing = [p for p in args.data if not Path(p).exists()]
         if missing:
             raise UserError(f"no such file or folder: {missing[0]}")
-        windows, sk, used, aux = file_windows(args.data, cfg.n_bars, cfg.representation)
+        arrays, sk, used = file_windows(args.data, cfg.n_bars, engine.codec)
+        windows = arrays["tokens"]
+        aux = {k: v for k, v in arrays.items() if k != "tokens"} or None
         skipped = sk.as_dict()
         source = f"{used} MIDI file(s)"
     if args.max_windows and len(windows) > args.max_windows:
@@ -119,7 +109,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         windows = windows[sel]
         aux = None if aux is None else {k: v[sel] for k, v in aux.items()}
     if len(windows) == 0:
-        raise UserError(f"no {cfg.n_bars}-bar 4/4 {cfg.representation} windows in the data "
+        raise UserError(f"no {cfg.n_bars}-bar 4/4 {engine.codec.label.lower()} windows in the data "
                         f"({skipped or 'nothing found'})")
     if args.beam < 0:
         raise UserError("--beam must be 0 (skip) or more")
@@ -151,7 +141,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         prior = prior_check(engine, windows, n=args.prior_samples)
         figures["prior"] = prior
         _print_prior(prior)
-    if cfg.architecture == "tvae":
+    if engine.per_bar:
         rep = repetition_check(engine, windows)
         figures["repetition"] = rep.as_dict()
         print(f"  repeated bars: {rep.repeated_bars} in {rep.windows} windows; KL repeated {rep.kl_repeated:.2f} "
@@ -186,8 +176,6 @@ def _print_prior(prior: dict[str, Any]) -> None:
 def cmd_attributes(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from latentcomposer.data.dataset import melody_corpus
-    from latentcomposer.io.progress import ProgressBar
     from latentcomposer.model.attributes import (
         compute_attributes,
         evaluate_attributes,
@@ -203,15 +191,8 @@ def cmd_attributes(args: argparse.Namespace) -> int:
     except (CheckpointError, EngineError) as exc:
         raise UserError(str(exc)) from None
     assert eng.folder is not None
-    if eng.cfg.representation == "drums":
-        from latentcomposer.data.drum_dataset import drum_windows
-
-        train = drum_windows("train", eng.cfg.n_bars)[0]["tokens"].astype(np.int64)
-        test = drum_windows("test", eng.cfg.n_bars)[0]["tokens"].astype(np.int64)
-    else:
-        corpus = melody_corpus(progress=ProgressBar("building the melody cache"))
-        train, _, _ = corpus.windows("train", eng.cfg.n_bars)
-        test, _, _ = corpus.windows("test", eng.cfg.n_bars)
+    train = eng.codec.corpus_windows("train", eng.cfg.n_bars).tokens.astype(np.int64)
+    test = eng.codec.corpus_windows("test", eng.cfg.n_bars).tokens.astype(np.int64)
     rng = np.random.default_rng(0)
     train = train[np.sort(rng.permutation(len(train))[: args.max_train_windows])]
     if args.prior_only:
@@ -222,7 +203,7 @@ def cmd_attributes(args: argparse.Namespace) -> int:
         return 0
     print(f"computing attribute vectors from {len(train)} training windows ...")
     result = compute_attributes(eng, train)
-    save_attributes(eng.folder, result, {"train_windows": int(len(train))}, eng.cfg.representation)
+    save_attributes(eng.folder, result, eng.codec.attributes(), {"train_windows": int(len(train))})
     eng.attributes = load_attributes(eng.folder)
     test = test[np.sort(rng.permutation(len(test))[: args.eval_windows])]
     report = evaluate_attributes(eng, test)

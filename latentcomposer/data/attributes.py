@@ -102,17 +102,3 @@ DRUM_ATTRIBUTES: dict[str, tuple[Callable[[np.ndarray], float], str]] = {
     "syncopation": (drum_syncopation, "share of steps with hits that fall on odd 16ths"),
     "fill": (lambda t: _share(t, (4, 5, 6, 7)), "fill-ness: share of hits on toms and crash"),
 }
-
-
-def attribute_table(representation: str = "melody") -> dict[str, tuple[Callable[[np.ndarray], float], str]]:
-    return DRUM_ATTRIBUTES if representation == "drums" else ATTRIBUTES
-
-
-def measure(tokens: np.ndarray, name: str, representation: str = "melody") -> float:
-    return attribute_table(representation)[name][0](np.asarray(tokens))
-
-
-def measure_all(windows: np.ndarray, representation: str = "melody") -> dict[str, np.ndarray]:
-    """Every attribute for every row of [N, T]: {name: [N]}."""
-    return {name: np.array([fn(w) for w in windows], dtype=np.float32)
-            for name, (fn, _) in attribute_table(representation).items()}

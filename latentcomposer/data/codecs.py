@@ -1,102 +1,97 @@
-"""Codecs: how a representation turns clips into model tokens (plus per-step extras) and back.
+"""The representation registry: a config's ``representation`` name -> its :class:`Codec`.
 
-The engine and the trainer talk to a codec, not to a representation's module, so drums are another
-representation, not a special case. ``aux`` holds per-step extras a representation keeps beside its
-tokens (drums: velocity bins and microtiming offsets per class); melodies have none.
+The engine, the trainer, the app and the CLI talk to a codec, never to a representation's module, so
+drums (and every representation after them) are another entry here, not a special case anywhere else.
+A new representation is a module with a class that satisfies :class:`~.codec_base.Codec` and one line
+in :data:`CODECS`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from latentcomposer.core import DEFAULT_VELOCITY, Clip
+from latentcomposer.core import Clip
+from latentcomposer.io.midifile import MidiFileError, read_midi
 
-from . import drums, melody
+from .codec_base import (
+    CANNOT,
+    NATURAL,
+    REDUCED,
+    Codec,
+    CodecError,
+    Encoded,
+    WindowSet,
+    template_velocity,
+)
+from .corpora import SkipCounter
+from .drum_codec import DrumCodec
+from .melody_codec import MelodyCodec
 
+__all__ = ["CANNOT", "CODECS", "NATURAL", "REDUCED", "Codec", "CodecError", "DrumCodec", "Encoded",
+           "MelodyCodec", "WindowSet", "best_codec_for_clip", "codec_for", "file_windows", "register_codec",
+           "template_velocity"]
 
-class CodecError(ValueError):
-    """A clip this representation cannot hold (drums for a melody model, ...)."""
+CODECS: dict[str, Codec] = {"melody": MelodyCodec(), "drums": DrumCodec()}
 
-
-@dataclass
-class Encoded:
-    tokens: np.ndarray  # int64 [T], T a multiple of 16
-    aux: dict[str, np.ndarray] | None = None  # each [T, ...]
-    warnings: list[str] = field(default_factory=list)
-
-
-class MelodyCodec:
-    name = "melody"
-    vocab = melody.VOCAB
-    silent_token = melody.NO_EVENT
-    aux_shapes: dict[str, tuple[int, ...]] = {}
-
-    def encode(self, clip: Clip) -> Encoded:
-        if clip.is_drum:
-            raise CodecError(f"clip '{clip.name}' is drums; this is a melody model")
-        warnings = []
-        if not clip.is_monophonic():
-            warnings.append(f"clip '{clip.name}' is polyphonic: using its highest voice "
-                            "(the highest note at each onset)")
-        return Encoded(melody.clip_to_tokens(clip).astype(np.int64), None, warnings)
-
-    def fix_chunk_starts(self, chunks: np.ndarray) -> np.ndarray:
-        """A chunk cannot start by ending a note it does not hold: a leading NOTE_OFF becomes rest."""
-        chunks[:, 0] = np.where(chunks[:, 0] == melody.NOTE_OFF, melody.NO_EVENT, chunks[:, 0])
-        return chunks
-
-    def decode(self, tokens: np.ndarray, aux: dict[str, np.ndarray] | None, template: Clip | None,
-               velocity: int | None, name: str) -> Clip:
-        vel = velocity if velocity is not None else template_velocity(template)
-        return melody.tokens_to_clip(tokens, template=template, velocity=vel, name=name)
+FILE_METRES = {(4, 4), (2, 4), (2, 2)}  # metres whose bars are 16 sixteenths (or pairs of them)
 
 
-class DrumCodec:
-    name = "drums"
-    vocab = drums.VOCAB
-    silent_token = 0
-    aux_shapes = {"velocity": (drums.N_CLASSES,), "offset": (drums.N_CLASSES,)}
-
-    def encode(self, clip: Clip) -> Encoded:
-        if not clip.is_drum:
-            raise CodecError(f"clip '{clip.name}' is not drums (channel 10); this is a drum model")
-        ds = drums.clip_to_drum_steps(clip)
-        warnings = []
-        unmapped = sum(1 for n in clip.notes if n.pitch not in drums.PITCH_TO_CLASS)
-        if unmapped:
-            warnings.append(f"clip '{clip.name}': {unmapped} note(s) are not General MIDI drums and were left out")
-        return Encoded(ds.tokens, {"velocity": ds.velocity, "offset": ds.offset}, warnings)
-
-    def fix_chunk_starts(self, chunks: np.ndarray) -> np.ndarray:
-        return chunks
-
-    def decode(self, tokens: np.ndarray, aux: dict[str, np.ndarray] | None, template: Clip | None,
-               velocity: int | None, name: str) -> Clip:
-        hits = drums.tokens_to_hits(tokens)
-        if aux is not None and velocity is None:
-            vel = np.asarray(aux["velocity"])
-            off = np.asarray(aux["offset"], dtype=np.float32)
-        else:
-            v = velocity if velocity is not None else template_velocity(template)
-            vel = np.full(hits.shape, int(drums.velocity_to_bin(v)))
-            off = np.zeros(hits.shape, np.float32) if aux is None else np.asarray(aux["offset"], np.float32)
-        ds = drums.DrumSteps(hits, np.where(hits, vel, 0), np.where(hits, off, 0.0))
-        return drums.drum_steps_to_clip(ds, template=template, name=name)
+def register_codec(codec: Codec) -> None:
+    """Add a representation (tests and plug-ins; built-in ones are listed in :data:`CODECS`)."""
+    CODECS[codec.name] = codec
 
 
-def template_velocity(template: Clip | None) -> int:
-    if template is None or not template.notes:
-        return DEFAULT_VELOCITY
-    return int(round(float(np.median([n.velocity for n in template.notes]))))
-
-
-CODECS: dict[str, MelodyCodec | DrumCodec] = {"melody": MelodyCodec(), "drums": DrumCodec()}
-
-
-def codec_for(representation: str) -> MelodyCodec | DrumCodec:
+def codec_for(representation: str) -> Codec:
     try:
         return CODECS[representation]
     except KeyError:
-        raise CodecError(f"unknown representation {representation!r}") from None
+        raise CodecError(f"unknown representation {representation!r} (known: {', '.join(CODECS)})") from None
+
+
+def best_codec_for_clip(clip: Clip, representations: Iterable[str]) -> str | None:
+    """Of ``representations``, the one that holds ``clip`` most naturally (None if none can)."""
+    best, best_fit = None, CANNOT
+    for name in representations:
+        codec = CODECS.get(name)
+        fit = codec.fit(clip) if codec is not None else CANNOT
+        if fit > best_fit:
+            best, best_fit = name, fit
+    return best
+
+
+def file_windows(paths: Iterable[str | os.PathLike[str]], n_bars: int, codec: Codec
+                 ) -> tuple[dict[str, np.ndarray], SkipCounter, int]:
+    """Windows of ``codec``'s kind from MIDI files or folders: (arrays {"tokens": [N, T], extras}, the
+    skips with their reasons, the number of files used)."""
+    from .midi_windows import expand_paths
+
+    skipped = SkipCounter()
+    parts: list[dict[str, np.ndarray]] = []
+    used = 0
+    for path in expand_paths(paths):
+        try:
+            clips: Sequence[Clip] = read_midi(path)
+        except MidiFileError as exc:
+            skipped.skip(f"file unreadable ({type(exc).__name__})")
+            continue
+        ts = clips[0].time_signature
+        if (ts.numerator, ts.denominator) not in FILE_METRES or clips[0].time_signature_changes:
+            skipped.skip(f"file not in 4/4 ({ts})")
+            continue
+        arrays, dropped, why_none = codec.clip_windows(clips, n_bars)
+        if why_none:
+            skipped.skip(why_none)
+            continue
+        if dropped:
+            skipped.counts["window mostly rests"] += dropped
+        if len(arrays["tokens"]) == 0:
+            skipped.skip(f"file shorter than {n_bars} bars of {codec.label.lower()}")
+            continue
+        used += 1
+        parts.append(arrays)
+    if not parts:
+        return {"tokens": np.zeros((0, n_bars * 16), np.int64)}, skipped, used
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, skipped, used

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from ..data.attributes import measure_all
+from ..data.codec_base import Codec, measure_table
 from .engine import Engine
 from .vae import kl_divergence
 
@@ -92,15 +92,10 @@ def repetition_check(engine: Engine, windows: np.ndarray, batch: int = 128) -> R
                             rep_ok / max(1, len(kl_r)), first_ok / max(1, len(kl_f)))
 
 
-# melodies whose notes are at least this share inside one major scale count as "in one key"
-IN_KEY_THRESHOLD = 0.9
-
-
-def _summary(windows: np.ndarray, representation: str) -> dict[str, float]:
-    values = measure_all(windows, representation)
+def _summary(windows: np.ndarray, codec: Codec) -> dict[str, float]:
+    values = measure_table(codec.attributes(), windows)
     out = {name: float(v.mean()) for name, v in values.items()}
-    if representation == "melody":
-        out["share in one key"] = float((values["in-key"] >= IN_KEY_THRESHOLD).mean())
+    out.update(codec.summary(values))
     out["share silent"] = float((values["density"] == 0).mean())
     return out
 
@@ -113,7 +108,7 @@ def prior_check(engine: Engine, windows: np.ndarray, n: int = 256,
     Returns ``{"samples": n, "data": {attr: mean}, "prior": {"0.5": {attr: mean}, ...}}`` -- z ~ N(0, I),
     plus ``"fitted 0.5"``... when the model ships a fitted prior (model/prior.py); melodies also get the
     share of windows in one key (in-key >= 0.9) and, both kinds, the share decoded silent."""
-    rep = engine.cfg.representation
+    rep = engine.codec
     priors: list[tuple[str, Literal["standard", "fitted"]]] = [("", "standard")]
     if engine.fitted_prior is not None:
         priors.append(("fitted ", "fitted"))

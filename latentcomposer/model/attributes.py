@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from latentcomposer.data.attributes import attribute_table, measure, measure_all
+from latentcomposer.data.codec_base import AttributeTable, measure_table
 
 from .engine import Engine
 from .prior import KEYS as PRIOR_KEYS
@@ -41,9 +41,10 @@ def compute_attributes(engine: Engine, train_windows: np.ndarray, n_components: 
                        n_reference: int = 2000, seed: int = 0, prior_components: int = 8,
                        prior_rank: int = 64) -> dict[str, Any]:
     mu, sigma = encode_posteriors(engine, train_windows)
-    attrs = measure_all(train_windows, engine.cfg.representation)
+    table = engine.codec.attributes()
+    attrs = measure_table(table, train_windows)
     vectors = []
-    for name in attribute_table(engine.cfg.representation):
+    for name in table:
         v = attrs[name]
         lo, hi = np.quantile(v, [0.25, 0.75])
         high, low = mu[v >= hi], mu[v <= lo]
@@ -88,10 +89,10 @@ def update_prior(folder: Path, prior: FittedPrior) -> None:
     save_file({**tensors, **_tensors(prior.as_arrays())}, str(path))
 
 
-def save_attributes(folder: Path, result: dict[str, Any], extra: dict[str, Any] | None = None,
-                    representation: str = "melody") -> None:
+def save_attributes(folder: Path, result: dict[str, Any], table: AttributeTable,
+                    extra: dict[str, Any] | None = None) -> None:
+    """The vectors of ``result`` and the definitions of ``table`` (the codec's attributes)."""
     save_file(_tensors(result), str(folder / "attributes.safetensors"))
-    table = attribute_table(representation)
     doc = {"names": list(table), "definitions": {n: d for n, (_, d) in table.items()},
            "method": "mean posterior mean of training windows in the attribute's top quartile minus "
                      "the bottom quartile's; principal directions = PCA of training posterior means; "
@@ -135,8 +136,8 @@ def evaluate_attributes(engine: Engine, windows: np.ndarray, amounts: np.ndarray
     for name in engine.attributes.names:
         zs = np.stack([engine.shift(mu, name, float(a)) for a in amounts])  # [9, N, d]
         toks = engine.decode_tokens(zs.reshape(-1, zs.shape[-1])).reshape(len(amounts), len(windows), -1)
-        rep = engine.cfg.representation
-        vals = {other: np.array([[measure(toks[i, j], other, rep) for j in range(len(windows))]
+        table = engine.codec.attributes()
+        vals = {other: np.array([[table[other][0](toks[i, j]) for j in range(len(windows))]
                                  for i in range(len(amounts))]) for other in engine.attributes.names}
         own = vals[name]
         rhos = np.array([spearman(amounts, own[:, j]) for j in range(len(windows))])

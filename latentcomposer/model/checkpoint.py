@@ -15,11 +15,14 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from .architectures import build_model
 from .config import CONFIG_FORMAT, ConfigError, ModelConfig
-from .transformer_vae import TransformerVAE
-from .vae import MusicVAE
+from .vae import LatentVAE
 
-VAEModel = MusicVAE | TransformerVAE
+VAEModel = LatentVAE  # every architecture's base class (model/architectures.py)
+
+__all__ = ["CheckpointError", "VAEModel", "build_model", "installed_models", "load_model", "models_dir",
+           "read_config", "resolve_model_dir", "save_model"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,10 +53,6 @@ def installed_models() -> list[str]:
         return []
     return sorted(p.name for p in root.iterdir() if (p / "config.json").exists()
                   and (p / "model.safetensors").exists())
-
-
-def build_model(cfg: ModelConfig) -> VAEModel:
-    return TransformerVAE(cfg) if cfg.architecture == "tvae" else MusicVAE(cfg)
 
 
 def save_model(model: torch.nn.Module, cfg: ModelConfig, folder: Path, meta: dict[str, Any] | None = None,

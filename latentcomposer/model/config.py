@@ -69,11 +69,6 @@ class ModelConfig:
                               f"({self.n_bars} * {self.bar_z_dim})")
 
     @property
-    def kl_groups(self) -> int:
-        """Free bits apply per group of latent dims: per bar for the TVAE, per window otherwise."""
-        return self.n_bars if self.architecture == "tvae" else 1
-
-    @property
     def n_steps(self) -> int:
         return self.n_bars * self.steps_per_bar
 

@@ -296,8 +296,9 @@ class Engine:
         """GrooVAE's humanize: keep the clip's hits, give them velocities and microtiming that the
         model predicts for them (the decoder is forced along the input's hits)."""
         if self.model.decoder.aux is None:
-            raise EngineError(f"humanize needs a drum model (e.g. drums_2bar); {self.name} is a "
-                              f"{self.cfg.representation} model")
+            raise EngineError(f"humanize needs a drum model (e.g. drums_2bar) or another model with velocity and "
+                              f"timing heads; "
+                              f"{self.name} is a {self.codec.label.lower()} model")
         chunks, warnings = self.clip_windows(clip)
         x = torch.as_tensor(chunks, dtype=torch.long, device=self.device)
         with torch.inference_mode():
@@ -350,7 +351,8 @@ class Engine:
     # --- per-bar latents (Transformer VAE) -----------------------------------------------------
     @property
     def per_bar(self) -> bool:
-        return self.cfg.architecture == "tvae"
+        """Whether z is one latent per bar (the Bars tab, context transfer, re-sampling a bar)."""
+        return self.model.per_bar_latents
 
     def _need_per_bar(self, what: str) -> None:
         if not self.per_bar:

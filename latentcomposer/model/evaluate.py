@@ -55,7 +55,8 @@ def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256
     n = len(windows)
     if n == 0:
         return EvalResult(0.0, 0.0, 0.0, 0)
-    no_event = codec_for(model.cfg.representation).silent_token
+    codec = codec_for(model.cfg.representation)
+    no_event = codec.silent_token
     vel_hits = vel_correct = 0
     off_err = 0.0
     tf_correct = total = 0
@@ -101,13 +102,13 @@ def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256
         sampled_event_accuracy=greedy.ev_correct / max(1, greedy.ev_total) if sampled else float("nan"),
         velocity_accuracy=vel_correct / max(1, vel_hits) if vel_hits else None,
         offset_mae=off_err / max(1, vel_hits) if vel_hits else None,
-        hit_f1=_f1(greedy.tp, greedy.fp, greedy.fn, model.cfg.representation) if n_cls and sampled else None,
+        hit_f1=_f1(greedy.tp, greedy.fp, greedy.fn, codec.aux_class_names) if n_cls and sampled else None,
         soft_hit_recall=soft[0] / soft[1] if soft[1] else None,
         loud_hit_recall=loud[0] / loud[1] if loud[1] else None,
         search_beam=max(0, int(search_beam)),
         search_accuracy=search.correct / max(1, search.total) if search_beam > 0 else None,
         search_event_accuracy=search.ev_correct / max(1, search.ev_total) if search_beam > 0 else None,
-        search_hit_f1=_f1(search.tp, search.fp, search.fn, model.cfg.representation)
+        search_hit_f1=_f1(search.tp, search.fp, search.fn, codec.aux_class_names)
         if n_cls and search_beam > 0 else None,
     )
 
@@ -134,10 +135,8 @@ class _Tally:
             self.fn += (hits & ~got).sum((0, 1)).cpu().numpy()
 
 
-def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, representation: str) -> dict[str, float]:
-    from latentcomposer.data.drums import CLASSES
-
-    names = CLASSES if representation == "drums" and len(CLASSES) == len(tp) else tuple(map(str, range(len(tp))))
+def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, class_names: tuple[str, ...]) -> dict[str, float]:
+    names = class_names if len(class_names) == len(tp) else tuple(map(str, range(len(tp))))
     out = {"all": float(2 * tp.sum() / max(1.0, 2 * tp.sum() + fp.sum() + fn.sum()))}
     for k, name in enumerate(names):
         out[name] = float(2 * tp[k] / max(1.0, 2 * tp[k] + fp[k] + fn[k]))

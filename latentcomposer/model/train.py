@@ -24,19 +24,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from latentcomposer.data.dataset import melody_corpus
-from latentcomposer.data.drum_dataset import drum_windows
-from latentcomposer.data.drums import CLASSES, N_CLASSES
-from latentcomposer.data.melody import NOTE_OFF
+from latentcomposer.data.codec_base import Augmenter
+from latentcomposer.data.codecs import codec_for
 from latentcomposer.data.paths import cache_dir
-from latentcomposer.io.progress import ProgressBar
 
 from .checkpoint import build_model, models_dir, save_model
 from .config import ModelConfig, NamedConfig, get_config
 from .evaluate import evaluate_windows
 from .vae import aux_loss, vae_loss
-
-PITCH_LO, PITCH_HI = 21, 108  # transposition keeps melodies on a piano
 
 
 def pick_device(name: str) -> torch.device:
@@ -45,30 +40,6 @@ def pick_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("--device cuda asked for, but no CUDA GPU is available")
     return torch.device(name)
-
-
-def swap_drum_classes(batch: dict[str, torch.Tensor], rows: torch.Tensor, a: int, b: int
-                      ) -> dict[str, torch.Tensor]:
-    """Drum windows where ``rows`` [B] is true get classes ``a`` and ``b`` exchanged: token bits and the
-    per-class velocity/offset channels."""
-    x = batch["tokens"]
-    bit_a, bit_b = (x >> a) & 1, (x >> b) & 1
-    swapped = (x & ~((1 << a) | (1 << b))) | (bit_a << b) | (bit_b << a)
-    out = {"tokens": torch.where(rows.unsqueeze(1), swapped, x)}
-    perm = torch.arange(N_CLASSES)
-    perm[a], perm[b] = b, a
-    for key in ("velocity", "offset"):
-        if key in batch:
-            v = batch[key]
-            out[key] = torch.where(rows.view(-1, 1, 1), v[..., perm], v)
-    return {**batch, **out}
-
-
-def pitch_bounds(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    notes = windows < NOTE_OFF
-    lo = np.where(notes, windows, 255).min(axis=1).astype(np.int16)
-    hi = np.where(notes, windows, 0).max(axis=1).astype(np.int16)
-    return lo, hi
 
 
 @dataclass
@@ -92,6 +63,8 @@ class Trainer:
         self.work = work_dir or cache_dir() / "train" / self.cfg.name
         self.work.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(self.tcfg.seed)
+        self.codec = codec_for(self.cfg.representation)
+        self.augment: Augmenter | None = None
         self.model = build_model(self.cfg).to(device)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=self.tcfg.learning_rate)
         self.state = TrainState()
@@ -102,31 +75,23 @@ class Trainer:
     # --- data -------------------------------------------------------------------------------
     def load_data(self, max_valid: int = 2048) -> dict[str, Any]:
         n_bars = self.cfg.n_bars
-        if self.cfg.representation == "drums":
-            train, dropped_train = drum_windows("train", n_bars, hop_steps=self.tcfg.hop_steps)
-            valid, _ = drum_windows("valid", n_bars)
-            info: dict[str, Any] = {"source": "Groove MIDI Dataset v1.0.0 (4/4 beats and fills), official split"}
-        else:
-            corpus = melody_corpus(progress=ProgressBar("building the melody cache"))
-            tw, _, dropped_train = corpus.windows("train", n_bars)
-            vw, _, _ = corpus.windows("valid", n_bars)
-            train, valid = {"tokens": tw}, {"tokens": vw}
-            info = {"tunes": corpus.summary()}
-        info.update(self.set_data(train, valid, max_valid))
-        info["dropped_train"] = dropped_train
+        train = self.codec.corpus_windows("train", n_bars, hop_steps=self.tcfg.hop_steps)
+        valid = self.codec.corpus_windows("valid", n_bars)
+        info = dict(train.info)
+        info.update(self.set_data(train.arrays, valid.arrays, max_valid))
+        info["dropped_train"] = train.dropped
         return info
 
     def set_data(self, train: dict[str, np.ndarray], valid: dict[str, np.ndarray], max_valid: int = 2048
                  ) -> dict[str, int]:
-        """Use these windows ({"tokens": [N, T], drums also "velocity", "offset"})."""
+        """Use these windows ({"tokens": [N, T]} plus the codec's extras, e.g. drums' "velocity", "offset")."""
         n_valid = len(valid["tokens"])
         sel = np.sort(np.random.default_rng(1).permutation(n_valid)[:max_valid])
         self.valid = {k: v[sel] for k, v in valid.items()}
-        self.train_data = {k: torch.as_tensor(np.asarray(v).astype(np.float32 if v.dtype == np.float16 else v.dtype))
+        self.train_data = {k: np.asarray(v).astype(np.float32) if v.dtype == np.float16 else np.asarray(v)
                            for k, v in train.items()}
         self.n_train = len(train["tokens"])
-        if self.cfg.representation == "melody":
-            self.lo, self.hi = pitch_bounds(np.asarray(train["tokens"]))
+        self.augment = self.codec.augmenter(self.train_data, asdict(self.tcfg))
         self.log(f"data: {self.n_train} train windows, {n_valid} validation windows ({len(sel)} used for checks)")
         return {"train_windows": int(self.n_train), "valid_windows": int(n_valid),
                 "valid_windows_used_for_checks": int(len(sel))}
@@ -134,41 +99,13 @@ class Trainer:
     def batch(self) -> dict[str, torch.Tensor]:
         idx = self.rng.integers(0, self.n_train, self.tcfg.batch_size)
         out = {k: v[idx] for k, v in self.train_data.items()}
-        x = out["tokens"].to(torch.int16)
-        r = self.tcfg.transpose_range
-        if r and self.cfg.representation == "melody":
-            lo, hi = self.lo[idx], self.hi[idx]
-            down = np.minimum(r, np.maximum(0, lo - PITCH_LO))
-            up = np.minimum(r, np.maximum(0, PITCH_HI - hi))
-            shift = np.floor(self.rng.random(len(idx)) * (down + up + 1)).astype(np.int16) - down
-            shift = np.where(lo > hi, 0, shift)  # no notes
-            s = torch.as_tensor(shift).unsqueeze(1)
-            x = torch.where(x < NOTE_OFF, x + s, x)
-        out["tokens"] = x.long()
-        if self.cfg.representation == "drums":
-            out = self.augment_drums(out)
-        if "velocity" in out:
-            out["velocity"] = out["velocity"].long()
-        return {k: v.to(self.device, non_blocking=True) for k, v in out.items()}
-
-    def augment_drums(self, out: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Hi-hat/ride swap (kit_swap), tom permutation (tom_shuffle), ghost-note removal (ghost_drop)."""
-        t, n = self.tcfg, len(out["tokens"])
-        if t.kit_swap > 0:
-            swap = torch.as_tensor(self.rng.random(n) < t.kit_swap)
-            out = swap_drum_classes(out, swap, CLASSES.index("closed hi-hat"), CLASSES.index("ride"))
-        if t.tom_shuffle > 0:  # three random transpositions of a shuffled window: any of the 6 orders
-            shuffle = self.rng.random(n) < t.tom_shuffle
-            toms = [CLASSES.index(c) for c in ("low tom", "mid tom", "high tom")]
-            for a, b in ((0, 1), (1, 2), (0, 2)):
-                rows = torch.as_tensor(shuffle & (self.rng.random(n) < 0.5))
-                out = swap_drum_classes(out, rows, toms[a], toms[b])
-        if t.ghost_drop > 0 and "velocity" in out:
-            rows = torch.as_tensor(self.rng.random(n) < t.ghost_drop).view(-1, 1, 1)
-            soft = (out["velocity"] < 2) & rows  # [B, T, C]; where there is no hit nothing changes
-            clear = (soft.long() << torch.arange(N_CLASSES)).sum(-1)
-            out = {**out, "tokens": out["tokens"] & ~clear}
-        return out
+        if self.augment is not None:
+            out = self.augment(out, idx, self.rng)
+        tensors = {k: torch.as_tensor(v) for k, v in out.items()}
+        tensors["tokens"] = tensors["tokens"].long()
+        if "velocity" in tensors:
+            tensors["velocity"] = tensors["velocity"].long()
+        return {k: v.to(self.device, non_blocking=True) for k, v in tensors.items()}
 
     def step_losses(self, b: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         x = b["tokens"]
@@ -176,13 +113,13 @@ class Trainer:
         parallel = self.tcfg.parallel_sampling or self.model.decoder.aux is not None
         if rate > 0 and not parallel:
             logits, mu, sigma = self.model(x, rate, self.gen)
-            return vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
+            return vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.model.kl_groups)
         mu, sigma = self.model.encode(x)
         z = mu + sigma * torch.randn(mu.shape, device=mu.device, generator=self.gen)
         inputs = self.model.sampled_inputs(z, x, rate, self.gen)  # x itself when rate is 0
         logits, hidden = self.model.decode_hidden(z, inputs, self.tcfg.input_dropout, self.gen,
                                                   self.tcfg.dec_dropout)
-        out = vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.cfg.kl_groups)
+        out = vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.model.kl_groups)
         if self.model.decoder.aux is None:
             return out
         aux = aux_loss(self.model.decoder, hidden, x, b["velocity"], b["offset"])

@@ -39,6 +39,8 @@ class ZContext(nn.Module):
 
 
 class TransformerVAE(LatentVAE):
+    per_bar_latents = True
+
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg

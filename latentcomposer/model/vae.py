@@ -12,6 +12,7 @@ hierarchical one) is a START token (index ``vocab``).
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -210,10 +211,24 @@ class LatentVAE(nn.Module):
 
     cfg: ModelConfig
     decoder: StepDecoder
+    encoder: nn.Module
+    # z is one slot of bar_z_dim dims per bar, and the engine's per-bar tools (Bars tab, context
+    # transfer, re-sampling a bar) edit those slots
+    per_bar_latents: ClassVar[bool] = False
 
     @property
     def decodes_by_bar(self) -> bool:
         raise NotImplementedError
+
+    @property
+    def kl_groups(self) -> int:
+        """Free bits apply per group of latent dims: per bar for per-bar latents, else per window."""
+        return self.cfg.n_bars if self.per_bar_latents else 1
+
+    @property
+    def condition_dim(self) -> int:
+        """Width of the per-step condition the decoder reads (0: an unconditioned model)."""
+        return 0
 
     def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
