@@ -15,7 +15,9 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from .architectures import build_model
+from latentcomposer.data.codecs import CodecError, codec_for
+
+from .architectures import architecture_class, build_model
 from .config import CONFIG_FORMAT, ConfigError, ModelConfig
 from .vae import LatentVAE
 
@@ -82,7 +84,9 @@ def read_config(folder: Path) -> tuple[ModelConfig, dict[str, Any]]:
                               f"{doc.get('format') if isinstance(doc, dict) else '?'}, expected {CONFIG_FORMAT})")
     try:
         cfg = ModelConfig.from_dict(doc["model"])
-    except ConfigError as exc:
+        architecture_class(cfg.architecture)
+        codec_for(cfg.representation)
+    except (ConfigError, CodecError) as exc:
         raise CheckpointError(f"{path}: {exc}") from None
     return cfg, doc.get("meta", {})
 

@@ -20,10 +20,10 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class ModelConfig:
     name: str
-    representation: Literal["melody", "drums"] = "melody"
+    representation: str = "melody"  # a codec in data/codecs.py's registry
     # "musicvae": one z per window; "tvae": one z per bar (Transformer VAE, Jiang et al. 2020);
     # z_dim is then n_bars * bar_z_dim (the per-bar latents concatenated in bar order).
-    architecture: Literal["musicvae", "tvae"] = "musicvae"
+    architecture: str = "musicvae"  # a class in model/architectures.py's registry
     bar_z_dim: int = 0
     # drums: per step and class, a velocity bin (classification) and a microtiming offset (regression)
     aux_classes: int = 0
@@ -58,13 +58,16 @@ class ModelConfig:
     # TVAE; with the LSTM encoders no conductor variant tried helped (docs/MODELS.md, mel_16bar).
     conductor_input: Literal["zeros", "slots"] = "zeros"
     conductor_residual: bool = False
+    # conditioned models: the decoder reads a per-step condition of this width (e.g. the chord at each
+    # step) beside z; the representation's codec says where a clip's condition comes from. 0 = none
+    condition_dim: int = 0
 
     def __post_init__(self) -> None:
         if self.conductor_residual and self.conductor_input == "zeros":
             raise ConfigError("conductor_residual needs conductor_input 'slots'")
         if self.conductor_input == "slots" and self.z_dim % self.n_bars:
             raise ConfigError("conductor_input='slots' needs z_dim divisible by n_bars")
-        if (self.architecture == "tvae" or self.encoder == "transformer") and self.z_dim != self.n_bars * self.bar_z_dim:
+        if (self.bar_z_dim or self.encoder == "transformer") and self.z_dim != self.n_bars * self.bar_z_dim:
             raise ConfigError(f"per-bar latents: z_dim ({self.z_dim}) must be n_bars * bar_z_dim "
                               f"({self.n_bars} * {self.bar_z_dim})")
 

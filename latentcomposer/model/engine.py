@@ -36,6 +36,7 @@ from latentcomposer.data.melody import STEPS_PER_BAR
 from .checkpoint import CheckpointError, VAEModel, load_model, resolve_model_dir
 from .config import ModelConfig
 from .fastdecode import FastDecoder
+from .kernel import read_aux
 from .prior import KEYS as PRIOR_KEYS
 from .prior import FittedPrior
 from .search import DEFAULT_BEAM, search_decode_full
@@ -189,9 +190,43 @@ class Engine:
             raise EngineError(str(exc)) from None
 
     @torch.inference_mode()
-    def encode_tokens(self, tokens: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode_tokens(self, tokens: np.ndarray, condition: np.ndarray | None = None
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
         x = torch.as_tensor(np.asarray(tokens), dtype=torch.long, device=self.device)
-        return self.model.encode(x)
+        return self.model.encode(x, self._condition_tensor(condition, len(x)))
+
+    # --- conditions (conditioned models) --------------------------------------------------------
+    @property
+    def condition_dim(self) -> int:
+        """Width of the per-step condition the model reads (0: an unconditioned model)."""
+        return self.model.condition_dim
+
+    def clip_condition(self, clip: Clip) -> np.ndarray | None:
+        """The clip's per-step condition as windows [chunks, window, Cs] (what its codec reads from
+        it, e.g. its chords; zeros where it has none), or None for an unconditioned model."""
+        if not self.condition_dim:
+            return None
+        window = self.cfg.n_steps
+        n = self.clip_steps(clip)
+        chunks = max(1, -(-n // window))
+        out = np.zeros((chunks * window, self.condition_dim), np.float32)
+        got = self.codec.encode_condition(clip, n)
+        if got is not None:
+            out[: len(got)] = got[: len(out)]
+        return out.reshape(chunks, window, -1)
+
+    def _condition_tensor(self, condition: np.ndarray | torch.Tensor | None, rows: int) -> torch.Tensor | None:
+        """[rows, window, Cs] for the model (a [window*rows, Cs] condition is cut into windows)."""
+        if condition is None:
+            return None
+        if not self.condition_dim:
+            raise EngineError(f"{self.name} takes no condition (it is not a conditioned model)")
+        c = torch.as_tensor(np.asarray(condition, dtype=np.float32), device=self.device)
+        c = c.reshape(-1, self.cfg.n_steps, c.shape[-1])
+        if c.shape[-1] != self.condition_dim or c.shape[0] not in (1, rows):
+            raise EngineError(f"condition has shape {list(np.shape(condition))}; {self.name} expects "
+                              f"[{rows}, {self.cfg.n_steps}, {self.condition_dim}]")
+        return c.expand(rows, -1, -1) if c.shape[0] != rows else c
 
     def _z_tensor(self, z: torch.Tensor | np.ndarray) -> torch.Tensor:
         zt = torch.as_tensor(np.asarray(z) if not isinstance(z, torch.Tensor) else z,
@@ -204,26 +239,31 @@ class Engine:
 
     @torch.inference_mode()
     def decode_tokens(self, z: torch.Tensor | np.ndarray, temperature: float = 0.0,
-                      seed: int | None = None) -> np.ndarray:
+                      seed: int | None = None, condition: np.ndarray | None = None) -> np.ndarray:
         """Tokens [N, window] for z [N, z_dim] (int64)."""
-        return self.decode_full(z, temperature, seed)[0]
+        return self.decode_full(z, temperature, seed, condition)[0]
 
     @torch.inference_mode()
-    def decode_full(self, z: torch.Tensor | np.ndarray, temperature: float = 0.0, seed: int | None = None
-                    ) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
-        """(tokens [N, window], per-step extras or None: drums' velocity bins and offsets)."""
+    def decode_full(self, z: torch.Tensor | np.ndarray, temperature: float = 0.0, seed: int | None = None,
+                    condition: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
+        """(tokens [N, window], per-step extras or None: drums' velocity bins and offsets).
+        ``condition`` (conditioned models): [N, window, Cs], or one window's [window, Cs] for all rows."""
         zt = self._z_tensor(z)
+        cond = self._condition_tensor(condition, zt.shape[0])
         if temperature <= 0 and self.decoding == "search" and self.beam > 1:
-            toks, aux = search_decode_full(self.model, zt, self.beam)
+            toks, aux = search_decode_full(self.model, zt, self.beam, condition=cond)
         else:
             gen = self._generator(seed) if temperature > 0 else None
-            toks, aux = self.fast.decode_full(zt, float(temperature), gen)
+            toks, aux = self.fast.decode_full(zt, float(temperature), gen, condition=cond)
         aux_np = None if aux is None else {k: v.cpu().numpy() for k, v in aux.items()}
         return toks.cpu().numpy().astype(np.int64), aux_np
 
     # --- clip level ---------------------------------------------------------------------------
-    def encode(self, clips: list[Clip] | Clip, seed: int | None = 0) -> EncodeResult:
-        """Posterior of every chunk of every clip: z (sampled with ``seed``), mu, sigma."""
+    def encode(self, clips: list[Clip] | Clip, seed: int | None = 0, condition: np.ndarray | None = None
+               ) -> EncodeResult:
+        """Posterior of every chunk of every clip: z (sampled with ``seed``), mu, sigma. Conditioned
+        models read each clip's own condition (:meth:`clip_condition`) unless ``condition``
+        [chunks, window, Cs] is given."""
         clips = [clips] if isinstance(clips, Clip) else list(clips)
         all_chunks, counts, warnings = [], [], []
         for c in clips:
@@ -231,11 +271,30 @@ class Engine:
             all_chunks.append(ch)
             counts.append(len(ch))
             warnings.extend(w)
-        mu, sigma = self.encode_tokens(np.concatenate(all_chunks))
+        if condition is None and self.condition_dim:
+            condition = np.concatenate([self._clip_condition_or_zeros(c) for c in clips])
+        mu, sigma = self.encode_tokens(np.concatenate(all_chunks), condition)
         g = self._generator(seed)
         eps = torch.randn(mu.shape, generator=g, device=self.device)
         z = mu + sigma * eps
         return EncodeResult(z.cpu().numpy(), mu.cpu().numpy(), sigma.cpu().numpy(), counts, warnings)
+
+    def _clip_condition_or_zeros(self, clip: Clip) -> np.ndarray:
+        cond = self.clip_condition(clip)
+        assert cond is not None  # only called for conditioned models
+        return cond
+
+    def _template_condition(self, template: Clip | None, rows: int, join: bool) -> np.ndarray | None:
+        """Conditioned models decode with the template's condition when none is given: its windows in
+        order for a joined decode, else its first window for every row (zeros without a template)."""
+        if not self.condition_dim or template is None or not template.notes:
+            return None
+        cond = self._clip_condition_or_zeros(template)
+        if join:
+            out = np.zeros((rows, *cond.shape[1:]), np.float32)
+            out[: min(rows, len(cond))] = cond[:rows]
+            return out
+        return cond[:1]
 
     def _to_clip(self, tokens: np.ndarray, aux: dict[str, np.ndarray] | None, template: Clip | None,
                  velocity: int | None, name: str, n_steps: int | None = None) -> Clip:
@@ -247,10 +306,15 @@ class Engine:
 
     def decode(self, z: np.ndarray | torch.Tensor, temperature: float = 0.0, seed: int | None = 0,
                template: Clip | None = None, velocity: int | None = None, name: str = "decoded",
-               join: bool = False, n_steps: int | None = None) -> list[Clip]:
+               join: bool = False, n_steps: int | None = None, condition: np.ndarray | None = None
+               ) -> list[Clip]:
         """One clip per row of z (or, with ``join``, all rows as consecutive chunks of one clip,
-        trimmed to ``n_steps``). Tempo/ppq/program come from ``template``."""
-        tokens, aux = self.decode_full(z, temperature, seed)
+        trimmed to ``n_steps``). Tempo/ppq/program come from ``template``; conditioned models decode
+        with ``condition`` [rows, window, Cs] or else the template's own."""
+        rows = int(np.shape(z)[0]) if np.ndim(z) > 1 else 1
+        if condition is None:
+            condition = self._template_condition(template, rows, join)
+        tokens, aux = self.decode_full(z, temperature, seed, condition)
         if join:
             flat_aux = None if aux is None else {k: v.reshape(-1, *v.shape[2:]) for k, v in aux.items()}
             return [self._to_clip(tokens.reshape(-1), flat_aux, template, velocity, name, n_steps)]
@@ -278,10 +342,11 @@ class Engine:
 
     def sample(self, n: int = 1, temperature: float = 1.0, seed: int | None = 0,
                template: Clip | None = None, velocity: int | None = None,
-               prior: Literal["fitted", "standard"] = "fitted") -> Generated:
-        """``n`` clips from the prior (seeded): the fitted one when shipped, else z ~ N(0, I)."""
+               prior: Literal["fitted", "standard"] = "fitted", condition: np.ndarray | None = None) -> Generated:
+        """``n`` clips from the prior (seeded): the fitted one when shipped, else z ~ N(0, I).
+        Conditioned models: ``condition`` [window, Cs] (or [n, window, Cs]), else the template's."""
         z = self.sample_z(n, seed, prior)
-        clips = self.decode(z, temperature, seed, template, velocity, name="sample")
+        clips = self.decode(z, temperature, seed, template, velocity, name="sample", condition=condition)
         return Generated(clips, [], z.numpy())
 
     def reconstruct(self, clip: Clip, temperature: float = 0.0, seed: int | None = 0,
@@ -301,21 +366,24 @@ class Engine:
                               f"{self.name} is a {self.codec.label.lower()} model")
         chunks, warnings = self.clip_windows(clip)
         x = torch.as_tensor(chunks, dtype=torch.long, device=self.device)
+        cond = self._condition_tensor(self.clip_condition(clip), len(x))
         with torch.inference_mode():
-            mu, _ = self.model.encode(x)
-            _, hidden = self.model.decode_hidden(mu, x)
-            vel_logits, offset = self.model.decoder.aux_outputs(hidden)
-        aux = {"velocity": vel_logits.argmax(-1).reshape(-1, vel_logits.shape[-2]).cpu().numpy(),
-               "offset": offset.reshape(-1, offset.shape[-1]).cpu().numpy()}
+            mu, _ = self.model.encode(x, cond)
+            _, hidden = self.model.decode_hidden(mu, x, condition=cond)
+            heads = read_aux(self.model.decoder, hidden)
+        assert heads is not None
+        aux = {k: v.reshape(-1, v.shape[-1]).cpu().numpy() for k, v in heads.items()}
         out = self._to_clip(chunks.reshape(-1), aux, clip, None, f"{clip.name} (humanized)".strip(),
                             self.clip_steps(clip))
         return Generated([out], warnings, mu.cpu().numpy())
 
     def interpolate(self, a: Clip, b: Clip, steps: int = 11, method: Literal["slerp", "lerp"] = "slerp",
-                    temperature: float = 0.0, seed: int | None = 0, velocity: int | None = None) -> Generated:
+                    temperature: float = 0.0, seed: int | None = 0, velocity: int | None = None,
+                    condition: np.ndarray | None = None) -> Generated:
         """``steps`` clips from A to B (both endpoints included, decoded from their posterior means),
         all decoded in one batch. Clips of different lengths: the shorter is padded with rests to
-        the longer's length, and a warning says so (nothing is trimmed)."""
+        the longer's length, and a warning says so (nothing is trimmed). Conditioned models decode
+        every step over ``condition`` [windows, window, Cs], else over A's own condition."""
         if steps < 2:
             raise EngineError("interpolate: steps must be at least 2 (the endpoints)")
         if method not in ("slerp", "lerp"):
@@ -335,7 +403,15 @@ class Engine:
         ts = np.linspace(0.0, 1.0, steps)
         fn = slerp if method == "slerp" else (lambda x, y, t: (1 - t) * x + t * y)
         z = np.stack([np.stack([fn(mu_a[k], mu_b[k], float(t)) for k in range(n)]) for t in ts])  # [S, n, d]
-        tokens, aux = self.decode_full(z.reshape(steps * n, -1), temperature, seed)
+        step_cond = None
+        if self.condition_dim:
+            base = condition if condition is not None else self._template_condition(a, n, join=True)
+            if base is not None:
+                base = np.asarray(base, np.float32).reshape(-1, self.cfg.n_steps, self.condition_dim)
+                full = np.zeros((n, self.cfg.n_steps, self.condition_dim), np.float32)
+                full[: min(n, len(base))] = base[:n]
+                step_cond = np.tile(full, (steps, 1, 1))
+        tokens, aux = self.decode_full(z.reshape(steps * n, -1), temperature, seed, step_cond)
         tokens = tokens.reshape(steps, n * self.cfg.n_steps)
         aux_s = None if aux is None else {k: v.reshape(steps, n * self.cfg.n_steps, *v.shape[2:])
                                            for k, v in aux.items()}

@@ -49,8 +49,8 @@ def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256
                      device: str | torch.device = "cpu", sampled: bool = True,
                      aux: dict[str, np.ndarray] | None = None, search_beam: int = 0) -> EvalResult:
     """``windows`` int [N, T] of the model's window length; ``aux`` (drums) the true velocity bins
-    and offsets [N, T, classes] for the dynamics figures; ``search_beam`` > 0 also measures search
-    decoding with that many beams."""
+    and offsets [N, T, classes] for the dynamics figures, and (conditioned models) ``"condition"``
+    [N, T, Cs]; ``search_beam`` > 0 also measures search decoding with that many beams."""
     model.eval()
     n = len(windows)
     if n == 0:
@@ -68,10 +68,12 @@ def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256
     search = _Tally(n_cls)
     for i in range(0, n, batch_size):
         x = torch.as_tensor(np.asarray(windows[i:i + batch_size]), dtype=torch.long, device=device)
-        mu, sigma = model.encode(x)
-        kl_sum += float(kl_divergence(mu, sigma).sum())
-        logits, hidden = model.decode_hidden(mu, x)
         sl = slice(i, i + batch_size)
+        cond = None if aux is None or "condition" not in aux else \
+            torch.as_tensor(np.asarray(aux["condition"][sl], dtype=np.float32), device=device)
+        mu, sigma = model.encode(x, cond)
+        kl_sum += float(kl_divergence(mu, sigma).sum())
+        logits, hidden = model.decode_hidden(mu, x, condition=cond)
         hits = token_hits(x, n_cls) if n_cls else None
         tv = None if aux is None or not n_cls else \
             torch.as_tensor(np.asarray(aux["velocity"][sl]), dtype=torch.long, device=device)
@@ -84,7 +86,7 @@ def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256
         tf_correct += int((logits.argmax(-1) == x).sum())
         total += x.numel()
         if sampled:
-            gen = model.generate(mu, temperature=0.0)
+            gen = model.generate(mu, temperature=0.0, condition=cond)
             greedy.add(gen, x, no_event)
             if hits is not None:
                 got_h = token_hits(gen, n_cls)
@@ -94,7 +96,7 @@ def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256
                         acc[0] += int((mask & got_h).sum())
                         acc[1] += int(mask.sum())
         if search_beam > 0:
-            search.add(search_decode(model, mu, search_beam), x, no_event)
+            search.add(search_decode(model, mu, search_beam, condition=cond), x, no_event)
     return EvalResult(
         teacher_forced_accuracy=tf_correct / total,
         sampled_accuracy=greedy.correct / total if sampled else float("nan"),

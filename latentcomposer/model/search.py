@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from .bar_encoder import BarEncoder
+from .kernel import FoldedStack, read_aux
 from .vae import StepDecoder
 
 if TYPE_CHECKING:
@@ -37,46 +38,34 @@ DEFAULT_BEAM = 8
 
 
 @torch.inference_mode()
-def beam_search(decoder: StepDecoder, cond: torch.Tensor, n_steps: int, beam: int
+def beam_search(decoder: StepDecoder, cond: torch.Tensor, n_steps: int, beam: int,
+                step_cond: torch.Tensor | None = None, stack: FoldedStack | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The ``beam`` most likely sequences for each conditioning row: (tokens [R, beam, n_steps] best
-    first, log-likelihoods [R, beam]). Beam 1 is greedy decoding."""
+    first, log-likelihoods [R, beam]). Beam 1 is greedy decoding. Steps the folded kernel
+    (model/kernel.py; ``stack``: one folded already, else folded here)."""
     rows, vocab = cond.shape[0], decoder.vocab
     k = max(1, min(int(beam), vocab))
     dev = cond.device
-    rnn, layers = decoder.rnn, decoder.rnn.num_layers
-    w = dict(rnn.named_parameters())
-    e = decoder.embed.weight.shape[1]
-    # folded as in the fast decoder: the token's share of layer 0's input projection is a table
-    # lookup, and the conditioning's share is computed once instead of at every step
-    table = decoder.embed.weight @ w["weight_ih_l0"][:, :e].t() + w["bias_ih_l0"] + w["bias_hh_l0"]
-    cond_k = cond.repeat_interleave(k, 0)
-    cond_proj = cond_k @ w["weight_ih_l0"][:, e:].t()
-    w_hh = [w[f"weight_hh_l{i}"].t() for i in range(layers)]
-    w_ih = [w[f"weight_ih_l{i}"].t() for i in range(1, layers)]
-    b = [w[f"bias_ih_l{i}"] + w[f"bias_hh_l{i}"] for i in range(1, layers)]
-    h0, c0 = decoder.initial_state(cond)
-    hs = [h0[i].repeat_interleave(k, 0) for i in range(layers)]
-    cs = [c0[i].repeat_interleave(k, 0) for i in range(layers)]
+    stack = stack if stack is not None else FoldedStack(decoder).to(dev)
+    h0, c0 = stack.initial_state(cond)
+    hs = [h.repeat_interleave(k, 0) for h in h0]
+    cs = [c.repeat_interleave(k, 0) for c in c0]
+    proj = stack.input_proj(cond, step_cond)
+    proj = proj.repeat_interleave(k, -2)  # [R*k, 4H] or [T, R*k, 4H]
     prev = torch.full((rows * k,), vocab, dtype=torch.long, device=dev)
     score = torch.full((rows, k), float("-inf"), device=dev)
     score[:, 0] = 0.0  # all beams start identical: expand only the first
     seqs = torch.empty(rows, k, 0, dtype=torch.long, device=dev)
     base = torch.arange(rows, device=dev).unsqueeze(1) * k
-    for _ in range(n_steps):
-        gates = table[prev] + cond_proj + hs[0] @ w_hh[0]
-        for i in range(layers):
-            if i:
-                gates = torch.addmm(b[i - 1], hs[i - 1], w_ih[i - 1]) + hs[i] @ w_hh[i]
-            gi, gf, gg, go = gates.chunk(4, dim=1)
-            cs[i] = torch.sigmoid(gf) * cs[i] + torch.sigmoid(gi) * torch.tanh(gg)
-            hs[i] = torch.sigmoid(go) * torch.tanh(cs[i])
-        logp = F.log_softmax(decoder.out(hs[-1]).float(), -1).reshape(rows, k, vocab)
+    for t in range(n_steps):
+        top = stack.step(prev, proj[t] if proj.ndim == 3 else proj, hs, cs)
+        logp = F.log_softmax(stack.logits(top).float(), -1).reshape(rows, k, vocab)
         score, idx = (score.unsqueeze(-1) + logp).reshape(rows, k * vocab).topk(k, -1)
         src, tok = idx // vocab, idx % vocab
         seqs = torch.cat([seqs.gather(1, src.unsqueeze(-1).expand(-1, -1, seqs.shape[2])), tok.unsqueeze(-1)], -1)
         keep = (src + base).reshape(-1)
-        hs, cs, prev = [t[keep] for t in hs], [t[keep] for t in cs], tok.reshape(-1)
+        hs[:], cs[:], prev = [h[keep] for h in hs], [c[keep] for c in cs], tok.reshape(-1)
     return seqs, score
 
 
@@ -110,40 +99,41 @@ def _pick_bars(model: VAEModel, z: torch.Tensor, cands: torch.Tensor) -> torch.T
 
 @torch.inference_mode()
 def search_decode(model: VAEModel, z: torch.Tensor, beam: int = DEFAULT_BEAM, rerank: bool = True,
-                  chunk: int = 32) -> torch.Tensor:
-    """Tokens [B, T] for z [B, z_dim]: beam search, then (``rerank``) the encoder's choice among the
-    beams. Deterministic; ``chunk`` windows at a time bound the memory of the variants."""
+                  chunk: int = 32, condition: torch.Tensor | None = None) -> torch.Tensor:
+    """Tokens [B, T] for z [B, z_dim] (and conditioned models' per-step ``condition`` [B, T, Cs]):
+    beam search, then (``rerank``) the encoder's choice among the beams. Deterministic; ``chunk``
+    windows at a time bound the memory of the variants."""
     model.eval()
     cfg = model.cfg
+    stack = FoldedStack(model.decoder).to(z.device)
     outs = []
     for i in range(0, z.shape[0], chunk):
         zc = z[i:i + chunk]
+        cc = condition[i:i + chunk] if condition is not None else None
         b = zc.shape[0]
+        plan = model.decode_plan(zc, cc)
+        seqs, _ = beam_search(model.decoder, plan.cond, plan.steps, beam, plan.step_cond, stack)
+        k = seqs.shape[1]
         if model.decodes_by_bar:
-            seqs, _ = beam_search(model.decoder, model._bar_conds(zc), cfg.steps_per_bar, beam)
-            cands = seqs.reshape(b, cfg.n_bars, seqs.shape[1], cfg.steps_per_bar)
-            outs.append(_pick_bars(model, zc, cands) if rerank and seqs.shape[1] > 1
-                        else cands[:, :, 0].reshape(b, -1))
+            cands = seqs.reshape(b, cfg.n_bars, k, cfg.steps_per_bar)
+            outs.append(_pick_bars(model, zc, cands) if rerank and k > 1 else cands[:, :, 0].reshape(b, -1))
+        elif rerank and k > 1:
+            mu, _ = model.encode(seqs.reshape(b * k, -1), None if cc is None else cc.repeat_interleave(k, 0))
+            pick = _distance(mu.reshape(b, k, -1), zc[:, None]).argmin(-1)
+            outs.append(seqs[torch.arange(b, device=zc.device), pick])
         else:
-            seqs, _ = beam_search(model.decoder, zc, cfg.n_steps, beam)
-            if rerank and seqs.shape[1] > 1:
-                k = seqs.shape[1]
-                mu, _ = model.encode(seqs.reshape(b * k, -1))
-                pick = _distance(mu.reshape(b, k, -1), zc[:, None]).argmin(-1)
-                outs.append(seqs[torch.arange(b, device=zc.device), pick])
-            else:
-                outs.append(seqs[:, 0])
+            outs.append(seqs[:, 0])
     return torch.cat(outs)
 
 
 @torch.inference_mode()
-def search_decode_full(model: VAEModel, z: torch.Tensor, beam: int = DEFAULT_BEAM, rerank: bool = True
+def search_decode_full(model: VAEModel, z: torch.Tensor, beam: int = DEFAULT_BEAM, rerank: bool = True,
+                       condition: torch.Tensor | None = None
                        ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
-    """(tokens [B, T], aux or None) as :meth:`FastDecoder.decode_full` returns them: drum models'
-    velocity bins and offsets come from the decoder's states along the chosen tokens."""
-    toks = search_decode(model, z, beam, rerank)
+    """(tokens [B, T], aux or None) as :meth:`FastDecoder.decode_full` returns them: the velocity and
+    timing heads read the decoder's states along the chosen tokens."""
+    toks = search_decode(model, z, beam, rerank, condition=condition)
     if model.decoder.aux is None:
         return toks, None
-    _, hidden = model.decode_hidden(z, toks)
-    vel_logits, offset = model.decoder.aux_outputs(hidden)
-    return toks, {"velocity": vel_logits.argmax(-1), "offset": offset}
+    _, hidden = model.decode_hidden(z, toks, condition=condition)
+    return toks, read_aux(model.decoder, hidden)

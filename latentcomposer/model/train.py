@@ -109,16 +109,17 @@ class Trainer:
 
     def step_losses(self, b: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         x = b["tokens"]
+        cond = b["condition"].float() if "condition" in b else None  # conditioned models' per-step input
         rate = self.sampling_rate()
         parallel = self.tcfg.parallel_sampling or self.model.decoder.aux is not None
         if rate > 0 and not parallel:
-            logits, mu, sigma = self.model(x, rate, self.gen)
+            logits, mu, sigma = self.model(x, rate, self.gen, cond)
             return vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.model.kl_groups)
-        mu, sigma = self.model.encode(x)
+        mu, sigma = self.model.encode(x, cond)
         z = mu + sigma * torch.randn(mu.shape, device=mu.device, generator=self.gen)
-        inputs = self.model.sampled_inputs(z, x, rate, self.gen)  # x itself when rate is 0
+        inputs = self.model.sampled_inputs(z, x, rate, self.gen, cond)  # x itself when rate is 0
         logits, hidden = self.model.decode_hidden(z, inputs, self.tcfg.input_dropout, self.gen,
-                                                  self.tcfg.dec_dropout)
+                                                  self.tcfg.dec_dropout, cond)
         out = vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.model.kl_groups)
         if self.model.decoder.aux is None:
             return out

@@ -47,13 +47,14 @@ class TransformerVAE(LatentVAE):
         self.encoder = BarEncoder(cfg)
         self.conductor = ZContext(cfg)
         self.decoder = StepDecoder(cfg.vocab, cfg.embed_dim, cfg.d_model, cfg.dec_hidden, cfg.dec_layers,
-                                   cfg.aux_classes, cfg.velocity_bins)
+                                   cfg.aux_classes, cfg.velocity_bins, cfg.condition_dim)
 
     @property
     def decodes_by_bar(self) -> bool:
         return True
 
-    def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode(self, tokens: torch.Tensor, condition: torch.Tensor | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor]:
         mu, sigma = self.encoder(tokens)
         return mu.flatten(1), sigma.flatten(1)
 

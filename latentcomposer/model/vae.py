@@ -1,8 +1,12 @@
 """MusicVAE (Roberts et al. 2018): BiLSTM encoder -> z -> flat or hierarchical LSTM decoder.
 
-Training uses whole-sequence ``nn.LSTM`` calls (teacher forcing). Step-by-step decoding for sampling
-and evaluation uses the same weights through :func:`lstm_stack_step`; the engine has a faster
-inference path built from these modules (fused token projections, batched bars).
+Training uses whole-sequence ``nn.LSTM`` calls (teacher forcing). Every step-by-step loop (sampling,
+evaluation, beam search, the engine's fast decoder, scheduled sampling) steps the same weights folded
+once by :class:`~.kernel.FoldedStack` (model/kernel.py).
+
+Conditioning: a model whose config has ``condition_dim > 0`` reads a per-step condition [B, T, Cs]
+(e.g. the chord at each step) in its decoder, concatenated to every step's input beside z's
+conditioning vector; the codec says where a clip's condition comes from.
 
 Shapes: tokens are int64 ``[B, T]`` with ``T = n_bars * steps_per_bar``; the decoder's first input at
 the start of every decoded sequence (the whole window for the flat decoder, every bar for the
@@ -12,6 +16,7 @@ hierarchical one) is a START token (index ``vocab``).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
@@ -20,6 +25,7 @@ from torch import nn
 
 from .bar_encoder import BarEncoder
 from .config import ModelConfig
+from .kernel import FoldedStack
 
 
 class Encoder(nn.Module):
@@ -61,39 +67,20 @@ class Encoder(nn.Module):
         return mu, sigma
 
 
-def lstm_stack_step(lstm: nn.LSTM, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor
-                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One time step of a (unidirectional) multi-layer ``nn.LSTM`` with its own weights.
-
-    x [B, in], h/c [layers, B, H] -> (output [B, H], new h, new c)."""
-    hs, cs = [], []
-    inp = x
-    for layer in range(lstm.num_layers):
-        w_ih = getattr(lstm, f"weight_ih_l{layer}")
-        w_hh = getattr(lstm, f"weight_hh_l{layer}")
-        b = getattr(lstm, f"bias_ih_l{layer}") + getattr(lstm, f"bias_hh_l{layer}")
-        gates = torch.addmm(b, inp, w_ih.t()) + h[layer] @ w_hh.t()
-        i, f, g, o = gates.chunk(4, dim=1)
-        cn = torch.sigmoid(f) * c[layer] + torch.sigmoid(i) * torch.tanh(g)
-        hn = torch.sigmoid(o) * torch.tanh(cn)
-        hs.append(hn)
-        cs.append(cn)
-        inp = hn
-    return inp, torch.stack(hs), torch.stack(cs)
-
-
 class StepDecoder(nn.Module):
     """An LSTM that decodes a token sequence from a conditioning vector ``cond``: ``cond`` sets the
     initial state (through a tanh layer) and is concatenated to every input (MusicVAE)."""
 
     def __init__(self, vocab: int, embed_dim: int, cond_dim: int, hidden: int, layers: int,
-                 aux_classes: int = 0, velocity_bins: int = 0) -> None:
+                 aux_classes: int = 0, velocity_bins: int = 0, step_cond_dim: int = 0) -> None:
         super().__init__()
         self.vocab, self.hidden, self.layers = vocab, hidden, layers
+        self.cond_dim, self.step_cond_dim = cond_dim, step_cond_dim
         self.aux_classes, self.velocity_bins = aux_classes, velocity_bins
         self.embed = nn.Embedding(vocab + 1, embed_dim)  # + START
         self.init = nn.Linear(cond_dim, 2 * hidden * layers)
-        self.rnn = nn.LSTM(embed_dim + cond_dim, hidden, layers, batch_first=True)
+        # each step's input: [previous token's embedding, cond, the step's condition (if any)]
+        self.rnn = nn.LSTM(embed_dim + cond_dim + step_cond_dim, hidden, layers, batch_first=True)
         self.out = nn.Linear(hidden, vocab)
         # drums: velocity-bin logits and a microtiming offset per class, read from the same state
         self.aux = nn.Linear(hidden, aux_classes * (velocity_bins + 1)) if aux_classes else None
@@ -108,13 +95,21 @@ class StepDecoder(nn.Module):
         s = torch.tanh(self.init(cond)).reshape(cond.shape[0], 2, self.layers, self.hidden)
         return s[:, 0].transpose(0, 1).contiguous(), s[:, 1].transpose(0, 1).contiguous()
 
-    def forward(self, cond: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    def forward(self, cond: torch.Tensor, targets: torch.Tensor, step_cond: torch.Tensor | None = None
+                ) -> torch.Tensor:
         """Teacher-forced logits [B, T, vocab] for ``targets`` [B, T]."""
-        return self.forward_hidden(cond, targets)[0]
+        return self.forward_hidden(cond, targets, step_cond=step_cond)[0]
+
+    def _inputs(self, emb: torch.Tensor, cond: torch.Tensor, step_cond: torch.Tensor | None) -> torch.Tensor:
+        b, t = emb.shape[:2]
+        parts = [emb, cond.unsqueeze(1).expand(b, t, cond.shape[-1])]
+        if self.step_cond_dim:
+            parts.append(step_cond if step_cond is not None else emb.new_zeros(b, t, self.step_cond_dim))
+        return torch.cat(parts, dim=-1)
 
     def forward_hidden(self, cond: torch.Tensor, targets: torch.Tensor, input_dropout: float = 0.0,
-                       generator: torch.Generator | None = None, dropout: float = 0.0
-                       ) -> tuple[torch.Tensor, torch.Tensor]:
+                       generator: torch.Generator | None = None, dropout: float = 0.0,
+                       step_cond: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(logits [B, T, vocab], top-layer states [B, T, H]), teacher-forced. ``input_dropout``
         (training): each previous-token input is replaced by the start token with this probability
         (word dropout, Bowman et al. 2016), so the decoder has to lean on z instead of copying.
@@ -126,7 +121,7 @@ class StepDecoder(nn.Module):
         if input_dropout > 0:
             drop = torch.rand(inputs.shape, device=inputs.device, generator=generator) < input_dropout
             inputs = torch.where(drop, torch.full_like(inputs, self.vocab), inputs)
-        x = torch.cat([self.embed(inputs), cond.unsqueeze(1).expand(b, t, cond.shape[-1])], dim=-1)
+        x = self._inputs(self.embed(inputs), cond, step_cond)
         if dropout > 0:
             x = F.dropout(x, dropout, training=True)
         y, _ = self.rnn(x, self.initial_state(cond))
@@ -135,16 +130,17 @@ class StepDecoder(nn.Module):
         return self.out(y), y
 
     def forward_sampled(self, cond: torch.Tensor, targets: torch.Tensor, rate: float,
-                        generator: torch.Generator | None = None) -> torch.Tensor:
+                        generator: torch.Generator | None = None, step_cond: torch.Tensor | None = None
+                        ) -> torch.Tensor:
         """Scheduled sampling: at each step feed the model's own sample with probability ``rate``."""
         b, t = targets.shape
-        h, c = self.initial_state(cond)
+        stack = FoldedStack(self, detach=False)
+        hs, cs = stack.initial_state(cond)
+        proj = stack.input_proj(cond, self._step_cond(step_cond, b, t, cond))
         prev = torch.full((b,), self.vocab, dtype=torch.long, device=cond.device)
         logits_all = []
         for step in range(t):
-            x = torch.cat([self.embed(prev), cond], dim=-1)
-            y, h, c = lstm_stack_step(self.rnn, x, h, c)
-            logits = self.out(y)
+            logits = stack.logits(stack.step(prev, proj[step] if proj.ndim == 3 else proj, hs, cs))
             logits_all.append(logits)
             with torch.no_grad():
                 sampled = torch.multinomial(F.softmax(logits, -1), 1, generator=generator).squeeze(1)
@@ -152,25 +148,19 @@ class StepDecoder(nn.Module):
             prev = torch.where(use, sampled, targets[:, step])
         return torch.stack(logits_all, dim=1)
 
+    def _step_cond(self, step_cond: torch.Tensor | None, b: int, t: int, cond: torch.Tensor
+                   ) -> torch.Tensor | None:
+        if not self.step_cond_dim:
+            return None
+        return step_cond if step_cond is not None else cond.new_zeros(b, t, self.step_cond_dim)
+
     @torch.no_grad()
     def generate(self, cond: torch.Tensor, n_steps: int, temperature: float = 0.0,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+                 generator: torch.Generator | None = None, step_cond: torch.Tensor | None = None) -> torch.Tensor:
         """Autoregressive decoding: greedy when ``temperature == 0``, else sampling. [B, n_steps]."""
-        b = cond.shape[0]
-        h, c = self.initial_state(cond)
-        prev = torch.full((b,), self.vocab, dtype=torch.long, device=cond.device)
-        out = torch.empty(b, n_steps, dtype=torch.long, device=cond.device)
-        for step in range(n_steps):
-            x = torch.cat([self.embed(prev), cond], dim=-1)
-            y, h, c = lstm_stack_step(self.rnn, x, h, c)
-            logits = self.out(y)
-            if temperature <= 0:
-                prev = logits.argmax(-1)
-            else:
-                probs = F.softmax(logits / temperature, -1)
-                prev = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-            out[:, step] = prev
-        return out
+        stack = FoldedStack(self)
+        return stack.run(cond, n_steps, temperature, generator,
+                         step_cond=self._step_cond(step_cond, cond.shape[0], n_steps, cond))
 
 
 class Conductor(nn.Module):
@@ -204,10 +194,26 @@ class Conductor(nn.Module):
         return y  # [B, n_bars, hidden]
 
 
+@dataclass
+class DecodePlan:
+    """What the step loops decode from z: ``rows`` sequences of ``steps`` steps each (one per window,
+    or one per bar for bar-wise decoders), each from a conditioning vector ``cond`` [rows, C] and, for
+    conditioned models, a per-step condition ``step_cond`` [rows, steps, Cs]."""
+
+    cond: torch.Tensor
+    steps: int
+    step_cond: torch.Tensor | None = None
+
+    @property
+    def rows(self) -> int:
+        return self.cond.shape[0]
+
+
 class LatentVAE(nn.Module):
-    """What MusicVAE and the Transformer VAE share: an encoder to (mu, sigma), and a StepDecoder
-    driven either by z for the whole window or, bar by bar, by per-bar conditioning vectors from
-    ``_bar_conds`` (all bars decoded as one batch)."""
+    """What every architecture shares: an encoder to (mu, sigma), and a StepDecoder driven either by z
+    for the whole window or, bar by bar, by per-bar conditioning vectors from ``_bar_conds`` (all bars
+    decoded as one batch) -- see :meth:`decode_plan`. ``condition`` (conditioned models): the per-step
+    condition [B, T, condition_dim] of each window; None means none (zeros)."""
 
     cfg: ModelConfig
     decoder: StepDecoder
@@ -228,34 +234,45 @@ class LatentVAE(nn.Module):
     @property
     def condition_dim(self) -> int:
         """Width of the per-step condition the decoder reads (0: an unconditioned model)."""
-        return 0
+        return self.decoder.step_cond_dim
 
-    def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode(self, tokens: torch.Tensor, condition: torch.Tensor | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
 
     def _bar_conds(self, z: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def _conds_and_targets(self, z: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def decode_plan(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> DecodePlan:
+        """The decoded sequences for z [B, z_dim] (and the windows' condition [B, T, Cs])."""
+        b = z.shape[0]
         if self.decodes_by_bar:
-            b = targets.shape[0]
-            return self._bar_conds(z), targets.reshape(b * self.cfg.n_bars, self.cfg.steps_per_bar)
-        return z, targets
+            step_cond = None
+            if condition is not None and self.condition_dim:
+                step_cond = condition.reshape(b * self.cfg.n_bars, self.cfg.steps_per_bar, -1)
+            return DecodePlan(self._bar_conds(z), self.cfg.steps_per_bar, step_cond)
+        return DecodePlan(z, self.cfg.n_steps, condition if self.condition_dim else None)
+
+    def _targets(self, plan: DecodePlan, targets: torch.Tensor) -> torch.Tensor:
+        return targets.reshape(plan.rows, plan.steps)
 
     def decode_logits(self, z: torch.Tensor, targets: torch.Tensor, sampling_rate: float = 0.0,
-                      generator: torch.Generator | None = None) -> torch.Tensor:
+                      generator: torch.Generator | None = None, condition: torch.Tensor | None = None
+                      ) -> torch.Tensor:
         """Teacher-forced (or scheduled-sampling) logits [B, T, vocab]."""
         b, t = targets.shape
-        cond, tg = self._conds_and_targets(z, targets)
+        plan = self.decode_plan(z, condition)
+        tg = self._targets(plan, targets)
         if sampling_rate > 0:
-            logits = self.decoder.forward_sampled(cond, tg, sampling_rate, generator)
+            logits = self.decoder.forward_sampled(plan.cond, tg, sampling_rate, generator, plan.step_cond)
         else:
-            logits = self.decoder(cond, tg)
+            logits = self.decoder(plan.cond, tg, plan.step_cond)
         return logits.reshape(b, t, -1)
 
     @torch.no_grad()
     def sampled_inputs(self, z: torch.Tensor, targets: torch.Tensor, rate: float,
-                       generator: torch.Generator | None = None) -> torch.Tensor:
+                       generator: torch.Generator | None = None, condition: torch.Tensor | None = None
+                       ) -> torch.Tensor:
         """Parallel scheduled sampling (Duckworth et al. 2019): a teacher-forced pass draws a token at
         every step, and each target is replaced by that draw with probability ``rate``. Passed as the
         ``targets`` of a second (training) pass, the draws become that pass's previous-token inputs, so
@@ -263,41 +280,39 @@ class LatentVAE(nn.Module):
         instead of a step-by-step loop. The loss stays on the real targets."""
         if rate <= 0:
             return targets
-        logits = self.decode_logits(z, targets)
+        logits = self.decode_logits(z, targets, condition=condition)
         probs = F.softmax(logits.reshape(-1, logits.shape[-1]).float(), -1)
         drawn = torch.multinomial(probs, 1, generator=generator).reshape(targets.shape)
         use = torch.rand(targets.shape, device=targets.device, generator=generator) < rate
         return torch.where(use, drawn.to(targets.dtype), targets)
 
     def decode_hidden(self, z: torch.Tensor, targets: torch.Tensor, input_dropout: float = 0.0,
-                      generator: torch.Generator | None = None, dropout: float = 0.0
-                      ) -> tuple[torch.Tensor, torch.Tensor]:
+                      generator: torch.Generator | None = None, dropout: float = 0.0,
+                      condition: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher-forced (logits [B, T, V], decoder states [B, T, H]) -- states feed the aux heads.
         ``input_dropout``, ``dropout``: see :meth:`StepDecoder.forward_hidden` (training only)."""
         b, t = targets.shape
-        cond, tg = self._conds_and_targets(z, targets)
-        logits, y = self.decoder.forward_hidden(cond, tg, input_dropout, generator, dropout)
+        plan = self.decode_plan(z, condition)
+        logits, y = self.decoder.forward_hidden(plan.cond, self._targets(plan, targets), input_dropout, generator,
+                                                dropout, plan.step_cond)
         return logits.reshape(b, t, -1), y.reshape(b, t, -1)
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, temperature: float = 0.0,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+    def generate(self, z: torch.Tensor, temperature: float = 0.0, generator: torch.Generator | None = None,
+                 condition: torch.Tensor | None = None) -> torch.Tensor:
         """Tokens [B, T] decoded from z (all bars of the hierarchical decoder as one batch)."""
-        b = z.shape[0]
-        if self.decodes_by_bar:
-            toks = self.decoder.generate(self._bar_conds(z), self.cfg.steps_per_bar, temperature, generator)
-            return toks.reshape(b, self.cfg.n_steps)
-        return self.decoder.generate(z, self.cfg.n_steps, temperature, generator)
+        plan = self.decode_plan(z, condition)
+        toks = self.decoder.generate(plan.cond, plan.steps, temperature, generator, plan.step_cond)
+        return toks.reshape(z.shape[0], self.cfg.n_steps)
 
     def forward(self, tokens: torch.Tensor, sampling_rate: float = 0.0,
-                generator: torch.Generator | None = None
+                generator: torch.Generator | None = None, condition: torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(logits [B, T, V], mu, sigma) with z sampled by the reparameterisation trick."""
-        mu, sigma = self.encode(tokens)
+        mu, sigma = self.encode(tokens, condition)
         eps = torch.randn(mu.shape, device=mu.device, dtype=mu.dtype, generator=generator)
         z = mu + sigma * eps
-        return self.decode_logits(z, tokens, sampling_rate, generator), mu, sigma
-
+        return self.decode_logits(z, tokens, sampling_rate, generator, condition), mu, sigma
 
 
 class MusicVAE(LatentVAE):
@@ -312,14 +327,16 @@ class MusicVAE(LatentVAE):
         else:
             cond_dim = cfg.z_dim
         self.decoder = StepDecoder(cfg.vocab, cfg.embed_dim, cond_dim, cfg.dec_hidden, cfg.dec_layers,
-                                   cfg.aux_classes, cfg.velocity_bins)
+                                   cfg.aux_classes, cfg.velocity_bins, cfg.condition_dim)
 
     # --- pieces ---------------------------------------------------------------------------
     @property
     def decodes_by_bar(self) -> bool:
         return self.cfg.decoder == "hierarchical"
 
-    def encode(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode(self, tokens: torch.Tensor, condition: torch.Tensor | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The decoder alone reads the condition: z keeps what the condition does not say."""
         mu, sigma = self.encoder(tokens)
         return mu.flatten(1), sigma.flatten(1)  # the transformer encoder gives [B, n_bars, bar_z]
 
