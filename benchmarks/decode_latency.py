@@ -20,7 +20,7 @@ import torch
 from latentcomposer.model.checkpoint import CheckpointError, build_model, load_model
 from latentcomposer.model.config import get_config
 from latentcomposer.model.engine import Engine
-from latentcomposer.model.vae import MusicVAE
+from latentcomposer.model.vae import LatentVAE
 
 
 def timed(fn: Callable[[], object], repeats: int, warmup: int = 3) -> float:
@@ -35,9 +35,9 @@ def timed(fn: Callable[[], object], repeats: int, warmup: int = 3) -> float:
 
 
 @torch.no_grad()
-def naive_decode(model: MusicVAE, z: torch.Tensor) -> torch.Tensor:
+def naive_decode(model: LatentVAE, z: torch.Tensor) -> torch.Tensor:
     """The baseline: nn.LSTM stepped token by token; hierarchical bars one after another."""
-    cfg, dec = model.cfg, model.decoder
+    dec = model.decoder
 
     def run(cond: torch.Tensor, n: int) -> list[int]:
         h, c = dec.initial_state(cond)
@@ -50,22 +50,14 @@ def naive_decode(model: MusicVAE, z: torch.Tensor) -> torch.Tensor:
             toks.append(int(prev))
         return toks
 
-    if cfg.architecture == "tvae":  # per-bar latents -> causal Transformer -> one condition per bar
-        conds = model._bar_conds(z)
-        out = []
-        for bar in range(cfg.n_bars):
-            out += run(conds[bar:bar + 1], cfg.steps_per_bar)
-        return torch.tensor(out)
-    if cfg.decoder == "hierarchical":
-        conds = model.conductor(z)[0]
-        out: list[int] = []
-        for bar in range(cfg.n_bars):
-            out += run(conds[bar:bar + 1], cfg.steps_per_bar)
-        return torch.tensor(out)
-    return torch.tensor(run(z, cfg.n_steps))
+    plan = model.decode_plan(z)  # one conditioning row per bar for bar-wise decoders
+    out: list[int] = []
+    for row in range(plan.rows):
+        out += run(plan.cond[row:row + 1], plan.steps)
+    return torch.tensor(out)
 
 
-def model_for(name: str) -> tuple[MusicVAE, str]:
+def model_for(name: str) -> tuple[LatentVAE, str]:
     try:
         model, _, _ = load_model(name, "cpu")
         return model, "shipped weights"  # type: ignore[return-value]
@@ -79,11 +71,10 @@ def bench(name: str, repeats: int) -> dict[str, float]:
     cfg = model.cfg
     z = torch.randn(1, cfg.z_dim, generator=torch.Generator().manual_seed(0))
     res: dict[str, float] = {}
-    kind = "Transformer VAE, per-bar latents" if cfg.architecture == "tvae" else f"decoder {cfg.decoder}"
-    print(f"\n## {name} ({cfg.representation}, {cfg.n_bars} bars, {kind}, {src})")
+    kind = "per-bar latents" if model.per_bar_latents else f"decoder {cfg.decoder}"
+    print(f"\n## {name} ({cfg.representation}, {cfg.architecture}, {cfg.n_bars} bars, {kind}, {src})")
     torch.backends.mkldnn.enabled = True
     res["baseline"] = timed(lambda: naive_decode(model, z), max(3, repeats // 4))
-    res["+ LSTMCell-style stepping, bars batched"] = timed(lambda: model.generate(z), repeats)
 
     def fast(mkldnn: bool, use_numpy: bool) -> float:
         torch.backends.mkldnn.enabled = mkldnn

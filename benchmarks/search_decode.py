@@ -23,15 +23,7 @@ from latentcomposer.model.search import search_decode
 
 
 def validation_windows(engine: Engine, n: int) -> np.ndarray:
-    cfg = engine.cfg
-    if cfg.representation == "drums":
-        from latentcomposer.data.drum_dataset import drum_windows
-
-        w = drum_windows("valid", cfg.n_bars)[0]["tokens"]
-    else:
-        from latentcomposer.data.dataset import melody_corpus
-
-        w = melody_corpus().windows("valid", cfg.n_bars)[0]
+    w = engine.codec.corpus_windows("valid", engine.cfg.n_bars).tokens
     sel = np.sort(np.random.default_rng(0).permutation(len(w))[:n])
     return np.asarray(w)[sel]
 
