@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from latentcomposer import __version__
 from latentcomposer.commands import COMMAND_MODULES, UserError
+from latentcomposer.core.errors import UserFacingError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,9 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except UserError as exc:
+    except UserFacingError as exc:  # every layer's user errors (UserError: the commands' own)
         print(f"latentcomposer {args.command}: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return exc.exit_code if isinstance(exc, UserError) else 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -6,10 +6,12 @@ code) on its parser. Add a module's name to :data:`COMMAND_MODULES` to expose it
 
 from __future__ import annotations
 
+from latentcomposer.core.errors import UserFacingError
+
 COMMAND_MODULES: tuple[str, ...] = ("app", "files", "training", "generate", "playback")
 
 
-class UserError(Exception):
+class UserError(UserFacingError):
     """An error the user caused or can fix; printed as one line, never with a traceback."""
 
     exit_code = 2

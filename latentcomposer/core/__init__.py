@@ -11,7 +11,7 @@ from .clip import (
     TimeSignature,
     TimeSignatureChange,
 )
-from .errors import CoreError
+from .errors import CoreError, UserFacingError
 from .note import DEFAULT_VELOCITY, Note
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "DRUM_CHANNEL",
     "Clip",
     "CoreError",
+    "UserFacingError",
     "MonoRule",
     "Note",
     "StepNote",

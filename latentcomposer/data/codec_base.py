@@ -23,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from latentcomposer.core import DEFAULT_VELOCITY, Clip
+from latentcomposer.core.errors import UserFacingError
 
 AttributeFn = Callable[[np.ndarray], float]
 AttributeTable = dict[str, tuple[AttributeFn, str]]
@@ -33,7 +34,7 @@ Augmenter = Callable[[dict[str, np.ndarray], np.ndarray, np.random.Generator], d
 CANNOT, REDUCED, NATURAL = 0, 1, 2
 
 
-class CodecError(ValueError):
+class CodecError(UserFacingError, ValueError):
     """A clip this representation cannot hold (drums for a melody model, ...)."""
 
 

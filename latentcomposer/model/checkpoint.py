@@ -15,7 +15,9 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from latentcomposer.core.errors import UserFacingError
 from latentcomposer.data.codecs import CodecError, codec_for
+from latentcomposer.paths import models_dir
 
 from .architectures import architecture_class, build_model
 from .config import CONFIG_FORMAT, ConfigError, ModelConfig
@@ -26,16 +28,8 @@ VAEModel = LatentVAE  # every architecture's base class (model/architectures.py)
 __all__ = ["CheckpointError", "VAEModel", "build_model", "installed_models", "load_model", "models_dir",
            "read_config", "resolve_model_dir", "save_model"]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-class CheckpointError(Exception):
+class CheckpointError(UserFacingError):
     """A model folder is missing, incomplete, or does not match this version's code."""
-
-
-def models_dir() -> Path:
-    env = os.environ.get("LATENTCOMPOSER_MODELS_DIR")
-    return Path(env) if env else REPO_ROOT / "models"
 
 
 def resolve_model_dir(name_or_path: str | os.PathLike[str]) -> Path:

@@ -10,10 +10,12 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from latentcomposer.core.errors import UserFacingError
+
 CONFIG_FORMAT = 1
 
 
-class ConfigError(ValueError):
+class ConfigError(UserFacingError, ValueError):
     """A config (or a checkpoint's config.json) does not match what this code can build."""
 
 

@@ -30,6 +30,7 @@ import torch
 from safetensors.torch import load_file
 
 from latentcomposer.core import Clip
+from latentcomposer.core.errors import UserFacingError
 from latentcomposer.data.codecs import CodecError, codec_for
 from latentcomposer.data.melody import STEPS_PER_BAR
 
@@ -44,7 +45,7 @@ from .search import DEFAULT_BEAM, search_decode_full
 DECODINGS = ("search", "greedy")
 
 
-class EngineError(Exception):
+class EngineError(UserFacingError):
     """A request the engine cannot serve (unknown attribute, bad device, empty clip, ...)."""
 
 

@@ -25,11 +25,12 @@ from PySide6.QtWidgets import QApplication, QComboBox, QDockWidget, QLabel, QMai
 from latentcomposer import __version__
 from latentcomposer.app import autosave
 from latentcomposer.app.editing import DRUMS_NO_TRANSPOSE, EditError
-from latentcomposer.app.latent import DEVICES, PANEL_KEY
+from latentcomposer.app.latent.info import DEVICES
 from latentcomposer.app.model_service import ModelService, gpu_summary
 from latentcomposer.app.playback_service import PlaybackService
 from latentcomposer.app.session import Session
 from latentcomposer.core import CoreError
+from latentcomposer.paths import RESOURCES_DIR
 
 from . import dialogs, messages
 from .actions import create_actions, create_menus, create_tool_bar
@@ -46,7 +47,7 @@ from .timeline import TimelineTabs
 from .transport import TransportBar
 
 log = logging.getLogger(__name__)
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+RESOURCES = RESOURCES_DIR
 
 
 _REFUSED = object()  # what MainWindow._guarded returns when an edit was refused
@@ -196,8 +197,8 @@ class MainWindow(QMainWindow):
     def startup_device(self) -> str:
         """The device for a first load: the project's choice (saved with the latent panel's state),
         else the one remembered in the preferences, else auto."""
-        panel = self.session.latent.extra.get(PANEL_KEY)
-        device = panel.get("device") if isinstance(panel, dict) else None
+        panel = self.session.latent.panel
+        device = panel.device if panel is not None else None
         if device not in DEVICES:
             device = self.prefs.get_str("model/device", "auto")
         return device if device in DEVICES else "auto"

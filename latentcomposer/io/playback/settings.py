@@ -14,11 +14,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import platformdirs
+from latentcomposer import paths
 
 from .errors import PlaybackUnavailable, install_hint
 
-CONFIG_ENV = "LATENTCOMPOSER_CONFIG_DIR"
+CONFIG_ENV = paths.CONFIG_ENV
 SETTINGS_FILE = "playback.json"
 
 # General MIDI SoundFonts that distributions and package managers install, best first.
@@ -32,8 +32,7 @@ _SF2_NAMES = ("default-GM.sf2", "default.sf2", "FluidR3_GM.sf2", "GeneralUser GS
 
 def config_dir() -> Path:
     """The folder holding the settings file (not created until something is saved)."""
-    env = os.environ.get(CONFIG_ENV)
-    return Path(env) if env else Path(platformdirs.user_config_dir("latentcomposer"))
+    return paths.config_dir()
 
 
 def settings_path() -> Path:
