@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from latentcomposer.core.examples import NAMES, example_clip, example_drums
 from latentcomposer.io.midifile import read_midi, write_midi
+
+if TYPE_CHECKING:
+    from latentcomposer.model.engine import Engine
 
 
 def run_demo(out: Path, model: str = "mel_2bar") -> Iterator[str]:
@@ -32,7 +35,7 @@ def run_demo(out: Path, model: str = "mel_2bar") -> Iterator[str]:
     yield "Open the .mid files in any DAW, or in latentcomposer's window when a display is available."
 
 
-def _load(model: str, what: str) -> tuple[Any, str]:
+def _load(model: str, what: str) -> tuple[Engine | None, str]:
     """(the engine or None, a report line)."""
     from latentcomposer.model.checkpoint import CheckpointError, installed_models
     from latentcomposer.model.engine import Engine

@@ -26,15 +26,18 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .paths import models_dir
+
+if TYPE_CHECKING:
+    from latentcomposer.model.engine import Engine
 
 log = logging.getLogger(__name__)
 
 CARD_FILE = "MODEL_CARD.md"
 DEFAULT_MODEL = "mel_2bar"
-Loader = Callable[[str, Path], Any]
+Loader = Callable[[str, Path], "Engine"]
 
 
 @dataclass(frozen=True)
@@ -66,16 +69,17 @@ def scan_models(root: Path | None = None) -> list[ModelInfo]:
     return sorted(out, key=lambda m: (not m.complete, m.name))
 
 
-def _default_loader(name: str, folder: Path, device: str = "auto") -> Any:
+def _default_loader(name: str, folder: Path, device: str = "auto") -> Engine:
     """``latentcomposer.model.engine.Engine.load(folder, device)`` — imported here, on the loader thread."""
     try:
         engine = importlib.import_module("latentcomposer.model.engine")
     except ImportError as exc:
         raise RuntimeError(f"the model engine is not available in this version ({exc})") from None
-    cls = getattr(engine, "Engine", None)
+    cls: Any = getattr(engine, "Engine", None)
     if cls is None or not hasattr(cls, "load"):
         raise RuntimeError("latentcomposer.model.engine has no Engine.load()")
-    return cls.load(str(folder), device=device)
+    loaded: Engine = cls.load(str(folder), device=device)
+    return loaded
 
 
 CUDA_FALLBACK = "CUDA is not available, running on the CPU"
@@ -110,7 +114,7 @@ class ModelService:
         self._queued: ModelInfo | None = None  # asked for while another load was running
         self.on_status: Callable[[str, str], None] | None = None
         self.models: list[ModelInfo] = []
-        self.engine: Any = None
+        self.engine: Engine | None = None
         self.model_name: str | None = None
         self.state = "none"
         self.message = "no model installed"
@@ -198,8 +202,7 @@ class ModelService:
             self._set("error", f"{info.name}: {exc}")
             return
         self.engine, self.model_name = engine, info.name
-        device = getattr(engine, "device", None)
-        self._set("ready", f"{info.name} ready" + (f" ({device})" if device else "")
+        self._set("ready", f"{info.name} ready ({engine.device})"
                   + (f" — {CUDA_FALLBACK}" if fell_back else ""))
 
     def _set(self, state: str, message: str) -> None:

@@ -423,14 +423,20 @@ class Session:
         return self.undo_stack.redo()
 
     # --- latent and playback state (saved with the project, not undoable) ----------------------
-    def update_latent(self, **changes: Any) -> None:
-        """Change fields of :attr:`latent` (``model``, ``codes``, ``sliders``, ``interpolation``, ``extra``)."""
+    def update_latent(self, edit: bool = True, **changes: Any) -> None:
+        """Change fields of :attr:`latent` (``model``, ``codes``, ``sliders``, ``interpolation``, ``panel``,
+        ``extra``). ``edit=False``: the change follows from something the user did not do to the music
+        (a model was loaded, a clip encoded): the project stores it, but the session does not become
+        "modified" by it."""
         for key, value in changes.items():
             if not hasattr(self.latent, key):
                 raise AttributeError(f"LatentState has no field {key!r}")
             setattr(self.latent, key, value)
-        self._dirty = True
-        self._notify("latent", "modified")
+        if edit:
+            self._dirty = True
+            self._notify("latent", "modified")
+        else:
+            self._notify("latent")
 
     def set_slot(self, slot: str, uid: str | None) -> None:
         """Put a clip in interpolation slot ``"a"`` or ``"b"`` (None empties it)."""

@@ -1,8 +1,10 @@
 """Plain-data parts of a session: clip items, latent-model state, playback choices.
 
 Everything here is JSON-friendly (``to_dict`` / ``from_dict``) so a project file can store it. The latent
-panel, interpolation timeline and latent map (the next issue) read and write :class:`LatentState`; this
-module fixes only its shape. ``from_dict`` raises ``ValueError`` with a message naming the bad field.
+panel, interpolation timeline and latent map read and write :class:`LatentState`; this module fixes only
+its shape. ``from_dict`` raises ``ValueError`` with a message naming the bad field, except
+:meth:`PanelState.from_dict`, which (as before it was typed) falls back to defaults for values it does not
+understand: the panel's settings are never a reason to refuse a project.
 """
 
 from __future__ import annotations
@@ -97,6 +99,60 @@ class InterpolationSettings:
                    steps, method, float(temperature), extra)
 
 
+def _lenient(value: Any, kind: Any, default: Any) -> Any:
+    """``value`` if it is a ``kind`` (never a bool; a finite float), else ``default``."""
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    return value if ok and (not isinstance(value, float) or math.isfinite(value)) else default
+
+
+@dataclass(frozen=True)
+class PanelState:
+    """The latent panel's settings and where its code came from (saved with the project).
+
+    The code itself is ``LatentState.codes[source]`` with ``shape`` (windows, z dims); ``origin`` says
+    how it was made (encoded | posterior | sampled | restored) and ``n_steps`` the 16th steps its
+    decode is trimmed to. Projects written before this type existed keep it in
+    ``latent.extra["panel"]`` (same keys); :meth:`LatentState.from_dict` reads either.
+    """
+
+    source: str | None = None
+    shape: tuple[int, int] | None = None
+    origin: str | None = None
+    n_steps: int | None = None
+    seed: int = 0
+    temperature: float = 0.0
+    lock: str = "none"  # none | rhythm | pitches (the controller checks the value)
+    device: str = "auto"  # auto | cpu | cuda (the controller checks the value)
+    map_offset: tuple[float, float] = (0.0, 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "shape": list(self.shape) if self.shape else None, "origin": self.origin,
+                "seed": self.seed, "temperature": self.temperature, "lock": self.lock, "device": self.device,
+                "map_offset": list(self.map_offset), "n_steps": self.n_steps}
+
+    @classmethod
+    def from_dict(cls, d: Any) -> PanelState:
+        if not isinstance(d, dict):
+            return cls()
+        shape: tuple[int, int] | None = None
+        raw = d.get("shape")
+        if isinstance(raw, list) and len(raw) == 2 and all(_lenient(v, int, -1) > 0 for v in raw):
+            shape = (raw[0], raw[1])
+        offset = (0.0, 0.0)
+        raw = d.get("map_offset")
+        if isinstance(raw, list) and len(raw) == 2 and all(_lenient(v, int | float, None) is not None for v in raw):
+            offset = (float(raw[0]), float(raw[1]))
+        n_steps = _lenient(d.get("n_steps"), int, None)
+        return cls(source=_lenient(d.get("source"), str, None), shape=shape,
+                   origin=_lenient(d.get("origin"), str, None),
+                   n_steps=n_steps if n_steps is None or n_steps > 0 else None,
+                   seed=_lenient(d.get("seed"), int, 0),
+                   temperature=max(0.0, float(_lenient(d.get("temperature"), int | float, 0.0))),
+                   lock=_lenient(d.get("lock"), str, "none"),
+                   device=_lenient(d.get("device"), str, "auto"),
+                   map_offset=offset)
+
+
 @dataclass
 class LatentState:
     """What the latent tools need to come back exactly as they were.
@@ -105,6 +161,7 @@ class LatentState:
     * ``codes``: clip uid -> latent vector (list of floats) for clips that were encoded/generated.
     * ``sliders``: slider name (e.g. ``"z0"`` or an attribute-vector name) -> position.
     * ``interpolation``: :class:`InterpolationSettings`.
+    * ``panel``: :class:`PanelState`, or None until the panel first stores itself.
     * ``extra``: anything else the latent tools want saved (JSON values).
     """
 
@@ -112,12 +169,13 @@ class LatentState:
     codes: dict[str, list[float]] = field(default_factory=dict)
     sliders: dict[str, float] = field(default_factory=dict)
     interpolation: InterpolationSettings = field(default_factory=InterpolationSettings)
+    panel: PanelState | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "codes": {k: list(v) for k, v in self.codes.items()},
                 "sliders": dict(self.sliders), "interpolation": self.interpolation.to_dict(),
-                "extra": self.extra}
+                "panel": self.panel.to_dict() if self.panel is not None else None, "extra": self.extra}
 
     @classmethod
     def from_dict(cls, d: Any) -> LatentState:
@@ -130,11 +188,15 @@ class LatentState:
         extra = d.get("extra", {})
         if not isinstance(extra, dict):
             raise ValueError("latent.extra must be an object")
+        extra = dict(extra)
+        old_panel = extra.pop("panel", None)  # where projects kept it before PanelState
+        panel = d.get("panel", old_panel)
         return cls(
             model=_opt_str(d.get("model"), "latent.model"),
             codes={str(k): _float_list(v, f"latent.codes[{k!r}]") for k, v in codes.items()},
             sliders={str(k): _float_list([v], f"latent.sliders[{k!r}]")[0] for k, v in sliders.items()},
             interpolation=InterpolationSettings.from_dict(d.get("interpolation", {})),
+            panel=PanelState.from_dict(panel) if panel is not None else None,
             extra=extra,
         )
 

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latentcomposer.app.latent import jobs
+from latentcomposer.app.latent.jobs import BarsResult
 from latentcomposer.core import Clip
 
 from .latent_tools import LatentTools
@@ -176,7 +178,7 @@ class BarsView(QStackedWidget):
         return self.session.slot_clips()
 
     def refresh(self) -> None:
-        info, engine = self.tools.info, self.tools.engine
+        info = self.tools.info
         if info is None or not info.per_bar:
             name = info.name if info else "no model"
             self.disabled.setText(
@@ -209,7 +211,7 @@ class BarsView(QStackedWidget):
         def failed(msg: str) -> None:
             self.info.setText(f"⚠ {msg}")
 
-        self.tools.worker.submit("bars-encode", lambda: (engine.encode_bars(a), engine.encode_bars(b)), done, failed)
+        self.tools.ctl.run("bars-encode", lambda engine: jobs.encode_bar_pair(engine, a, b), done, failed)
 
     def choose(self, row: int, bar: int) -> None:
         if bar >= self.grid.usable:
@@ -228,29 +230,25 @@ class BarsView(QStackedWidget):
         return [k for k, c in enumerate(self.grid.choice) if c == 0]
 
     def transfer(self) -> None:
-        engine, ends = self.tools.engine, self.clips
-        if engine is None or ends is None:
+        ends = self.clips
+        if self.tools.engine is None or ends is None:
             return
         a, b = ends
         bars, seed = self.bars_from_a(), self.seed
         label = "Bars " + (",".join(str(k + 1) for k in bars) + " from A" if bars else "all from B")
-        self.tools.worker.submit("bars", lambda: engine.context_transfer(a, b, bars_from_x1=bars, seed=seed),
-                                 lambda g: self._show(g.clips[0], label, g.warnings), self._failed)
+        self.tools.ctl.run("bars", lambda engine: jobs.transfer_bars(engine, a, b, bars, seed),
+                           lambda r: self._show(r, label), self._failed)
 
     def resample(self, row: int, bar: int, toward: bool) -> None:
-        engine, ends = self.tools.engine, self.clips
-        if engine is None or ends is None:
+        ends = self.clips
+        if self.tools.engine is None or ends is None:
             return
-        clip, other = ends[row], ends[1 - row]
+        clip, other = ends[row], ends[1 - row] if toward else None
         self.seed += 1
         seed = self.seed
-        if toward:
-            label = f"{'AB'[row]} bar {bar + 1} toward {'AB'[1 - row]}"
-            job = lambda: engine.resample_bar(clip, bar, seed=seed, toward=other, amount=0.5)  # noqa: E731
-        else:
-            label = f"{'AB'[row]} bar {bar + 1} re-sampled"
-            job = lambda: engine.resample_bar(clip, bar, temperature=1.0, seed=seed)  # noqa: E731
-        self.tools.worker.submit("bars", job, lambda g: self._show(g.clips[0], label, g.warnings), self._failed)
+        label = f"{'AB'[row]} bar {bar + 1} " + (f"toward {'AB'[1 - row]}" if toward else "re-sampled")
+        self.tools.ctl.run("bars", lambda engine: jobs.resample_bar(engine, clip, bar, seed, toward=other),
+                           lambda r: self._show(r, label), self._failed)
 
     def cell_menu(self, row: int, bar: int, pos: QPoint) -> None:
         menu = QMenu(self)
@@ -259,10 +257,10 @@ class BarsView(QStackedWidget):
         menu.addAction(f"Move bar {bar + 1} halfway toward {'AB'[1 - row]}'s", lambda: self.resample(row, bar, True))
         menu.popup(pos)
 
-    def _show(self, clip: Clip, label: str, warnings: list[str]) -> None:
-        self.result = clip
+    def _show(self, result: BarsResult, label: str) -> None:
+        clip = self.result = result.clip
         self.add.setEnabled(True)
-        for w in warnings:
+        for w in result.warnings:
             self.tools.message.emit(w)
         self.tools.show_preview(clip, label)
         if self.tools.audio is not None:

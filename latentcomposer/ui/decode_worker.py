@@ -1,6 +1,6 @@
 """The engine's worker lane: every engine call of the latent tools runs here, never on the UI thread.
 
-One QThreadPool with a single thread drains a :class:`~latentcomposer.app.latent.LatestOnlyQueue`, so
+One QThreadPool with a single thread drains a :class:`~latentcomposer.app.latent.coalesce.LatestOnlyQueue`, so
 engine calls never overlap and, per channel ("preview", "interpolate", "bars", ...), the newest request
 wins: a pending request is replaced by a newer one (at most one waits while one runs), and a result
 older than one already shown, or asked for before the channel was cancelled, is dropped. Results come
@@ -12,14 +12,15 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from latentcomposer.app.latent import LatestOnlyQueue
+from latentcomposer.app.latent.coalesce import LatestOnlyQueue
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Done = Callable[[Any], None]
 Failed = Callable[[str], None]
 
@@ -58,7 +59,7 @@ class _Drain(QRunnable):
 class EngineWorker(QObject):
     """``submit(channel, job, on_done, on_error)``: ``job()`` runs on the worker thread; ``on_done(result)``
     or ``on_error(message)`` run on the UI thread unless the result is stale (see
-    :meth:`LatestOnlyQueue.accept <latentcomposer.app.latent.LatestOnlyQueue.accept>`)."""
+    :meth:`LatestOnlyQueue.accept <latentcomposer.app.latent.coalesce.LatestOnlyQueue.accept>`)."""
 
     busyChanged = Signal(bool)
 
@@ -77,7 +78,7 @@ class EngineWorker(QObject):
         self.dropped = 0
         self.closed = False
 
-    def submit(self, channel: str, job: Callable[[], Any], on_done: Done | None = None,
+    def submit(self, channel: str, job: Callable[[], T], on_done: Callable[[T], None] | None = None,
                on_error: Failed | None = None) -> int:
         if self.closed:
             return -1

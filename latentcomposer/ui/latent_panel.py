@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentcomposer.app.latent import LOCK_TIPS, SLIDER_RANGE, SliderSpec
+from latentcomposer.app.latent.info import SLIDER_RANGE, SliderSpec
+from latentcomposer.app.latent.locks import LOCK_TIPS
 from latentcomposer.app.model_service import gpu_summary
 
 from .latent_tools import PLAY_MODES, LatentTools, make_button
@@ -125,7 +126,7 @@ class LatentPanel(QWidget):
 
         buttons = QGridLayout()
         buttons.setSpacing(3)
-        self.encode_button = self._button("encodeButton", "Encode", "Encode the current clip into z", tools.encode_current)
+        self.encode_button = self._button("encodeButton", "Encode", "Encode the current clip into z", tools.encode)
         self.sample_button = self._button("sampleButton", "Sample", "A new random z from the prior", tools.sample)
         self.reroll_button = self._button("rerollButton", "Re-roll", "A new seed: another draw around the same "
                                           "code (or a new random one after Sample)", tools.reroll)
@@ -210,10 +211,10 @@ class LatentPanel(QWidget):
     def fill_models(self) -> None:
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
-        current = self.tools.info.name if self.tools.info else getattr(self.tools.models, "model_name", None)
+        current = self.tools.info.name if self.tools.info else self.tools.models.model_name
         for m in self.tools.installed():
             self.model_combo.addItem(m.name, m.name)
-            card = m.card() if hasattr(m, "card") else None
+            card = m.card()
             tip = (card[:700] + ("…" if len(card) > 700 else "")) if card else "No model card"
             self.model_combo.setItemData(self.model_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         if self.model_combo.count() == 0:
@@ -353,7 +354,7 @@ class LatentPanel(QWidget):
     def show_card(self) -> None:
         name = self.model_combo.currentData()
         info = next((m for m in self.tools.installed() if m.name == name), None)
-        card = info.card() if info is not None and hasattr(info, "card") else None
+        card = info.card() if info is not None else None
         dlg = QDialog(self)
         dlg.setObjectName("modelCardDialog")
         dlg.setWindowTitle(f"Model card — {name or 'none'}")

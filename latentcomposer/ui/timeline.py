@@ -42,7 +42,8 @@ from PySide6.QtWidgets import (
 )
 
 from latentcomposer.app.exporting import safe_filename, temp_midi_for_drag
-from latentcomposer.app.latent import InterpolationResult, interpolate, join_clips
+from latentcomposer.app.latent import jobs
+from latentcomposer.app.latent.jobs import InterpolationResult, join_clips
 from latentcomposer.core import Clip
 from latentcomposer.io.midifile import MidiFileError, read_midi, write_midi
 
@@ -305,8 +306,8 @@ class InterpolationView(QWidget):
         self.generate()
 
     def generate(self) -> bool:
-        ends, engine = self.endpoints(), self.tools.engine
-        if ends is None or engine is None:
+        ends = self.endpoints()
+        if ends is None or self.tools.engine is None:
             self.tools.message.emit("Interpolation needs a loaded model and clips in slots A and B")
             return False
         a, b = ends
@@ -320,8 +321,8 @@ class InterpolationView(QWidget):
             self.tools.message.emit(f"Interpolation: {msg}")
             self._busy(False)
 
-        self.tools.worker.submit("interpolate", lambda: interpolate(engine, a, b, n, method, temp, seed),
-                                 lambda r: self.show_result(r, a, b, slots), failed)
+        self.tools.ctl.run("interpolate", lambda engine: jobs.interpolate(engine, a, b, n, method, temp, seed),
+                           lambda r: self.show_result(r, a, b, slots), failed)
         self._busy(True)
         return True
 

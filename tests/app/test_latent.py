@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -176,7 +177,7 @@ def test_model_service_device_and_queued_requests(user_dirs: dict[str, Path]) ->
     def loader(name: str, folder: Path) -> object:
         gate.wait(5)
         loaded.append(name)
-        return object()
+        return SimpleNamespace(device="cpu")  # the engine's attributes the service reads
 
     service = ModelService(loader=loader)
     assert service.start("a", device="cpu") and service.device == "cpu"

@@ -221,8 +221,8 @@ def test_latent_state_is_saved_in_the_session_and_restored(rig: Rig, qtbot, tiny
     rig.tools.store()
     latent = rig.session.latent
     assert latent.model == "tiny_2bar" and latent.sliders["rests"] == -1.2
-    snap = latent.extra["panel"]
-    assert snap["source"] == rig.session.current_uid and snap["temperature"] == 0.3 and snap["shape"] == [4, 8]
+    snap = latent.panel  # typed PanelState (projects before it kept a dict in latent.extra["panel"])
+    assert snap.source == rig.session.current_uid and snap.temperature == 0.3 and snap.shape == (4, 8)
     assert rig.session.modified
     # a second session opened from the same state comes back with the same sliders and preview
     from latentcomposer.app.project import load_project, save_project

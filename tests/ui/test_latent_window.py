@@ -14,6 +14,7 @@ from typing import Any
 
 from latentcomposer.app.model_service import ModelService
 from latentcomposer.app.playback_service import InMemoryBackend, PlaybackService
+from latentcomposer.app.state import PanelState
 from latentcomposer.core.examples import example_clip, example_drums
 from latentcomposer.ui.main_window import MainWindow
 from tests.helpers_models import RecordingEngine, recording_loader
@@ -193,9 +194,9 @@ def test_startup_device_prefers_the_projects_choice(qtbot: Any, tiny_models: Pat
     w = MainWindow(playback=PlaybackService(InMemoryBackend()), models=models, prefs=prefs, background=False)
     qtbot.addWidget(w, before_close_func=lambda win: win.shutdown())
     assert w.startup_device() == "auto"
-    w.session.update_latent(model="tiny_2bar", extra={"panel": {"device": "cpu", "seed": 0}})
+    w.session.update_latent(model="tiny_2bar", panel=PanelState(device="cpu", seed=0))
     assert w.startup_device() == "cpu"
-    w.session.update_latent(extra={"panel": {"device": "tpu"}})  # unknown: the preference
+    w.session.update_latent(panel=PanelState(device="tpu"))  # unknown: the preference
     assert w.startup_device() == "auto"
     w.shutdown()
 

@@ -1,0 +1,471 @@
+"""`LatentController`: the latent tools' rules, without Qt.
+
+It owns the :class:`~.panel.PanelModel` state (it *is* one), the loaded engine and the model service,
+and decides what every user action and session event does: which engine job runs (always through the
+host's lane, never inline in the GUI), what a session event cancels or re-encodes, when to switch to a
+model that can read the clip, what is stored with the project and whether that makes the session
+"modified" (a model load or an encoding does not; a slider move does).
+
+It talks to its surroundings through a :class:`LatentHost`; the GUI's host is
+:class:`latentcomposer.ui.latent_tools.LatentTools` (a worker thread, Qt signals, the roll overlay and
+the preview's sound). :class:`InlineHost` runs the jobs at once and records what would be shown: the
+controller then works headless (tests, scripts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+import numpy as np
+
+from latentcomposer.core import Clip
+
+from ..model_service import ModelInfo, ModelService
+from ..session import Session
+from . import jobs
+from .info import DEVICES, EngineInfo, model_for_clip, model_representation
+from .panel import PanelModel
+
+if TYPE_CHECKING:
+    from latentcomposer.model.engine import Engine
+
+T = TypeVar("T")
+DECODINGS = ("search", "greedy")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A preview over the roll (and in the speakers): the latent decode, an interpolation step, a
+    Bars result. ``uid``: the clip it belongs to; ``stamp``: the preview request it answers."""
+
+    clip: Clip
+    label: str
+    uid: str
+    stamp: int = 0
+
+
+class LatentHost(Protocol):
+    """What the controller needs from its surroundings."""
+
+    def submit(self, channel: str, job: Callable[[], T], on_done: Callable[[T], None] | None = None,
+               on_error: Callable[[str], None] | None = None) -> int:
+        """Run ``job`` off the UI thread, newest request per channel wins; call back on the UI thread."""
+        ...
+
+    def cancel(self, channel: str) -> None:
+        """Drop the channel's pending job and any result asked for so far."""
+        ...
+
+    def changed(self, what: str) -> None:
+        """``"engine"``, ``"state"``, ``"preview"`` or ``"points"`` changed: the widgets follow."""
+        ...
+
+    def say(self, text: str) -> None:
+        """A status message for the user."""
+        ...
+
+    def remember(self, key: str, value: str) -> None:
+        """The user chose ``"device"`` or ``"decoding"``: keep it for the next start."""
+        ...
+
+    def show(self, shown: Shown | None) -> None:
+        """Show (and sound) a preview, or none."""
+        ...
+
+    def soon(self, what: str) -> None:
+        """Call :meth:`LatentController.store` (``"store"``) or :meth:`LatentController.refresh_points`
+        (``"points"``) shortly, once for a burst of requests."""
+        ...
+
+
+class InlineHost:
+    """Runs jobs at once on the calling thread; records messages and previews (headless use, tests)."""
+
+    def __init__(self) -> None:
+        self.controller: LatentController | None = None
+        self.messages: list[str] = []
+        self.shown: list[Shown | None] = []
+
+    def submit(self, channel: str, job: Callable[[], T], on_done: Callable[[T], None] | None = None,
+               on_error: Callable[[str], None] | None = None) -> int:
+        try:
+            result = job()
+        except Exception as exc:
+            if on_error is not None:
+                on_error(str(exc) or type(exc).__name__)
+            return 0
+        if on_done is not None:
+            on_done(result)
+        return 0
+
+    def cancel(self, channel: str) -> None:
+        pass
+
+    def changed(self, what: str) -> None:
+        pass
+
+    def say(self, text: str) -> None:
+        self.messages.append(text)
+
+    def remember(self, key: str, value: str) -> None:
+        pass
+
+    def show(self, shown: Shown | None) -> None:
+        self.shown.append(shown)
+
+    def soon(self, what: str) -> None:
+        if self.controller is not None:
+            self.controller.store() if what == "store" else self.controller.refresh_points()
+
+
+class LatentController(PanelModel):
+    """The latent tools' rules for one session (see the module docstring)."""
+
+    def __init__(self, session: Session, models: ModelService | None = None, host: LatentHost | None = None) -> None:
+        super().__init__(session)
+        self.models = models
+        if host is None:
+            host = InlineHost()
+            host.controller = self
+        self.host: LatentHost = host
+        self.engine: Engine | None = None
+        self.status = (models.state, models.message) if models is not None else ("none", "")
+        self.decoding = "search"  # how temperature-0 decodes pick notes (Engine.set_decoding)
+        self.cpu_threads = 1  # CPU threads for the worker's decoding (0: leave the libraries' default)
+        self.shown: Shown | None = None
+        self.clip_points: dict[str, np.ndarray] = {}  # uid -> projected mean of its code
+        self.path: np.ndarray | None = None  # interpolation path, projected [steps, 2]
+        self.request_gen = 0  # bumps with every preview request (benchmark: move -> paint)
+        self.loaded_as = "auto"  # the device choice the current engine was loaded with
+        self._chosen = False  # the model being loaded was picked by the user
+        self._applying = False
+        self._unlisten = session.listen(self.on_session)
+
+    def close(self) -> None:
+        """Stop following the session."""
+        self._unlisten()
+
+    # --- models ---------------------------------------------------------------------------------
+    def installed(self) -> list[ModelInfo]:
+        return self.models.installed() if self.models is not None else []
+
+    def representations(self) -> list[tuple[str, str]]:
+        return [(m.name, model_representation(m.folder)) for m in self.installed()]
+
+    def load_model(self, name: str, device: str | None = None, chosen: bool = True) -> None:
+        """Load ``name`` on ``device`` (auto/cpu/cuda) in the background; the clip is re-encoded when ready.
+        ``chosen``: the user picked it (a drum model for a melody stays, to sample drums), rather than
+        the controller switching for a clip."""
+        device = device or self.device
+        if device not in DEVICES:
+            raise ValueError(f"unknown device {device!r}")
+        self.device = device
+        if chosen:
+            self.host.remember("device", device)
+            self.edited = True
+        if self.info is not None and (name, device) == (self.info.name, self.loaded_as):
+            return
+        self.loaded_as, self._chosen = device, chosen
+        self.host.say(f"Loading {name} ({device})…")
+        self._start_service(name, device)
+
+    def start_model(self, name: str | None, device: str) -> bool:
+        """The first load (start-up, a project opened): ``name`` (None: the service's default) on
+        ``device``, which becomes the panel's choice. Not a user pick: the controller may still switch
+        models for a drum clip. False when nothing could be started (no model installed)."""
+        device = device if device in DEVICES else "auto"
+        self.device = device
+        self.loaded_as, self._chosen = device, False
+        self.host.changed("state")  # the panel shows the device at once
+        return self._start_service(name, device)
+
+    def _start_service(self, name: str | None, device: str) -> bool:
+        return self.models is not None and self.models.start(name, device=device)
+
+    def on_model_status(self, state: str, message: str) -> None:
+        self.status = (state, message)
+        engine = self.models.engine if self.models is not None else None
+        if state == "ready" and engine is not None and engine is not self.engine:
+            self.host.say(f"Model {message}")
+            self.use_engine(engine)
+        elif state == "error":
+            self.host.say(f"Model: {message}")
+        self.host.changed("state")
+
+    def use_engine(self, engine: Engine | None) -> None:
+        """A model was loaded: new sliders, the saved state back if it fits, the clip re-encoded (or
+        another model loaded when this one cannot read the clip and the user did not pick it)."""
+        self.engine = engine
+        self._submit_decoding()
+        if engine is not None and self.cpu_threads:
+            threads = self.cpu_threads
+            self.host.submit("setup", lambda: jobs.limit_cpu_threads(engine, threads))
+        self.set_engine(EngineInfo.of(engine) if engine is not None else None)
+        self.clear_preview()
+        self.clip_points = {}
+        self.path = None
+        restored = self.restore()
+        self.host.changed("engine")
+        self.host.changed("state")
+        chosen, self._chosen = self._chosen, False
+        if self.info is not None and (chosen or not self.switch_for(self.session.current_clip)):
+            self.encode_current(keep_base=restored, then_preview=restored)
+        self.host.soon("points")
+        self.host.soon("store")
+
+    def switch_for(self, clip: Clip) -> bool:
+        """Drum clips want a drum model and melodies a melody model: switch if one is installed."""
+        if self.info is None:
+            return False
+        what = "drums" if clip.is_drum else "a melody"
+        target = model_for_clip(clip, self.info.name, self.info.representation, self.representations())
+        if target is None or target == self.info.name:
+            want = "drums" if clip.is_drum else "melody"
+            if clip.notes and self.info.representation != want:
+                self.host.say(f"'{clip.name}' is {what} and no {want} model is installed; "
+                              f"{self.info.name} cannot encode it")
+            return False
+        self.host.say(f"'{clip.name}' is {what}: switching to {target}")
+        self.load_model(target, chosen=False)
+        return True
+
+    # --- encoding -------------------------------------------------------------------------------
+    def encode(self) -> None:
+        """The Encode button: the current clip's posterior mean becomes the code."""
+        self.edited = True
+        self.encode_current()
+
+    def encode_current(self, keep_base: bool = False, then_preview: bool = False) -> None:
+        """Encode the current clip on the lane (its posterior mean becomes the base z)."""
+        engine, session = self.engine, self.session
+        if engine is None:
+            return
+        uid, clip = session.current_uid, session.current_clip
+        if not clip.notes:
+            self.forget()
+            self.host.changed("state")
+            return
+
+        def done(out: jobs.EncodeOutcome) -> None:
+            if engine is not self.engine or out.uid != self.session.current_uid:
+                return
+            self.accept_encoding(out, keep_base)
+            for w in out.warnings:
+                self.host.say(w)
+            self.host.changed("state")
+            self.host.changed("points")
+            if then_preview or self.moved or (self.code and self.code.origin != "encoded"):
+                self.request_preview()
+
+        def failed(msg: str) -> None:
+            self.forget()
+            self.host.say(f"Cannot encode '{clip.name}': {msg}")
+            self.host.changed("state")
+
+        self.host.submit("encode", lambda: jobs.encode_clip(engine, uid, clip, 0), done, failed)
+
+    # --- slider panel actions -------------------------------------------------------------------
+    def request_preview(self) -> int:
+        """Decode the current state on the lane (newest request wins); returns its number."""
+        req = self.preview_request()
+        engine = self.engine
+        if req is None or engine is None:
+            return 0
+        self.request_gen += 1
+        gen = self.request_gen
+
+        def done(result: jobs.PreviewResult) -> None:
+            if engine is self.engine and self.accept_preview(result):
+                self.show_preview(result.clip, "Latent preview", uid=result.request.uid, stamp=gen)
+                self.host.changed("points")
+                self.host.soon("store")
+
+        self.host.submit("preview", lambda: jobs.decode_preview(engine, req), done, self.host.say)
+        return gen
+
+    def set_slider(self, key: str, value: float) -> int:
+        self.sliders[key] = float(value)
+        self.edited = True
+        return self.request_preview()
+
+    def set_temperature(self, value: float) -> None:
+        self.temperature = max(0.0, float(value))
+        self.edited = True
+        if self.preview is not None or self.moved:
+            self.request_preview()
+        self.host.soon("store")
+
+    def set_lock(self, lock: str) -> None:
+        self.lock = lock
+        self.edited = True
+        self.host.changed("state")
+        if self.preview is not None or self.moved:
+            self.request_preview()
+        self.host.soon("store")
+
+    def set_decoding(self, mode: str, chosen: bool = False) -> None:
+        """``"search"`` (beam search + the encoder's choice) or ``"greedy"`` for temperature-0 decodes;
+        re-decodes the preview. ``chosen``: picked by the user (kept for the next start)."""
+        if mode not in DECODINGS:
+            self.host.say(f"Unknown decoding '{mode}' (search or greedy)")
+            return
+        self.decoding = mode
+        self._submit_decoding()
+        if chosen:
+            self.host.remember("decoding", mode)
+        self.host.changed("state")
+        if self.engine is not None and (self.preview is not None or self.moved):
+            self.request_preview()
+
+    def _submit_decoding(self) -> None:
+        # on the lane like every engine call: jobs run oldest first, so later decodes use the new setting
+        engine, mode = self.engine, self.decoding
+        if engine is not None:
+            self.host.submit("decoding", lambda: jobs.set_decoding(engine, mode))
+
+    def sample(self) -> None:
+        if self.info is None:
+            self.host.say("No model loaded yet")
+            return
+        self.sample_code(self.session.current_uid, self.session.current_clip, self.seed + 1)
+        self.edited = True
+        self.host.changed("state")
+        self.request_preview()
+
+    def reroll(self) -> None:
+        if self.code is None:
+            self.sample()
+            return
+        self.reroll_code()
+        self.edited = True
+        self.host.changed("state")
+        self.request_preview()
+
+    def reset(self) -> None:
+        self.host.cancel("preview")
+        if not self.reset_to_encoded():
+            self.encode_current()
+        self.edited = True
+        self.clear_preview()
+        self.host.changed("state")
+        self.host.changed("points")
+        self.host.soon("store")
+
+    def move_map(self, x: float, y: float) -> int:
+        """Decode the point (x, y) of the latent map (the other dimensions come from the current z)."""
+        if self.code is None:
+            self.host.say("Encode a clip (or Sample) first: the map moves the current code")
+            return 0
+        self.set_map_point(x, y)
+        self.edited = True
+        return self.request_preview()
+
+    # --- previews -------------------------------------------------------------------------------
+    def show_preview(self, clip: Clip, label: str, uid: str | None = None, stamp: int = 0) -> None:
+        self.shown = Shown(clip, label, uid or self.session.current_uid, stamp)
+        self.host.show(self.shown)
+        self.host.changed("preview")
+
+    def clear_preview(self) -> None:
+        had = self.shown is not None
+        self.shown = None
+        self.preview = None
+        if had:
+            self.host.show(None)
+            self.host.changed("preview")
+
+    def apply_shown(self) -> bool:
+        """The preview shown (latent, interpolation step, Bars) becomes its clip's content: one undoable step."""
+        shown = self.shown
+        if shown is None or not self.session.has(shown.uid):
+            return False
+        self._applying = True
+        try:
+            self.session.replace_clip(shown.clip.copy(name=self.session.item(shown.uid).clip.name),
+                                      f"Apply {shown.label.lower() or 'preview'}", uid=shown.uid)
+        finally:
+            self._applying = False
+        self.clear_preview()
+        self.host.soon("store")
+        self.host.say("Applied to the clip (Undo takes it back)")
+        return True
+
+    def add_as_clip(self, clip: Clip | None = None, origin: str = "generated", source: str = "") -> bool:
+        clip = clip or (self.shown.clip if self.shown is not None else None)
+        if clip is None:
+            return False
+        name = self.info.name if self.info else "model"
+        self.session.add_clip(clip.copy(name=f"{clip.name or 'variation'} ({origin})"), origin=origin,
+                              source=source or f"{name}, seed {self.seed}", label="Add generated clip")
+        return True
+
+    # --- the map's points -----------------------------------------------------------------------
+    def set_path(self, z: np.ndarray | None) -> None:
+        """The interpolation's codes [steps, chunks, d] (or None) for the map."""
+        self.path = None if z is None or self.info is None else self.info.plane.project(np.asarray(z).mean(1))
+        self.host.changed("points")
+
+    def refresh_points(self) -> None:
+        """Encode every clip the model can read (one job) and place them on the map."""
+        engine, info = self.engine, self.info
+        if engine is None or info is None:
+            return
+        clips = [(i.uid, i.clip) for i in self.session.items if i.clip.notes and i.clip.is_drum == info.is_drums]
+
+        def done(mus: dict[str, np.ndarray]) -> None:
+            if engine is self.engine:
+                self.clip_points = {uid: info.plane.project(mu).mean(0) for uid, mu in mus.items()}
+                self.host.changed("points")
+
+        self.host.submit("points", lambda: jobs.encode_means(engine, clips), done, self.host.say)
+
+    # --- other engine jobs (the timeline's tabs) ---------------------------------------------------
+    def run(self, channel: str, job: Callable[[Engine], T], on_done: Callable[[T], None],
+            on_error: Callable[[str], None] | None = None) -> bool:
+        """Run ``job(engine)`` (a function of :mod:`.jobs`) on the lane; False without a model."""
+        engine = self.engine
+        if engine is None:
+            return False
+        self.host.submit(channel, lambda: job(engine), on_done, on_error or self.host.say)
+        return True
+
+    # --- the session ------------------------------------------------------------------------------
+    def store(self) -> bool:
+        return self.info is not None and super().store()
+
+    def on_session(self, kinds: frozenset[str]) -> None:
+        """(The session calls it.) What a session event does: a new session restores and re-encodes; another clip, or the current
+        clip edited by hand, drops the preview and starts again from the clip."""
+        if "reset" in kinds:
+            self.host.cancel("preview")
+            self.forget()
+            self.reset_values()
+            self.clear_preview()
+            restored = self.info is not None and self.restore()
+            self.edited = False
+            self.host.changed("state")
+            if self.info is not None and not self.switch_for(self.session.current_clip):
+                self.encode_current(keep_base=restored, then_preview=restored)
+            self.host.soon("points")
+            return
+        if "current" in kinds:
+            self.host.cancel("preview")
+            self.clear_preview()
+            self.forget()
+            self.reset_values()
+            self.host.changed("state")
+            if not self.switch_for(self.session.current_clip):
+                self.encode_current()
+        elif "clip" in kinds and not self._applying:
+            code = self.code
+            if code is None or code.uid == self.session.current_uid:  # edited by hand: start again from it
+                self.host.cancel("preview")
+                self.clear_preview()
+                self.reset_values()
+                self.encode_current()
+                self.host.changed("state")
+        if kinds & {"clips", "clip"}:
+            self.host.soon("points")
+

@@ -1,0 +1,143 @@
+"""What the latent widgets know about a loaded model, read once from its attributes (no engine calls):
+its slider directions, the latent map's plane, its window; and which installed model suits a clip."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from latentcomposer.core import Clip
+
+if TYPE_CHECKING:
+    from latentcomposer.model.engine import Attributes, Engine
+    from latentcomposer.model.prior import FittedPrior
+
+SLIDER_RANGE = 3.0  # attribute-vector units / principal-direction std
+N_DIMS = 8  # principal directions shown as "Dim 1..N"
+DEVICES = ("auto", "cpu", "cuda")
+STEPS_PER_BAR = 16
+
+
+def model_representation(folder: Path) -> str:
+    """``"melody"`` or ``"drums"`` from a model folder's config.json (no torch); "melody" if unreadable."""
+    try:
+        doc = json.loads((Path(folder) / "config.json").read_text())
+        return str(doc["model"].get("representation", "melody"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return "melody"
+
+
+def model_for_clip(clip: Clip, current: str | None, current_rep: str | None,
+                   models: Sequence[tuple[str, str]]) -> str | None:
+    """The model to switch to for ``clip`` (drums need a drum model, melodies a melody model), or None
+    to keep the current one. ``models``: (name, representation) of the installed models."""
+    want = "drums" if clip.is_drum else "melody"
+    if current_rep == want or not clip.notes:
+        return None
+    fitting = [name for name, rep in models if rep == want]
+    if not fitting:
+        return None
+    return current if current in fitting else fitting[0]
+
+
+@dataclass(frozen=True)
+class SliderSpec:
+    key: str  # the engine's name: "density", "dim3", or "z3" (raw dimension, models without attributes)
+    label: str
+    tooltip: str
+    kind: str  # attribute | dim | z
+
+
+@dataclass
+class MapPlane:
+    """The latent map's plane: ``(z - mean) . axes / scale`` (PCA of the training latents, in std units)."""
+
+    mean: np.ndarray  # [d]
+    axes: np.ndarray  # [2, d], unit rows
+    scale: np.ndarray  # [2]
+    reference: np.ndarray  # [M, 2] projected training means
+    fitted: bool  # False: no principal directions shipped, the axes are z1, z2
+
+    def project(self, z: np.ndarray) -> np.ndarray:
+        z = np.atleast_2d(np.asarray(z, dtype=np.float32))
+        return ((z - self.mean) @ self.axes.T) / self.scale
+
+    def vector(self, dx: float, dy: float) -> np.ndarray:
+        return (dx * self.scale[0] * self.axes[0] + dy * self.scale[1] * self.axes[1]).astype(np.float32)
+
+
+def map_plane(attributes: Attributes | None, z_dim: int) -> MapPlane:
+    comps = attributes.pca_components if attributes is not None else None
+    if attributes is not None and comps is not None and len(comps) >= 2:
+        mean = np.asarray(attributes.pca_mean if attributes.pca_mean is not None else np.zeros(z_dim), np.float32)
+        std = attributes.pca_std if attributes.pca_std is not None else np.ones(len(comps))
+        axes = np.asarray(comps[:2], np.float32)
+        scale = np.maximum(np.asarray(std[:2], np.float32), 1e-6)
+        plane = MapPlane(mean, axes, scale, np.zeros((0, 2), np.float32), True)
+        ref = attributes.reference_latents
+        if ref is not None and len(ref):
+            plane.reference = plane.project(np.asarray(ref, np.float32))
+        return plane
+    axes = np.zeros((2, z_dim), np.float32)
+    axes[0, 0] = 1.0
+    axes[1, min(1, z_dim - 1)] = 1.0
+    return MapPlane(np.zeros(z_dim, np.float32), axes, np.ones(2, np.float32), np.zeros((0, 2), np.float32), False)
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What the widgets need to know about a loaded engine (read from attributes, no engine calls)."""
+
+    name: str
+    representation: str
+    architecture: str
+    n_bars: int
+    z_dim: int
+    bar_z_dim: int
+    per_bar: bool
+    device: str
+    specs: tuple[SliderSpec, ...]
+    plane: MapPlane = field(compare=False)
+    # the model's fitted prior (``sample(n, rng)``, numpy) or None: N(0, I)
+    prior: FittedPrior | None = field(default=None, compare=False)
+
+    @property
+    def is_drums(self) -> bool:
+        return self.representation == "drums"
+
+    @property
+    def window_steps(self) -> int:
+        return self.n_bars * STEPS_PER_BAR
+
+    @classmethod
+    def of(cls, engine: Engine) -> EngineInfo:
+        cfg = engine.cfg
+        attrs = engine.attributes
+        specs: list[SliderSpec] = []
+        if attrs is not None:
+            for name in attrs.names:
+                definition = attrs.definitions.get(name, "")
+                specs.append(SliderSpec(name, name.capitalize(), f"{name}: {definition}".strip(": "), "attribute"))
+            n = 0 if attrs.pca_components is None else min(N_DIMS, len(attrs.pca_components))
+            for k in range(n):
+                specs.append(SliderSpec(f"dim{k + 1}", f"Dim {k + 1}",
+                                        f"Principal direction {k + 1} of the training latents, in units of "
+                                        "their spread (std) along it", "dim"))
+        if not specs:
+            for k in range(min(N_DIMS, engine.z_dim)):
+                specs.append(SliderSpec(f"z{k + 1}", f"z {k + 1}", f"Latent dimension {k + 1} (this model ships "
+                                        "no attribute vectors or principal directions)", "z"))
+        return cls(engine.name, cfg.representation, cfg.architecture, engine.window_bars, engine.z_dim,
+                   int(cfg.bar_z_dim), bool(engine.per_bar), str(engine.device), tuple(specs),
+                   map_plane(attrs, engine.z_dim), engine.fitted_prior)
+
+    def sample_prior(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` latents [n, z_dim]: from the fitted prior when the model ships one, else N(0, I)."""
+        if self.prior is not None:
+            return np.asarray(self.prior.sample(n, rng), dtype=np.float32)
+        return rng.standard_normal((n, self.z_dim)).astype(np.float32)

@@ -1,0 +1,171 @@
+"""Every engine call the GUI makes, as jobs for the worker thread (never the UI thread).
+
+Each function takes the :class:`~latentcomposer.model.engine.Engine` and plain values and returns plain
+values; the caller hands it to a lane (:class:`latentcomposer.ui.decode_worker.EngineWorker` in the GUI)
+as ``lambda: job(engine, ...)``. The slider panel, the latent map, the interpolation timeline and the
+Bars tab all call the engine through here, so this file is the whole GUI-side engine seam. The engine's
+subject arguments (clips, z, a bar) are passed by position, every option by keyword.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from latentcomposer.core import Clip
+
+from .locks import apply_lock
+
+if TYPE_CHECKING:
+    from latentcomposer.model.engine import Engine
+
+
+# --- set-up ----------------------------------------------------------------------------------------
+def limit_cpu_threads(engine: Engine, threads: int = 1) -> list[str]:
+    """Decode on ``threads`` CPU threads, set from the calling (worker) thread (see
+    :func:`latentcomposer.model.threads.limit_cpu_threads`): batch-1 decoding gains nothing from more
+    threads on a small machine, and a BLAS that spins on every core starves the UI: on 2 busy cores the
+    live-slider decode of the 2-bar model took ~65 ms with the defaults and ~10 ms with one thread
+    (benchmarks/gui_slider.py). Returns what was limited (nothing on a GPU; never raises)."""
+    if not str(engine.device).startswith("cpu"):
+        return []
+    from latentcomposer.model.threads import limit_cpu_threads as limit  # torch-side: on the worker only
+
+    return limit(threads)
+
+
+def set_decoding(engine: Engine, mode: str) -> None:
+    """``"search"`` or ``"greedy"`` for the temperature-0 decodes that follow (on the same lane)."""
+    engine.set_decoding(mode)
+
+
+# --- the slider panel ----------------------------------------------------------------------------
+@dataclass
+class EncodeOutcome:
+    uid: str
+    clip: Clip
+    mu: np.ndarray  # [chunks, d]
+    sigma: np.ndarray
+    n_steps: int
+    warnings: list[str]
+    model: str
+
+
+def encode_clip(engine: Engine, uid: str, clip: Clip, seed: int = 0) -> EncodeOutcome:
+    code = engine.encode([clip], seed=seed)
+    return EncodeOutcome(uid, clip, np.asarray(code.mu, np.float32), np.asarray(code.sigma, np.float32),
+                         int(engine.clip_steps(clip)), list(code.warnings), engine.name)
+
+
+def compose(engine: Engine, base: np.ndarray, sliders: Mapping[str, float], offset: np.ndarray | None) -> np.ndarray:
+    """base z moved along every non-zero slider (attribute vectors, principal directions, raw dims)
+    plus the latent map's offset vector."""
+    z = np.array(base, dtype=np.float32)
+    for key, amount in sliders.items():
+        if not amount:
+            continue
+        if key.startswith("z") and key[1:].isdigit():
+            z[..., int(key[1:]) - 1] += amount
+        else:
+            z = engine.shift(z, key, amount=float(amount))
+    if offset is not None:
+        z = z + offset
+    return np.asarray(z, np.float32)
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    uid: str
+    base: np.ndarray
+    sliders: tuple[tuple[str, float], ...]
+    offset: np.ndarray | None
+    temperature: float
+    seed: int
+    lock: str
+    reference: Clip | None
+    template: Clip
+    n_steps: int
+    model: str
+
+
+@dataclass
+class PreviewResult:
+    request: PreviewRequest
+    clip: Clip
+    z: np.ndarray
+
+
+def decode_preview(engine: Engine, req: PreviewRequest) -> PreviewResult:
+    z = compose(engine, req.base, dict(req.sliders), req.offset)
+    clip = engine.decode(z, temperature=req.temperature, seed=req.seed, template=req.template,
+                         name=req.template.name, join=True, n_steps=req.n_steps)[0]
+    return PreviewResult(req, apply_lock(req.reference, clip, req.lock), z)
+
+
+# --- the latent map ------------------------------------------------------------------------------
+def encode_means(engine: Engine, clips: Sequence[tuple[str, Clip]]) -> dict[str, np.ndarray]:
+    """uid -> posterior means [chunks, d] of every clip the model can read (the others are left out)."""
+    out = {}
+    for uid, clip in clips:
+        try:
+            out[uid] = np.asarray(engine.encode([clip]).mu)
+        except Exception:  # a clip this model cannot read has no point
+            continue
+    return out
+
+
+# --- the interpolation timeline ----------------------------------------------------------------
+@dataclass
+class InterpolationResult:
+    clips: list[Clip]
+    warnings: list[str]
+    z: np.ndarray | None  # [steps, chunks, d]
+    seed: int
+
+
+def interpolate(engine: Engine, a: Clip, b: Clip, between: int, method: str, temperature: float,
+                seed: int) -> InterpolationResult:
+    """``between`` steps plus both endpoints (all decoded in one batch by the engine)."""
+    gen = engine.interpolate(a, b, steps=between + 2, method="lerp" if method == "lerp" else "slerp",
+                             temperature=temperature, seed=seed)
+    return InterpolationResult(list(gen.clips), list(gen.warnings), gen.z, seed)
+
+
+def join_clips(clips: Sequence[Clip], name: str) -> Clip:
+    """Clips one after another (each on whole bars) as one clip."""
+    if not clips:
+        raise ValueError("nothing to join")
+    out = clips[0].copy(name=name, length=max(clips[0].end_tick, clips[0].n_bars * clips[0].bar_ticks))
+    for c in clips[1:]:
+        out = out.concatenate(c.copy(length=max(c.end_tick, c.n_bars * c.bar_ticks)))
+    return out.copy(name=name)
+
+
+# --- the Bars tab (per-bar models) ---------------------------------------------------------------
+@dataclass
+class BarsResult:
+    clip: Clip
+    warnings: list[str]
+
+
+def encode_bar_pair(engine: Engine, a: Clip, b: Clip) -> tuple[np.ndarray, np.ndarray]:
+    """Per-bar posterior means of clips A and B: ([bars_a, bar_z], [bars_b, bar_z])."""
+    return engine.encode_bars(a), engine.encode_bars(b)
+
+
+def transfer_bars(engine: Engine, a: Clip, b: Clip, bars_from_a: list[int], seed: int) -> BarsResult:
+    """B with the listed bars (0-based) taken from A, decoded in B's flow (context transfer)."""
+    gen = engine.context_transfer(a, b, bars_from_x1=bars_from_a, seed=seed)
+    return BarsResult(gen.clips[0], list(gen.warnings))
+
+
+def resample_bar(engine: Engine, clip: Clip, bar: int, seed: int, toward: Clip | None = None) -> BarsResult:
+    """One bar re-drawn from the prior (``toward`` None), or moved halfway toward ``toward``'s bar."""
+    if toward is not None:
+        gen = engine.resample_bar(clip, bar, seed=seed, toward=toward, amount=0.5)
+    else:
+        gen = engine.resample_bar(clip, bar, temperature=1.0, seed=seed)
+    return BarsResult(gen.clips[0], list(gen.warnings))
