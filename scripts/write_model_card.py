@@ -9,9 +9,12 @@ models/<name>/card_notes.md (known limits, comparisons). Rerun after every retra
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
+
+from latentcomposer.model.registry import read_entry
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,8 +76,8 @@ def fmt(x: object, nd: int = 3) -> str:
 
 def card(name: str) -> str:
     folder = ROOT / "models" / name
-    doc = json.loads((folder / "config.json").read_text())
-    cfg, meta = doc["model"], doc.get("meta", {})
+    entry = read_entry(folder)  # config.json of either format
+    cfg, meta = dataclasses.asdict(entry.cfg), entry.meta
     ev = json.loads((folder / "eval_test.json").read_text()) if (folder / "eval_test.json").exists() else None
     attr = (json.loads((folder / "attributes_report.json").read_text())
             if (folder / "attributes_report.json").exists() else None)
@@ -97,7 +100,7 @@ def card(name: str) -> str:
               + (f" ({cfg['n_bars']} bars x {cfg['bar_z_dim']})" if cfg.get("bar_z_dim") else "") + ".",
               _decoder_text(cfg, arch),
               f"- Weights: {size_mb:.1f} MB (float16 safetensors; computed in float32).", ""]
-    tc = meta.get("train_config", {})
+    tc = dataclasses.asdict(entry.training) if entry.training is not None else {}
     data = meta.get("data", {})
     lines += ["## Data and split", "", DRUM_DATA if drums else MELODY_DATA, ""]
     tunes = data.get("tunes", {})

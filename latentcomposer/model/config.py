@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from latentcomposer.core.errors import UserFacingError
 
-CONFIG_FORMAT = 1
+CONFIG_FORMAT = 2  # config.json: format 2 groups the model's fields by section; format 1 (flat) still reads
+READABLE_FORMATS = (1, 2)
 
 
 class ConfigError(UserFacingError, ValueError):
@@ -93,6 +94,51 @@ class ModelConfig:
             raise ConfigError(f"bad model config: {exc}") from None
 
 
+# format 2 of config.json: the model's fields grouped by the part of the model they shape (the
+# dataclass keeps them as attributes of one object, so code reads cfg.dec_hidden either way)
+TOP_FIELDS = ("name", "representation", "architecture")
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "window": ("n_bars", "steps_per_bar"),
+    "latent": ("z_dim", "bar_z_dim"),
+    "encoder": ("encoder", "embed_dim", "enc_hidden", "enc_layers", "bar_enc_hidden"),
+    "transformer": ("d_model", "n_heads", "tf_layers", "tf_dropout"),
+    "decoder": ("decoder", "dec_hidden", "dec_layers", "conductor_hidden", "conductor_layers",
+                "conductor_input", "conductor_residual"),
+    "output": ("vocab", "aux_classes", "velocity_bins", "condition_dim"),
+}
+
+
+def model_to_sections(cfg: ModelConfig) -> dict[str, Any]:
+    """The format-2 ``"model"`` object: top-level names, then one object per section."""
+    flat = cfg.to_dict()
+    out: dict[str, Any] = {k: flat.pop(k) for k in TOP_FIELDS}
+    for section, names in SECTIONS.items():
+        out[section] = {k: flat.pop(k) for k in names}
+    assert not flat, f"fields without a section: {sorted(flat)}"
+    return out
+
+
+def model_from_doc(data: Any, fmt: int) -> ModelConfig:
+    """A ``"model"`` object of a config.json of format ``fmt`` (1: flat, 2: sections) -> ModelConfig."""
+    if not isinstance(data, dict):
+        raise ConfigError("the model config is not an object")
+    if fmt == 1:
+        return ModelConfig.from_dict(data)
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in SECTIONS:
+            if not isinstance(value, dict):
+                raise ConfigError(f"model config section {key!r} is not an object")
+            unknown = sorted(set(value) - set(SECTIONS[key]))
+            if unknown:
+                raise ConfigError(f"unknown keys {unknown} in model config section {key!r}: the checkpoint "
+                                  "was made by a different version of latentcomposer")
+            flat.update(value)
+        else:
+            flat[key] = value
+    return ModelConfig.from_dict(flat)
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     batch_size: int = 64
@@ -127,6 +173,17 @@ class TrainConfig:
     eval_every_minutes: float = 10.0
     checkpoint_every_minutes: float = 5.0
     seed: int = 0
+
+
+def train_from_dict(data: Any) -> TrainConfig | None:
+    """A saved training config, or None when it does not match this version's fields."""
+    if not isinstance(data, dict):
+        return None
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    try:
+        return TrainConfig(**{k: v for k, v in data.items() if k in names})
+    except TypeError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -191,8 +191,8 @@ class Trainer:
     def export_best(self, metrics: dict[str, float], data_info: dict[str, Any]) -> None:
         meta = {"trained_steps": self.state.step, "windows_seen": self.state.windows_seen,
                 "train_wall_seconds": round(self.state.wall_seconds), "device": str(self.device),
-                "train_config": asdict(self.tcfg), "valid_metrics": metrics, "data": data_info}
-        save_model(self.model, self.cfg, self.out_dir, meta, dtype=torch.float16)
+                "valid_metrics": metrics, "data": data_info}
+        save_model(self.model, self.cfg, self.out_dir, meta, dtype=torch.float16, training=self.tcfg)
 
     # --- the loop ---------------------------------------------------------------------------
     def validate(self) -> dict[str, float]:
