@@ -24,6 +24,7 @@ JSON, not a project, a newer format version, bad values. Older versions are upgr
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from typing import Any
 
 from latentcomposer import __version__
 from latentcomposer.core import Clip, CoreError, Note, TempoChange, TimeSignature, TimeSignatureChange
+from latentcomposer.core.clip import MAX_CLIP_NOTES
 from latentcomposer.io.atomic import atomic_write_bytes
 from latentcomposer.io.files import FileProblem, read_capped
 
@@ -41,7 +43,10 @@ from .state import ORIGINS, ClipItem, LatentState, PlaybackChoice
 FORMAT = "latentcomposer-project"
 VERSION = 1
 SUFFIX = ".lcproj"
-MAX_BYTES = 256 * 1024 * 1024
+# JSON costs ~6x its size in Python objects: 32 MB of project is ~200 MB in memory while loading, and
+# holds ~1.3 million notes; the largest real project so far is well under 1 MB.
+MAX_BYTES = 32 * 1024 * 1024
+MAX_PROJECT_NOTES = 1_000_000
 
 # version -> function upgrading a dict of that version to version + 1
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -78,51 +83,140 @@ def clip_to_dict(clip: Clip) -> dict[str, Any]:
     }
 
 
-def _int(v: Any, what: str) -> int:
+# --- the schema: every value is checked for type and range before anything is built from it ----------
+class _Bad(ValueError):
+    """A value in a project that does not fit the schema; the message names its JSON path."""
+
+
+def _int(v: Any, what: str, lo: int | None = None, hi: int | None = None) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
-        raise ValueError(f"{what} must be an integer, not {v!r}")
+        raise _Bad(f"{what} must be a whole number, not {_show(v)}")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise _Bad(f"{what} {_show(v)} is out of range: it must be {_range(lo, hi)}")
     return v
 
 
+def _num(v: Any, what: str, lo: float, hi: float) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not lo <= v <= hi:  # NaN fails too
+        raise _Bad(f"{what} must be a number {_range(lo, hi)}, not {_show(v)}")
+    return float(v)  # in range, so no overflow
+
+
+def _text(v: Any, what: str) -> str:
+    if not isinstance(v, str):
+        raise _Bad(f"{what} must be text, not {_show(v)}")
+    return v
+
+
+def _list(v: Any, what: str, length: int | None = None) -> list[Any]:
+    if not isinstance(v, list) or (length is not None and len(v) != length):
+        shape = f"a list of {length}" if length is not None else "a list"
+        raise _Bad(f"{what} must be {shape}, not {_show(v)}")
+    return v
+
+
+def _range(lo: float | None, hi: float | None) -> str:
+    if lo is None:
+        return f"at most {hi:,}"
+    if hi is None:
+        return f"{lo:,} or more"
+    return f"{lo:,}-{hi:,}"
+
+
+def _show(v: Any) -> str:
+    """A short description of a value for a message (never a 300-digit number or a whole list)."""
+    if isinstance(v, bool) or v is None:
+        return json.dumps(v)
+    if isinstance(v, int):
+        return f"{v:,}" if abs(v) < 10**15 else f"a {len(str(abs(v)))}-digit number"
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v[:40] + ("..." if len(v) > 40 else ""), ensure_ascii=False)
+    if isinstance(v, list):
+        return "a list"
+    return "an object" if isinstance(v, dict) else type(v).__name__
+
+
+MAX_DEPTH = 64  # no project value is nested deeper than ~6; JSON bombs are
+MAX_INT = 2**63  # no field needs more; larger integers overflow float() and NumPy
+
+
+def check_json_values(d: Any) -> None:
+    """Refuse integers beyond +-2**63, non-finite floats and nesting over :data:`MAX_DEPTH` anywhere
+    in the document, so no later conversion (float(), NumPy, Qt) meets them. Iterative: no recursion."""
+    stack: list[tuple[Any, int]] = [(d, 0)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, dict):
+            v = list(v.values())
+        if isinstance(v, list):
+            if depth >= MAX_DEPTH:
+                raise _Bad(f"nests values more than {MAX_DEPTH} levels deep")
+            stack.extend((x, depth + 1) for x in v if not isinstance(x, str | bool) and x is not None)
+        elif isinstance(v, int) and not -MAX_INT <= v <= MAX_INT:
+            raise _Bad(f"holds {_show(v)} at {_path_of(d, v)}; numbers in a project are at most 2**63")
+        elif isinstance(v, float) and not math.isfinite(v):
+            raise _Bad(f"holds {v!r} at {_path_of(d, v)}; numbers in a project must be finite")
+
+
+def _path_of(d: Any, target: Any) -> str:
+    """The JSON path of ``target`` (identity) in ``d``, for a message; only called on failure."""
+    stack: list[tuple[Any, str]] = [(d, "")]
+    while stack:
+        v, path = stack.pop()
+        if v is target:
+            return path or "the top level"
+        if isinstance(v, dict):
+            stack.extend((x, f"{path}.{k}" if path else str(k)) for k, x in v.items())
+        elif isinstance(v, list):
+            stack.extend((x, f"{path}[{i}]") for i, x in enumerate(v))
+    return "some value"
+
+
 def clip_from_dict(d: Any, what: str = "clip") -> Clip:
-    """The inverse of :func:`clip_to_dict`; raises ValueError naming the bad field."""
+    """The inverse of :func:`clip_to_dict`; raises ValueError naming the bad field (its JSON path)."""
     if not isinstance(d, dict):
-        raise ValueError(f"{what} must be an object")
+        raise _Bad(f"{what} must be an object, not {_show(d)}")
     try:
-        ts = d.get("time_signature", [4, 4])
-        notes = d.get("notes", [])
-        if not isinstance(notes, list):
-            raise ValueError(f"{what}.notes must be a list")
-        out = []
-        for k, n in enumerate(notes):
-            if not isinstance(n, list) or len(n) != 4:
-                raise ValueError(f"{what}.notes[{k}] must be [start, pitch, end, velocity]")
-            out.append(Note(*(_int(v, f"{what}.notes[{k}]") for v in n)))
-        name = d.get("name", "")
-        if not isinstance(name, str):
-            raise ValueError(f"{what}.name must be text")
-        tempo = d.get("tempo", 120.0)
-        if isinstance(tempo, bool) or not isinstance(tempo, int | float):
-            raise ValueError(f"{what}.tempo must be a number")
+        raw_notes = _list(d.get("notes", []), f"{what}.notes")
+        if len(raw_notes) > MAX_CLIP_NOTES:
+            raise _Bad(f"{what} holds {len(raw_notes):,} notes; a clip holds up to {MAX_CLIP_NOTES:,}")
+        notes = []
+        for k, n in enumerate(raw_notes):
+            at = f"{what}.notes[{k}]"
+            start, pitch, end, velocity = _list(n, at, 4)
+            notes.append(Note(_int(start, f"{at} start", 0), _int(pitch, f"{at} pitch", 0, 127),
+                              _int(end, f"{at} end", 0), _int(velocity, f"{at} velocity", 1, 127)))
+        num, den = _list(d.get("time_signature", [4, 4]), f"{what}.time_signature", 2)
         channel = d.get("channel")
+        tempo_changes = []
+        for k, tc in enumerate(_list(d.get("tempo_changes", []), f"{what}.tempo_changes")):
+            at = f"{what}.tempo_changes[{k}]"
+            tick, bpm = _list(tc, at, 2)
+            tempo_changes.append(TempoChange(_int(tick, f"{at} tick", 0), _num(bpm, f"{at} bpm", 1, 1000)))
+        sig_changes = []
+        for k, sc in enumerate(_list(d.get("time_signature_changes", []), f"{what}.time_signature_changes")):
+            at = f"{what}.time_signature_changes[{k}]"
+            tick, n, m = _list(sc, at, 3)
+            sig_changes.append(TimeSignatureChange(
+                _int(tick, f"{at} tick", 0), TimeSignature(_int(n, f"{at} numerator"), _int(m, f"{at} denominator"))))
+        is_drum = d.get("is_drum", False)
+        if not isinstance(is_drum, bool):
+            raise _Bad(f"{what}.is_drum must be true or false, not {_show(is_drum)}")
         return Clip(
-            notes=tuple(out), ppq=_int(d.get("ppq", 480), f"{what}.ppq"), tempo=float(tempo),
-            time_signature=TimeSignature(_int(ts[0], f"{what}.time_signature"),
-                                         _int(ts[1], f"{what}.time_signature")),
-            name=name, program=_int(d.get("program", 0), f"{what}.program"),
-            is_drum=bool(d.get("is_drum", False)),
-            channel=None if channel is None else _int(channel, f"{what}.channel"),
-            length=_int(d.get("length", 0), f"{what}.length"),
-            tempo_changes=tuple(TempoChange(_int(t, f"{what}.tempo_changes"), float(b))
-                                for t, b in d.get("tempo_changes", [])),
-            time_signature_changes=tuple(
-                TimeSignatureChange(_int(t, f"{what}.time_signature_changes"), TimeSignature(n, m))
-                for t, n, m in d.get("time_signature_changes", [])),
+            notes=tuple(notes), ppq=_int(d.get("ppq", 480), f"{what}.ppq", 1, 32767),
+            tempo=_num(d.get("tempo", 120.0), f"{what}.tempo", 1, 1000),
+            time_signature=TimeSignature(_int(num, f"{what}.time_signature numerator"),
+                                         _int(den, f"{what}.time_signature denominator")),
+            name=_text(d.get("name", ""), f"{what}.name"),
+            program=_int(d.get("program", 0), f"{what}.program", 0, 127), is_drum=is_drum,
+            channel=None if channel is None else _int(channel, f"{what}.channel", 0, 15),
+            length=_int(d.get("length", 0), f"{what}.length", 0),
+            tempo_changes=tuple(tempo_changes), time_signature_changes=tuple(sig_changes),
         )
     except CoreError as exc:
-        raise ValueError(f"{what}: {exc}") from None
-    except (TypeError, IndexError) as exc:
-        raise ValueError(f"{what} is malformed ({exc})") from None
+        raise _Bad(f"{what}: {exc}") from None
 
 
 # --- whole projects --------------------------------------------------------------------------
@@ -146,42 +240,54 @@ def session_to_dict(session: Any, extra: dict[str, Any] | None = None) -> dict[s
 
 
 def project_from_dict(d: Any, path: str | os.PathLike[str] | None = None) -> ProjectData:
+    """Check ``d`` against the schema and build the project; raises only :class:`ProjectError`."""
     if not isinstance(d, dict) or d.get("format") != FORMAT:
         raise ProjectError(path, "is not a latentcomposer project")
     version = d.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ProjectError(path, f"has an invalid format version {version!r}")
+        raise ProjectError(path, f"has an invalid format version {_show(version)}")
     if version > VERSION:
         raise ProjectError(path, f"was saved by a newer latentcomposer (project format {version}); "
                                  f"this version reads format {VERSION} and older. Please update.")
-    while version < VERSION:
-        d = MIGRATIONS[version](d)
-        version += 1
     try:
-        raw = d.get("clips")
-        if not isinstance(raw, list):
-            raise ValueError("clips must be a list")
-        items, seen = [], set()
-        for k, c in enumerate(raw):
-            if not isinstance(c, dict):
-                raise ValueError(f"clips[{k}] must be an object")
-            uid = c.get("id")
-            if not isinstance(uid, str) or not uid or uid in seen:
-                raise ValueError(f"clips[{k}].id must be unique text")
-            seen.add(uid)
-            origin = c.get("origin", "user")
-            if origin not in ORIGINS:
-                origin = "user"
-            source = c.get("source", "")
-            items.append(ClipItem(uid, clip_from_dict(c.get("clip"), f"clips[{k}].clip"), origin,
-                                  source if isinstance(source, str) else ""))
-        current = d.get("current")
-        latent = LatentState.from_dict(d.get("latent", {}))
-        playback = PlaybackChoice.from_dict(d.get("playback", {}))
+        check_json_values(d)
+        while version < VERSION:
+            d = MIGRATIONS[version](d)
+            version += 1
+        return _project(d)
     except ValueError as exc:
-        raise ProjectError(path, f"is damaged: {exc}") from None
-    meta = {k: d[k] for k in ("saved_by", "saved_at", "autosave") if k in d}
-    return ProjectData(items, current if current in seen else None, latent, playback, meta)
+        text = str(exc)  # a message quoting a long value is cut: one line for the user
+        raise ProjectError(path, f"is damaged: {text if len(text) <= 300 else text[:300] + '...'}") from None
+    except (TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as exc:
+        # the schema above should leave nothing for these; if it does, still a message, not a crash
+        raise ProjectError(path, f"is damaged ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def _project(d: dict[str, Any]) -> ProjectData:
+    raw = _list(d.get("clips"), "clips")
+    items, seen = [], set()
+    total = 0
+    for k, c in enumerate(raw):
+        if not isinstance(c, dict):
+            raise _Bad(f"clips[{k}] must be an object, not {_show(c)}")
+        uid = c.get("id")
+        if not isinstance(uid, str) or not uid or len(uid) > 200 or uid in seen:
+            raise _Bad(f"clips[{k}].id must be unique, non-empty text (it is {_show(uid)})")
+        seen.add(uid)
+        origin = c.get("origin", "user")
+        source = c.get("source", "")
+        clip = clip_from_dict(c.get("clip"), f"clips[{k}].clip")
+        total += len(clip.notes)
+        if total > MAX_PROJECT_NOTES:
+            raise _Bad(f"holds over {MAX_PROJECT_NOTES:,} notes in all; a project holds up to that")
+        items.append(ClipItem(uid, clip, origin if origin in ORIGINS else "user",
+                              source if isinstance(source, str) else ""))
+    current = d.get("current")  # a stale or odd value only means "no current clip": not worth refusing
+    latent = LatentState.from_dict(d.get("latent", {}))
+    playback = PlaybackChoice.from_dict(d.get("playback", {}))
+    meta: dict[str, Any] = {k: d[k] for k in ("saved_by", "saved_at", "autosave") if k in d}
+    return ProjectData(items, current if isinstance(current, str) and current in seen else None,
+                       latent, playback, meta)
 
 
 def dumps(d: dict[str, Any]) -> str:
@@ -210,14 +316,24 @@ def load_project(path: str | os.PathLike[str]) -> ProjectData:
     try:
         text = read_capped(path, MAX_BYTES, "a project file").decode("utf-8")
     except FileProblem as exc:
-        raise ProjectError(path, "is too large to be a project file" if exc.too_large else exc.reason) from None
+        raise ProjectError(path, f"is too large to be a project file ({exc.reason})" if exc.too_large
+                           else exc.reason) from None
     except UnicodeDecodeError:
         raise ProjectError(path, "is not a latentcomposer project (not text)") from None
+    return loads_project(text, path)
+
+
+def loads_project(text: str, path: str | os.PathLike[str] | None = None) -> ProjectData:
+    """:func:`load_project` for text already in memory; raises only :class:`ProjectError`."""
     try:
-        d = json.loads(text)
+        d = json.loads(text, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
-        raise ProjectError(path, f"is not a latentcomposer project (not valid JSON: {exc})") from None
+        raise ProjectError(path, f"is not a latentcomposer project (not valid JSON: {str(exc)[:200]})") from None
     return project_from_dict(d, path)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a project can hold")
 
 
 def apply_to_session(session: Any, data: ProjectData, path: Path | None, modified: bool = False) -> None:

@@ -8,6 +8,7 @@ safe to hand to worker threads.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -18,6 +19,11 @@ from .note import PITCH_MAX, PITCH_MIN, Note
 DEFAULT_PPQ = 480
 DEFAULT_TEMPO = 120.0
 DRUM_CHANNEL = 9  # MIDI channel 10, counted from 0
+# The longest clip: 1,024 bars of 4/4 (34 min at 120 bpm; the longest file in the training data is 639
+# bars). Everything that allocates per step (codecs, the piano roll, the engine) is bounded by it, and
+# at the largest ppq (32767) every tick still fits a standard MIDI delta time (< 2**28).
+MAX_CLIP_QUARTERS = 4096
+MAX_CLIP_NOTES = 200_000  # 17x the densest file in the training data (11,513 notes)
 
 MonoRule = Literal["highest", "last"]
 
@@ -28,10 +34,10 @@ class TimeSignature:
     denominator: int = 4
 
     def __post_init__(self) -> None:
-        if not isinstance(self.numerator, int) or not 1 <= self.numerator <= 64:
+        if not _is_int(self.numerator) or not 1 <= self.numerator <= 64:
             raise CoreError(f"time-signature numerator {self.numerator!r} must be 1-64")
-        if self.denominator not in (1, 2, 4, 8, 16, 32, 64):
-            raise CoreError(f"time-signature denominator {self.denominator!r} must be a power of two")
+        if not _is_int(self.denominator) or self.denominator not in (1, 2, 4, 8, 16, 32, 64):
+            raise CoreError(f"time-signature denominator {self.denominator!r} must be a power of two 1-64")
 
     def quarters_per_bar(self) -> float:
         return self.numerator * 4 / self.denominator
@@ -40,8 +46,24 @@ class TimeSignature:
         return f"{self.numerator}/{self.denominator}"
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _as_int(value: object) -> int | None:
+    """``value`` as an int if it is an integer (Python or NumPy, not bool), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class TempoChange:
+    """From ``tick`` on, ``bpm`` quarter notes per minute (a Clip checks: tick >= 0, bpm 1-1000)."""
+
     tick: int
     bpm: float
 
@@ -62,11 +84,17 @@ class StepNote:
     velocity: int = 100
 
 
-def _check_tempo(bpm: float) -> float:
-    bpm = float(bpm)
-    if not 1.0 <= bpm <= 1000.0:
-        raise CoreError(f"tempo {bpm} bpm is outside 1-1000")
-    return bpm
+def _check_tempo(bpm: object) -> float:
+    """``bpm`` as a float in 1-1000; CoreError for anything else (text, NaN, 10**400, ...)."""
+    try:
+        if isinstance(bpm, bool | str | bytes):
+            raise TypeError
+        value = float(bpm)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        raise CoreError(f"tempo {bpm!r:.40} must be a number of beats per minute, 1-1000") from None
+    if not 1.0 <= value <= 1000.0:
+        raise CoreError(f"tempo {value:g} bpm is outside 1-1000")
+    return value
 
 
 @dataclass(frozen=True)
@@ -91,28 +119,60 @@ class Clip:
     time_signature_changes: tuple[TimeSignatureChange, ...] = ()
 
     def __post_init__(self) -> None:
-        notes = tuple(sorted(self.notes))
+        notes = tuple(self.notes)
+        if len(notes) > MAX_CLIP_NOTES:
+            raise CoreError(f"a clip can hold up to {MAX_CLIP_NOTES:,} notes, not {len(notes):,}: "
+                            "split it into several clips")
+        last = 0
         for n in notes:
             if not isinstance(n, Note):
                 raise CoreError(f"Clip notes must be Note objects, got {type(n).__name__}")
-        object.__setattr__(self, "notes", notes)
-        if not isinstance(self.ppq, int) or not 1 <= self.ppq <= 32767:
+            if n.end > last:
+                last = n.end
+        object.__setattr__(self, "notes", tuple(sorted(notes)))
+        if not _is_int(self.ppq) or not 1 <= self.ppq <= 32767:
             raise CoreError(f"ppq {self.ppq!r} must be an integer 1-32767")
         object.__setattr__(self, "tempo", _check_tempo(self.tempo))
-        if not 0 <= self.program <= 127:
-            raise CoreError(f"program {self.program} must be 0-127")
-        if self.channel is not None and not 0 <= self.channel <= 15:
-            raise CoreError(f"channel {self.channel} must be 0-15")
-        if self.length < 0:
-            raise CoreError("clip length must not be negative")
-        object.__setattr__(self, "tempo_changes", tuple(self.tempo_changes))
-        object.__setattr__(self, "time_signature_changes", tuple(self.time_signature_changes))
+        if not isinstance(self.time_signature, TimeSignature):
+            raise CoreError(f"time_signature must be a TimeSignature, not {self.time_signature!r}")
+        if not isinstance(self.name, str):
+            raise CoreError(f"clip name must be text, not {self.name!r}")
+        program, channel, length = _as_int(self.program), _as_int(self.channel), _as_int(self.length)
+        if program is None or not 0 <= program <= 127:
+            raise CoreError(f"program {self.program!r} must be 0-127")
+        if self.is_drum not in (True, False):  # bool, NumPy bool, 0 or 1
+            raise CoreError(f"is_drum must be True or False, not {self.is_drum!r}")
+        if self.channel is not None and (channel is None or not 0 <= channel <= 15):
+            raise CoreError(f"channel {self.channel!r} must be 0-15")
+        if length is None or length < 0:
+            raise CoreError(f"clip length {self.length!r} must be an integer >= 0 ticks")
+        object.__setattr__(self, "program", program)
+        object.__setattr__(self, "is_drum", bool(self.is_drum))
+        object.__setattr__(self, "channel", channel)
+        object.__setattr__(self, "length", length)
+        if max(last, length) > MAX_CLIP_QUARTERS * self.ppq:
+            quarters = max(last, length) // self.ppq
+            said = f"{quarters:,}" if quarters < 10**12 else "over a trillion"
+            raise CoreError(f"a clip can be up to {MAX_CLIP_QUARTERS:,} quarter notes long (1,024 bars of "
+                            f"4/4), not {said}: split it into several clips")
+        tempo_changes = tuple(self.tempo_changes)
+        for tc in tempo_changes:
+            if not isinstance(tc, TempoChange) or _as_int(tc.tick) is None or tc.tick < 0:
+                raise CoreError(f"tempo change {tc!r} must be a TempoChange at a tick >= 0")
+            _check_tempo(tc.bpm)
+        sig_changes = tuple(self.time_signature_changes)
+        for sc in sig_changes:
+            if (not isinstance(sc, TimeSignatureChange) or _as_int(sc.tick) is None or sc.tick < 0
+                    or not isinstance(sc.time_signature, TimeSignature)):
+                raise CoreError(f"time-signature change {sc!r} must be a TimeSignatureChange at a tick >= 0")
+        object.__setattr__(self, "tempo_changes", tempo_changes)
+        object.__setattr__(self, "time_signature_changes", sig_changes)
 
     # --- derived values -------------------------------------------------------------------
     @property
     def bar_ticks(self) -> int:
-        """Ticks in one bar of the clip's (initial) time signature."""
-        return round(self.ppq * self.time_signature.quarters_per_bar())
+        """Ticks in one bar of the clip's (initial) time signature (at least 1: ppq 1 in 1/64)."""
+        return max(1, round(self.ppq * self.time_signature.quarters_per_bar()))
 
     @property
     def end_tick(self) -> int:

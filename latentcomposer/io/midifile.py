@@ -1,15 +1,22 @@
-"""Standard MIDI File reading and writing (via mido).
+"""Standard MIDI File reading and writing.
 
 Reading returns one :class:`~latentcomposer.core.Clip` per (track, channel) that holds notes, with
-channel 10 marked as drums. Any problem with the input becomes a :class:`MidiFileError` subclass whose
-message names the file and the problem; no other exception escapes :func:`read_midi`.
+channel 10 marked as drums. The bytes are parsed by :mod:`.smf` (linear time, bounded memory, strict
+about lengths); writing uses mido. Any problem with the input becomes a :class:`MidiFileError`
+subclass whose message names the file, the problem and what to do; no other exception escapes
+:func:`read_midi` (a last-resort handler turns anything unforeseen into :class:`CorruptMidiFile`).
+
+Limits (each refused with a message, never by running out of memory): files up to
+:data:`MAX_FILE_BYTES`, regular files only (no devices or pipes); up to
+:data:`~latentcomposer.io.smf.MAX_NOTES` notes and :data:`~latentcomposer.io.smf.MAX_TRACKS` tracks;
+up to :data:`~latentcomposer.core.clip.MAX_CLIP_QUARTERS` quarter notes long (1,024 bars of 4/4) — a longer
+file raises :class:`MidiFileTooLong`, and ``read_midi(path, first_bars=N)`` reads its first N bars.
 """
 
 from __future__ import annotations
 
 import io as _io
 import os
-from collections import defaultdict, deque
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,17 +25,20 @@ import mido
 from latentcomposer.core import (
     DRUM_CHANNEL,
     Clip,
-    CoreError,
     Note,
     TempoChange,
     TimeSignature,
     TimeSignatureChange,
 )
+from latentcomposer.core.clip import MAX_CLIP_QUARTERS
 from latentcomposer.io.atomic import atomic_write_bytes
 from latentcomposer.io.files import FileProblem, read_capped
+from latentcomposer.io.smf import MAX_TRACKS, RawSong, SmfError, parse_smf
 
-MAX_FILE_BYTES = 64 * 1024 * 1024  # no real score is this big; refuse rather than exhaust memory
-MAX_TRACKS = 4096
+MAX_FILE_BYTES = 16 * 1024 * 1024  # 1,400x the largest file in the training data; parsed in ~3 s
+__all__ = ["MAX_FILE_BYTES", "MAX_TRACKS", "CorruptMidiFile", "EmptyMidiFile", "MidiFileError",
+           "MidiFileTooLarge", "MidiFileTooLong", "MidiFileUnreadable", "MidiWriteError", "NotAMidiFile",
+           "clips_to_midifile", "midi_bytes", "read_midi", "read_midi_bytes", "write_midi"]
 
 
 class MidiFileError(Exception):
@@ -41,7 +51,7 @@ class MidiFileError(Exception):
 
 
 class MidiFileUnreadable(MidiFileError):
-    """The path does not exist, is a folder, or cannot be opened."""
+    """The path does not exist, is a folder or a device, or cannot be opened."""
 
 
 class NotAMidiFile(MidiFileError):
@@ -50,6 +60,20 @@ class NotAMidiFile(MidiFileError):
 
 class CorruptMidiFile(MidiFileError):
     """The data is a MIDI file but damaged: truncated, absurd lengths, bad events."""
+
+
+class MidiFileTooLarge(MidiFileError):
+    """The file may be valid but is beyond what the app reads (bytes, notes, length)."""
+
+
+class MidiFileTooLong(MidiFileTooLarge):
+    """Longer than :data:`~latentcomposer.core.clip.MAX_CLIP_QUARTERS`. ``bars`` is its length and
+    ``max_bars`` the most that can be read, both in bars of its opening time signature; reading
+    again with ``first_bars=max_bars`` opens the beginning."""
+
+    def __init__(self, path: str | os.PathLike[str] | None, problem: str, bars: int, max_bars: int) -> None:
+        super().__init__(path, problem)
+        self.bars, self.max_bars = bars, max_bars
 
 
 class EmptyMidiFile(MidiFileError):
@@ -64,117 +88,85 @@ def _load_bytes(path: str | os.PathLike[str]) -> bytes:
     try:
         return read_capped(path, MAX_FILE_BYTES, "a MIDI file")
     except FileProblem as exc:
-        raise (CorruptMidiFile if exc.too_large else MidiFileUnreadable)(path, exc.reason) from None
+        raise (MidiFileTooLarge if exc.too_large else MidiFileUnreadable)(path, exc.reason) from None
 
 
-def _parse(data: bytes, path: str | os.PathLike[str] | None) -> mido.MidiFile:
-    if len(data) == 0:
-        raise NotAMidiFile(path, "is empty (zero bytes)")
-    if data[:4] != b"MThd":
-        raise NotAMidiFile(path, "is not a MIDI file (no 'MThd' header)")
-    if len(data) < 14:
-        raise CorruptMidiFile(path, "is truncated inside the MIDI header")
-    header_len = int.from_bytes(data[4:8], "big")
-    n_tracks = int.from_bytes(data[10:12], "big")
-    division = int.from_bytes(data[12:14], "big")
-    if header_len < 6 or header_len > len(data):
-        raise CorruptMidiFile(path, f"has an absurd header length ({header_len})")
-    if n_tracks > MAX_TRACKS:
-        raise CorruptMidiFile(path, f"claims {n_tracks} tracks")
-    if division & 0x8000:
-        raise CorruptMidiFile(path, "uses SMPTE time division, which is not supported")
-    if division == 0:
-        raise CorruptMidiFile(path, "has a time division of 0 ticks per quarter note")
-    try:
-        return mido.MidiFile(file=_io.BytesIO(data), clip=True)
-    except EOFError:
-        raise CorruptMidiFile(path, "is truncated (ends in the middle of a track)") from None
-    except Exception as exc:  # mido raises OSError/ValueError/KeyError/IndexError... on bad data
-        raise CorruptMidiFile(path, f"is damaged ({type(exc).__name__}: {exc})") from None
+def read_midi(path: str | os.PathLike[str], *, first_bars: int | None = None) -> list[Clip]:
+    """Read every (track, channel) with notes into a Clip. Raises only :class:`MidiFileError`.
+
+    ``first_bars``: read only the first N bars (of the opening time signature); notes held past the
+    cut are shortened to it, and a file that goes on past the cut gives clips exactly N bars long. Without it, a file longer than the limit raises :class:`MidiFileTooLong`.
+    """
+    return read_midi_bytes(_load_bytes(path), path=path, first_bars=first_bars)
 
 
-def read_midi(path: str | os.PathLike[str]) -> list[Clip]:
-    """Read every (track, channel) with notes into a Clip. Raises only :class:`MidiFileError`."""
-    return read_midi_bytes(_load_bytes(path), path=path)
-
-
-def read_midi_bytes(data: bytes, path: str | os.PathLike[str] | None = None) -> list[Clip]:
+def read_midi_bytes(data: bytes, path: str | os.PathLike[str] | None = None, *,
+                    first_bars: int | None = None) -> list[Clip]:
     """:func:`read_midi` for data already in memory."""
-    mid = _parse(data, path)
     try:
-        clips = _to_clips(mid, path)
+        clips = _to_clips(parse_smf(data), path, first_bars)
     except MidiFileError:
         raise
-    except (CoreError, ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-        raise CorruptMidiFile(path, f"holds invalid events ({exc})") from None
+    except SmfError as exc:
+        kind = {"not-midi": NotAMidiFile, "too-many-notes": MidiFileTooLarge}.get(exc.kind, CorruptMidiFile)
+        raise kind(path, exc.problem) from None
+    except Exception as exc:  # the boundary: nothing unforeseen escapes as a traceback
+        raise CorruptMidiFile(path, f"could not be read ({type(exc).__name__}: {exc}); the file is "
+                                    "probably damaged") from None
     if not clips:
+        if first_bars is not None:
+            raise EmptyMidiFile(path, f"holds no notes in its first {first_bars:,} bar(s)")
         raise EmptyMidiFile(path, "holds no notes")
     return clips
 
 
-def _to_clips(mid: mido.MidiFile, path: str | os.PathLike[str] | None) -> list[Clip]:
-    ppq = mid.ticks_per_beat
-    if mid.type == 2:
-        raise CorruptMidiFile(path, "is a type-2 (sequential songs) file, which is not supported")
-    tempos: list[tuple[int, float]] = []
-    sigs: list[tuple[int, TimeSignature]] = []
-    per_track: list[tuple[str, dict[int, list[Note]], dict[int, int], int]] = []
-    for ti, track in enumerate(mid.tracks):
-        tick = 0
-        name = ""
-        open_notes: dict[tuple[int, int], deque[tuple[int, int]]] = defaultdict(deque)
-        notes: dict[int, list[Note]] = defaultdict(list)
-        programs: dict[int, int] = {}
-        for msg in track:
-            tick += msg.time
-            t = msg.type
-            if t == "note_on" and msg.velocity > 0:
-                open_notes[(msg.channel, msg.note)].append((tick, msg.velocity))
-            elif t == "note_off" or (t == "note_on" and msg.velocity == 0):
-                queue = open_notes.get((msg.channel, msg.note))
-                if queue:  # overlapping same-pitch notes: first on is closed by the first off
-                    start, vel = queue.popleft()
-                    if tick > start:
-                        notes[msg.channel].append(Note(start, msg.note, tick, vel))
-                    else:  # zero-length note: keep it, one tick long
-                        notes[msg.channel].append(Note(start, msg.note, start + 1, vel))
-            elif t == "program_change":
-                if msg.channel not in programs or not notes[msg.channel]:
-                    programs[msg.channel] = msg.program
-            elif t == "set_tempo":
-                tempos.append((tick, mido.tempo2bpm(msg.tempo)))
-            elif t == "time_signature":
-                try:
-                    ts = TimeSignature(msg.numerator, msg.denominator)
-                except CoreError:
-                    continue
-                sigs.append((tick, ts))
-            elif t == "track_name" and not name:
-                name = msg.name.strip()
-        for (ch, pitch), queue in open_notes.items():  # notes never released end with the track
-            for start, vel in queue:
-                notes[ch].append(Note(start, pitch, max(tick, start + 1), vel))
-        per_track.append((name or f"Track {ti + 1}", notes, programs, tick))
+def _bpm(microseconds: int) -> float:
+    return min(max(60_000_000 / microseconds, 1.0), 1000.0)  # microseconds > 0 (smf drops 0)
 
-    tempos.sort(key=lambda x: x[0])
-    sigs.sort(key=lambda x: x[0])
-    tempo0 = tempos[0][1] if tempos and tempos[0][0] == 0 else 120.0
-    ts0 = sigs[0][1] if sigs and sigs[0][0] == 0 else TimeSignature(4, 4)
-    tempo_changes = tuple(TempoChange(t, min(max(b, 1.0), 1000.0)) for t, b in tempos if t > 0)
-    ts_changes = tuple(TimeSignatureChange(t, s) for t, s in sigs if t > 0)
-    tempo0 = min(max(tempo0, 1.0), 1000.0)
+
+def _to_clips(song: RawSong, path: str | os.PathLike[str] | None, first_bars: int | None) -> list[Clip]:
+    ppq = song.ppq
+    tempos = sorted(song.tempos, key=lambda x: x[0])  # stable: file order among equal ticks
+    sigs = sorted(song.time_signatures, key=lambda x: x[0])
+    tempo0 = _bpm(tempos[0][1]) if tempos and tempos[0][0] == 0 else 120.0
+    ts0 = TimeSignature(sigs[0][1], sigs[0][2]) if sigs and sigs[0][0] == 0 else TimeSignature(4, 4)
+    bar_ticks = max(1, round(ppq * ts0.quarters_per_bar()))
+    limit = MAX_CLIP_QUARTERS * ppq
+    max_bars = limit // bar_ticks
+    if first_bars is not None:
+        if isinstance(first_bars, bool) or not isinstance(first_bars, int) or first_bars < 1:
+            raise MidiFileTooLarge(path, f"cannot read the first {first_bars!r} bars: give a whole "
+                                         "number of bars, 1 or more")
+        limit = min(limit, first_bars * bar_ticks)
+    end_tick = max((n[2] for t in song.tracks for ns in t.notes.values() for n in ns), default=0)
+    if end_tick > limit and first_bars is None:
+        bars = -(-end_tick // bar_ticks)
+        raise MidiFileTooLong(
+            path, f"is {bars:,} bars long ({ts0}); latentcomposer reads up to {max_bars:,} bars of {ts0} "
+                  f"({MAX_CLIP_QUARTERS:,} quarter notes): open its first {max_bars:,} bars, or split it "
+                  "in a MIDI editor", bars, max_bars)
+    length = limit if end_tick > limit else 0  # cut: the clips are exactly the bars asked for
+    tempo_changes = tuple(TempoChange(t, _bpm(us)) for t, us in tempos if 0 < t < limit)
+    ts_changes = tuple(TimeSignatureChange(t, TimeSignature(n, d)) for t, n, d in sigs if 0 < t < limit)
 
     clips: list[Clip] = []
-    for name, notes, programs, _end in per_track:
-        channels = sorted(ch for ch, ns in notes.items() if ns)
+    for ti, track in enumerate(song.tracks):
+        name = track.name or f"Track {ti + 1}"
+        per_channel = {ch: _notes(ns, limit) for ch, ns in track.notes.items()}
+        channels = sorted(ch for ch, ns in per_channel.items() if ns)
         for ch in channels:
             label = name if len(channels) == 1 else f"{name} (ch {ch + 1})"
             clips.append(Clip(
-                notes=tuple(notes[ch]), ppq=ppq, tempo=tempo0, time_signature=ts0, name=label,
-                program=programs.get(ch, 0), is_drum=ch == DRUM_CHANNEL, channel=ch,
-                tempo_changes=tempo_changes, time_signature_changes=ts_changes,
+                notes=tuple(per_channel[ch]), ppq=ppq, tempo=tempo0, time_signature=ts0, name=label,
+                program=track.programs.get(ch, 0), is_drum=ch == DRUM_CHANNEL, channel=ch,
+                tempo_changes=tempo_changes, time_signature_changes=ts_changes, length=length,
             ))
     return clips
+
+
+def _notes(raw: list[tuple[int, int, int, int]], limit: int) -> list[Note]:
+    """Notes starting before ``limit``, cut at it (the parser guarantees valid pitch, velocity, order)."""
+    return [Note(s, p, min(e, limit), v) for s, p, e, v in raw if s < limit]
 
 
 def _assign_channels(clips: Sequence[Clip]) -> list[int]:
