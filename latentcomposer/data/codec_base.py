@@ -40,7 +40,7 @@ class CodecError(UserFacingError, ValueError):
 
 @dataclass
 class Encoded:
-    tokens: np.ndarray  # int64 [T], T a multiple of 16
+    tokens: np.ndarray  # int64 [T, ...], T a multiple of 16 (one token per step, or one array per step)
     aux: dict[str, np.ndarray] | None = None  # each [T, ...]
     warnings: list[str] = field(default_factory=list)
 
@@ -72,7 +72,7 @@ class Codec(Protocol):
     name: str  # the config's representation name (registry key)
     label: str  # in a composer's words: "Melody", "Drums"
     vocab: int
-    silent_token: int  # the token of a silent step (pads windows)
+    silent_token: int | np.ndarray  # a silent step (pads windows): a token, or one step's array
     aux_shapes: dict[str, tuple[int, ...]]  # per-step extras beside the tokens
     aux_class_names: tuple[str, ...]  # names of the aux heads' classes (drum kit pieces), if any
     condition_dim: int  # width of a per-step condition (0: the representation has none)

@@ -29,12 +29,13 @@ from .codec_base import (
 from .corpora import SkipCounter
 from .drum_codec import DrumCodec
 from .melody_codec import MelodyCodec
+from .poly_codec import PolyCodec
 
 __all__ = ["CANNOT", "CODECS", "NATURAL", "REDUCED", "Codec", "CodecError", "DrumCodec", "Encoded",
-           "MelodyCodec", "WindowSet", "best_codec_for_clip", "codec_for", "file_windows", "register_codec",
+           "MelodyCodec", "PolyCodec", "WindowSet", "best_codec_for_clip", "codec_for", "file_windows", "register_codec",
            "template_velocity"]
 
-CODECS: dict[str, Codec] = {"melody": MelodyCodec(), "drums": DrumCodec()}
+CODECS: dict[str, Codec] = {"melody": MelodyCodec(), "drums": DrumCodec(), "poly": PolyCodec()}
 
 FILE_METRES = {(4, 4), (2, 4), (2, 2)}  # metres whose bars are 16 sixteenths (or pairs of them)
 

@@ -13,23 +13,107 @@ A new architecture is a :class:`~.vae.LatentVAE` subclass and one line in :data:
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from .config import ConfigError, ModelConfig
+from .config import ConfigError
 
 if TYPE_CHECKING:
-    from .vae import LatentVAE
+    import torch
+
+
+class ModelShape(Protocol):
+    """What the engine and the app read from any architecture's config."""
+
+    name: str
+    representation: str
+    architecture: str
+    n_bars: int
+    steps_per_bar: int
+    z_dim: int
+    bar_z_dim: int
+    condition_dim: int
+
+    @property
+    def n_steps(self) -> int: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class DecoderRuntime(Protocol):
+    """A model's inference decoder (weights prepared once per device): z -> tokens (+ per-step extras)."""
+
+    def decode_full(self, z: torch.Tensor, temperature: float = 0.0, generator: torch.Generator | None = None,
+                    use_numpy: bool = True, condition: torch.Tensor | None = None
+                    ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]: ...
+
+
+class LatentModel(Protocol):
+    """What every architecture offers the engine (and nothing else is asked of it): the token arrays
+    are the codec's ([B, T] or [B, T, ...]); ``condition`` is the per-step condition of conditioned
+    models ([B, T, condition_dim]) or None."""
+
+    cfg: Any
+    per_bar_latents: ClassVar[bool]  # z is one slot per bar (per-bar tools)
+    supports_search: ClassVar[bool]  # search decoding (beam + encoder reranking) is defined
+
+    @property
+    def condition_dim(self) -> int: ...
+
+    @property
+    def kl_groups(self) -> int: ...
+
+    @property
+    def dynamics_heads(self) -> bool:
+        """Velocity/timing heads that can humanize a given part."""
+        ...
+
+    def encode(self, x: torch.Tensor, condition: torch.Tensor | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    def runtime(self, device: torch.device) -> DecoderRuntime: ...
+
+    def search_decode_full(self, z: torch.Tensor, beam: int, condition: torch.Tensor | None = None
+                           ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]: ...
+
+    def predict_dynamics(self, x: torch.Tensor, condition: torch.Tensor | None = None
+                         ) -> dict[str, torch.Tensor]: ...
+
+    def eval(self) -> Any: ...
+
+    def to(self, device: torch.device) -> Any: ...
 
 ARCHITECTURES: dict[str, str] = {
     "musicvae": "latentcomposer.model.vae:MusicVAE",
     "tvae": "latentcomposer.model.transformer_vae:TransformerVAE",
+    "pianotree": "latentcomposer.model.pianotree:PianoTreeVAE",
+    "pianotree_bars": "latentcomposer.model.pianotree:PianoTreeVAE",
+}
+# each architecture's config class (torch-free modules: the registry reads config.json without torch)
+CONFIG_CLASSES: dict[str, str] = {
+    "musicvae": "latentcomposer.model.config:ModelConfig",
+    "tvae": "latentcomposer.model.config:ModelConfig",
+    "pianotree": "latentcomposer.model.poly_config:PolyConfig",
+    "pianotree_bars": "latentcomposer.model.poly_config:PolyConfig",
 }
 
 
-def register_architecture(name: str, path: str) -> None:
-    """Add an architecture as ``"module:Class"`` (tests and plug-ins; built-in ones are in
-    :data:`ARCHITECTURES`)."""
+def register_architecture(name: str, path: str, config_path: str = "latentcomposer.model.config:ModelConfig"
+                          ) -> None:
+    """Add an architecture as ``"module:Class"`` with its config class (tests and plug-ins; built-in
+    ones are in :data:`ARCHITECTURES`)."""
     ARCHITECTURES[name] = path
+    CONFIG_CLASSES[name] = config_path
+
+
+def _load(path: str) -> Any:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def config_class(name: str) -> Any:
+    """The config class of architecture ``name`` (``from_doc(data, fmt)``, ``to_doc()``)."""
+    check_architecture(name)
+    return _load(CONFIG_CLASSES[name])
 
 
 def check_architecture(name: str) -> None:
@@ -38,12 +122,11 @@ def check_architecture(name: str) -> None:
         raise ConfigError(f"unknown architecture {name!r} (known: {', '.join(ARCHITECTURES)})")
 
 
-def architecture_class(name: str) -> type[LatentVAE]:
+def architecture_class(name: str) -> Any:
     check_architecture(name)
-    module, _, cls = ARCHITECTURES[name].partition(":")
-    found: type[LatentVAE] = getattr(importlib.import_module(module), cls)
-    return found
+    return _load(ARCHITECTURES[name])
 
 
-def build_model(cfg: ModelConfig) -> LatentVAE:
+def build_model(cfg: ModelShape) -> Any:
+    """The (untrained) model of ``cfg``: an instance of its architecture's class (a LatentModel)."""
     return architecture_class(cfg.architecture)(cfg)

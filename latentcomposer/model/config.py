@@ -81,6 +81,14 @@ class ModelConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def to_doc(self) -> dict[str, Any]:
+        """The ``"model"`` object of a format-2 config.json (fields grouped in sections)."""
+        return model_to_sections(self)
+
+    @classmethod
+    def from_doc(cls, data: Any, fmt: int) -> ModelConfig:
+        return model_from_doc(data, fmt)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         names = {f.name for f in dataclasses.fields(cls)}

@@ -36,11 +36,9 @@ from latentcomposer.data.melody import STEPS_PER_BAR
 
 from .checkpoint import CheckpointError, VAEModel, load_model, resolve_model_dir
 from .config import ModelConfig
-from .fastdecode import FastDecoder
-from .kernel import read_aux
 from .prior import KEYS as PRIOR_KEYS
 from .prior import FittedPrior
-from .search import DEFAULT_BEAM, search_decode_full
+from .search import DEFAULT_BEAM
 
 DECODINGS = ("search", "greedy")
 
@@ -117,7 +115,7 @@ class Engine:
         self.folder = folder
         self.attributes = attributes
         self.codec = codec_for(cfg.representation)
-        self.fast = FastDecoder(model, device)
+        self.fast = model.runtime(device)
         self.set_decoding(decoding, beam)
         if warmup:
             self.decode_tokens(torch.zeros(1, cfg.z_dim, device=device))
@@ -144,6 +142,11 @@ class Engine:
             raise EngineError("beam must be at least 1")
         self.beam: int = int(beam) if beam is not None else self.beam
         self.decoding: str = decoding
+
+    @property
+    def token_shape(self) -> tuple[int, ...]:
+        """The shape of one step's token: () for token-per-step codecs, (16, 3) for piano arrays."""
+        return tuple(np.shape(self.codec.silent_token))
 
     @property
     def window_bars(self) -> int:
@@ -174,9 +177,9 @@ class Engine:
         tokens = enc.tokens
         window = self.cfg.n_steps
         n_chunks = max(1, -(-len(tokens) // window))
-        padded = np.full(n_chunks * window, self.codec.silent_token, dtype=np.int64)
+        padded = np.full((n_chunks * window, *tokens.shape[1:]), self.codec.silent_token, dtype=np.int64)
         padded[: len(tokens)] = tokens
-        chunks = self.codec.fix_chunk_starts(padded.reshape(n_chunks, window).copy())
+        chunks = self.codec.fix_chunk_starts(padded.reshape(n_chunks, window, *tokens.shape[1:]).copy())
         if len(tokens) % window:
             bars = len(tokens) // STEPS_PER_BAR
             warnings.append(f"clip '{clip.name}' ({bars} bars) is not a multiple of the model's "
@@ -251,8 +254,8 @@ class Engine:
         ``condition`` (conditioned models): [N, window, Cs], or one window's [window, Cs] for all rows."""
         zt = self._z_tensor(z)
         cond = self._condition_tensor(condition, zt.shape[0])
-        if temperature <= 0 and self.decoding == "search" and self.beam > 1:
-            toks, aux = search_decode_full(self.model, zt, self.beam, condition=cond)
+        if temperature <= 0 and self.decoding == "search" and self.beam > 1 and self.model.supports_search:
+            toks, aux = self.model.search_decode_full(zt, self.beam, condition=cond)
         else:
             gen = self._generator(seed) if temperature > 0 else None
             toks, aux = self.fast.decode_full(zt, float(temperature), gen, condition=cond)
@@ -318,7 +321,7 @@ class Engine:
         tokens, aux = self.decode_full(z, temperature, seed, condition)
         if join:
             flat_aux = None if aux is None else {k: v.reshape(-1, *v.shape[2:]) for k, v in aux.items()}
-            return [self._to_clip(tokens.reshape(-1), flat_aux, template, velocity, name, n_steps)]
+            return [self._to_clip(tokens.reshape(-1, *tokens.shape[2:]), flat_aux, template, velocity, name, n_steps)]
         return [self._to_clip(t, None if aux is None else {k: v[i] for k, v in aux.items()}, template, velocity,
                               f"{name} {i + 1}" if len(tokens) > 1 else name, n_steps)
                 for i, t in enumerate(tokens)]
@@ -361,7 +364,7 @@ class Engine:
     def humanize(self, clip: Clip, seed: int | None = 0) -> Generated:
         """GrooVAE's humanize: keep the clip's hits, give them velocities and microtiming that the
         model predicts for them (the decoder is forced along the input's hits)."""
-        if self.model.decoder.aux is None:
+        if not self.model.dynamics_heads:
             raise EngineError(f"humanize needs a drum model (e.g. drums_2bar) or another model with velocity and "
                               f"timing heads; "
                               f"{self.name} is a {self.codec.label.lower()} model")
@@ -370,9 +373,7 @@ class Engine:
         cond = self._condition_tensor(self.clip_condition(clip), len(x))
         with torch.inference_mode():
             mu, _ = self.model.encode(x, cond)
-            _, hidden = self.model.decode_hidden(mu, x, condition=cond)
-            heads = read_aux(self.model.decoder, hidden)
-        assert heads is not None
+            heads = self.model.predict_dynamics(x, cond)
         aux = {k: v.reshape(-1, v.shape[-1]).cpu().numpy() for k, v in heads.items()}
         out = self._to_clip(chunks.reshape(-1), aux, clip, None, f"{clip.name} (humanized)".strip(),
                             self.clip_steps(clip))
@@ -413,7 +414,7 @@ class Engine:
                 full[: min(n, len(base))] = base[:n]
                 step_cond = np.tile(full, (steps, 1, 1))
         tokens, aux = self.decode_full(z.reshape(steps * n, -1), temperature, seed, step_cond)
-        tokens = tokens.reshape(steps, n * self.cfg.n_steps)
+        tokens = tokens.reshape(steps, n * self.cfg.n_steps, *tokens.shape[2:])
         aux_s = None if aux is None else {k: v.reshape(steps, n * self.cfg.n_steps, *v.shape[2:])
                                            for k, v in aux.items()}
         n_steps = max(self.clip_steps(a), self.clip_steps(b))
@@ -422,7 +423,7 @@ class Engine:
         return Generated(clips, warnings, z)
 
     def _rest_latent(self) -> np.ndarray:
-        silent = np.full((1, self.cfg.n_steps), self.codec.silent_token, dtype=np.int64)
+        silent = np.full((1, self.cfg.n_steps, *self.token_shape), self.codec.silent_token, dtype=np.int64)
         return self.encode_tokens(silent)[0].cpu().numpy()
 
     # --- per-bar latents (Transformer VAE) -----------------------------------------------------

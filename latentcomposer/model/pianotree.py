@@ -26,83 +26,25 @@ velocity bins, + beta * max(KL - free bits, 0).
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from latentcomposer.data.poly import MAX_DURATION, MAX_NOTES, N_PITCH_CODES, PAD, VELOCITY_BINS
+from latentcomposer.data.poly import MAX_NOTES, N_PITCH_CODES, PAD
 
 from .bar_encoder import transformer_stack
 from .config import ModelConfig
+from .poly_config import POLY_FORMAT, PolyConfig, PolyConfigError
 
-POLY_FORMAT = 1
 NEG = -1e9
 
-
-class PolyConfigError(ValueError):
-    """A poly model config (or its config.json) does not match what this code can build."""
-
-
-@dataclass(frozen=True)
-class PolyConfig:
-    name: str
-    representation: str = "poly"
-    architecture: Literal["pianotree", "pianotree_bars"] = "pianotree"
-    n_bars: int = 2
-    steps_per_bar: int = 16
-    max_notes: int = MAX_NOTES
-    max_duration: int = MAX_DURATION
-    velocity_bins: int = VELOCITY_BINS
-    pitch_embed: int = 64  # note embedding = pitch + duration + velocity-bin embeddings
-    dur_embed: int = 16
-    vel_embed: int = 8
-    enc_note_hidden: int = 128  # note-level GRU inside a step (encoder)
-    enc_time_hidden: int = 256  # bidirectional GRU over the window's (or a bar's) steps, per direction
-    z_dim: int = 512
-    bar_z_dim: int = 0  # pianotree_bars: z slot per bar (z_dim = n_bars * bar_z_dim)
-    d_model: int = 256  # pianotree_bars: Transformer over bar vectors
-    n_heads: int = 4
-    tf_layers: int = 2
-    tf_dropout: float = 0.1
-    conductor_hidden: int = 256  # pianotree_bars: GRU over bars
-    dec_cond: int = 256  # conditioning vector fed to every step of the bar decoder
-    step_summary: int = 128  # summary of the previous step's notes (bar decoder input)
-    dec_time_hidden: int = 512  # time-level GRU of the bar decoder
-    dec_note_hidden: int = 256  # note-level GRU of the bar decoder
-
-    def __post_init__(self) -> None:
-        if self.max_notes != MAX_NOTES or self.max_duration != MAX_DURATION:
-            raise PolyConfigError(f"this code holds {MAX_NOTES} notes per step and durations up to "
-                                  f"{MAX_DURATION}; the config asks for {self.max_notes} / {self.max_duration}")
-        if self.architecture == "pianotree_bars" and self.z_dim != self.n_bars * self.bar_z_dim:
-            raise PolyConfigError(f"per-bar latents: z_dim ({self.z_dim}) must be n_bars * bar_z_dim "
-                                  f"({self.n_bars} * {self.bar_z_dim})")
-
-    @property
-    def n_steps(self) -> int:
-        return self.n_bars * self.steps_per_bar
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PolyConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - names)
-        if unknown:
-            raise PolyConfigError(f"unknown poly config keys {unknown}: the model was made by a different "
-                                  "version of latentcomposer")
-        try:
-            return cls(**data)
-        except TypeError as exc:
-            raise PolyConfigError(f"bad poly config: {exc}") from None
+__all__ = ["POLY_FORMAT", "PianoTreeVAE", "PolyConfig", "PolyConfigError", "load_poly_model",
+           "save_poly_model"]
 
 
 # --- small helpers ----------------------------------------------------------------------------------
@@ -304,8 +246,28 @@ class BarDecoder(nn.Module):
         return torch.stack(out, 1)
 
 
+class PolyRuntime:
+    """The engine's decoder for a PianoTree model (model/architectures.py's DecoderRuntime): the
+    model's own step loop, all bars of the bar form as one batch; no per-step extras (velocity is part
+    of the arrays)."""
+
+    def __init__(self, model: PianoTreeVAE) -> None:
+        self.model = model
+
+    @torch.inference_mode()
+    def decode_full(self, z: torch.Tensor, temperature: float = 0.0, generator: torch.Generator | None = None,
+                    use_numpy: bool = True, condition: torch.Tensor | None = None
+                    ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
+        return self.model.decode(z, temperature, generator), None
+
+
 class PianoTreeVAE(nn.Module):
-    """encode(x [B, T, 16, 3]) -> (mu, sigma) [B, z_dim]; decode(z) -> [B, T, 16, 3]; loss(x)."""
+    """encode(x [B, T, 16, 3]) -> (mu, sigma) [B, z_dim]; decode(z) -> [B, T, 16, 3]; loss(x).
+    Also the engine's LatentModel (model/architectures.py): ``runtime``, capabilities."""
+
+    supports_search = False  # no beam search over note trees (yet): temperature 0 is greedy
+    condition_dim = 0
+    dynamics_heads = False  # velocity is decoded with every note; there is no humanize head
 
     def __init__(self, cfg: PolyConfig) -> None:
         super().__init__()
@@ -330,8 +292,28 @@ class PianoTreeVAE(nn.Module):
             self.z_to_cond = nn.Linear(cfg.z_dim, cfg.dec_cond)
         self.decoder = BarDecoder(cfg)
 
+    # --- the engine's view ----------------------------------------------------------------------
+    @property
+    def per_bar_latents(self) -> bool:
+        """The bar form's z is one slot per bar (the per-bar tools edit them)."""
+        return self.bars
+
+    @property
+    def kl_groups(self) -> int:
+        return 1
+
+    def runtime(self, device: torch.device) -> PolyRuntime:
+        return PolyRuntime(self)
+
+    def search_decode_full(self, z: torch.Tensor, beam: int, condition: torch.Tensor | None = None
+                           ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
+        raise NotImplementedError("PianoTree models have no search decoding (supports_search is False)")
+
+    def predict_dynamics(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        raise NotImplementedError("PianoTree models have no humanize heads (dynamics_heads is False)")
+
     # --- encoder ---------------------------------------------------------------------------------
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         cfg = self.cfg
         b = x.shape[0]
         s = self.steps(x)  # [B, T, H]

@@ -16,18 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from latentcomposer.core.errors import UserFacingError
-from latentcomposer.data.codecs import CodecError, codec_for
+from latentcomposer.data.codecs import codec_for
 from latentcomposer.paths import models_dir
 
-from .architectures import check_architecture
+from .architectures import ModelShape, config_class
 from .config import (
     CONFIG_FORMAT,
     READABLE_FORMATS,
     ConfigError,
-    ModelConfig,
     TrainConfig,
-    model_from_doc,
-    model_to_sections,
     train_from_dict,
 )
 
@@ -44,7 +41,7 @@ class ModelEntry:
 
     name: str
     folder: Path
-    cfg: ModelConfig
+    cfg: ModelShape  # ModelConfig, or PolyConfig for the piano models (the architecture's config class)
     meta: dict[str, Any]
     training: TrainConfig | None
 
@@ -66,19 +63,19 @@ class ModelEntry:
         return next((ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")), "")
 
 
-def config_doc(cfg: ModelConfig, meta: dict[str, Any] | None = None, training: TrainConfig | None = None
+def config_doc(cfg: ModelShape, meta: dict[str, Any] | None = None, training: TrainConfig | None = None
                ) -> dict[str, Any]:
     """What ``config.json`` holds for a model (format 2)."""
     import dataclasses
 
-    doc: dict[str, Any] = {"format": CONFIG_FORMAT, "model": model_to_sections(cfg)}
+    doc: dict[str, Any] = {"format": CONFIG_FORMAT, "model": cfg.to_doc()}
     if training is not None:
         doc["training"] = dataclasses.asdict(training)
     doc["meta"] = meta or {}
     return doc
 
 
-def read_config(folder: Path) -> tuple[ModelConfig, dict[str, Any]]:
+def read_config(folder: Path) -> tuple[ModelShape, dict[str, Any]]:
     """(config, meta) of a model folder; :class:`CheckpointError` says what is wrong."""
     entry = read_entry(folder)
     return entry.cfg, entry.meta
@@ -97,11 +94,14 @@ def read_entry(folder: Path) -> ModelEntry:
     if not isinstance(doc, dict) or fmt not in READABLE_FORMATS or "model" not in doc:
         raise CheckpointError(f"{path}: not a latentcomposer model config (format "
                               f"{fmt if fmt is not None else '?'}, expected one of {READABLE_FORMATS})")
+    data = doc["model"]
     try:
-        cfg = model_from_doc(doc["model"], int(fmt))
-        check_architecture(cfg.architecture)
+        arch = data.get("architecture", "musicvae") if isinstance(data, dict) else None
+        if not isinstance(arch, str):
+            raise ConfigError("the model config is not an object with an architecture name")
+        cfg = config_class(arch).from_doc(data, int(fmt))
         codec_for(cfg.representation)
-    except (ConfigError, CodecError) as exc:
+    except (UserFacingError, ValueError) as exc:
         raise CheckpointError(f"{path}: {exc}") from None
     meta = doc.get("meta", {})
     meta = meta if isinstance(meta, dict) else {}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -25,7 +25,10 @@ from torch import nn
 
 from .bar_encoder import BarEncoder
 from .config import ModelConfig
-from .kernel import FoldedStack
+from .kernel import FoldedStack, read_aux
+
+if TYPE_CHECKING:
+    from .fastdecode import FastDecoder
 
 
 class Encoder(nn.Module):
@@ -221,6 +224,34 @@ class LatentVAE(nn.Module):
     # z is one slot of bar_z_dim dims per bar, and the engine's per-bar tools (Bars tab, context
     # transfer, re-sampling a bar) edit those slots
     per_bar_latents: ClassVar[bool] = False
+    supports_search: ClassVar[bool] = True  # beam search + encoder reranking (model/search.py)
+
+    @property
+    def dynamics_heads(self) -> bool:
+        """Velocity and microtiming heads (the drum models): they can humanize a given part."""
+        return self.decoder.aux is not None
+
+    def runtime(self, device: torch.device) -> FastDecoder:
+        """The fast inference decoder (folded weights, NumPy loop on the CPU): model/fastdecode.py."""
+        from .fastdecode import FastDecoder
+
+        return FastDecoder(self, device)
+
+    def search_decode_full(self, z: torch.Tensor, beam: int, condition: torch.Tensor | None = None
+                           ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
+        from .search import search_decode_full
+
+        return search_decode_full(self, z, beam, condition=condition)
+
+    @torch.no_grad()
+    def predict_dynamics(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """GrooVAE's humanize: the velocity bins and offsets the heads predict along the given tokens
+        (the decoder forced along them from the tokens' own posterior mean)."""
+        mu, _ = self.encode(x, condition)
+        _, hidden = self.decode_hidden(mu, x, condition=condition)
+        heads = read_aux(self.decoder, hidden)
+        assert heads is not None, "predict_dynamics needs velocity/timing heads"
+        return heads
 
     @property
     def decodes_by_bar(self) -> bool:

@@ -1,0 +1,144 @@
+"""The polyphonic (piano) representation as a codec: per 16th step, up to 16 notes starting there,
+each with pitch, duration and velocity (PianoTree; arrays [T, 16, 3], see :mod:`.poly`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from latentcomposer.core import Clip
+
+from . import poly
+from .codec_base import (
+    CANNOT,
+    NATURAL,
+    REDUCED,
+    AttributeTable,
+    Augmenter,
+    CodecError,
+    Encoded,
+    WindowSet,
+)
+
+PIANO_WORDS = ("PIANO", "KEYS", "ACCOMP", "CHORD", "HARMONY")
+
+
+def _stat(name: str) -> Any:
+    def measure(window: np.ndarray) -> float:
+        return float(poly.window_stats(np.asarray(window)[None])[name])
+    return measure
+
+
+def _activity(window: np.ndarray) -> float:
+    """Share of steps where at least one note starts."""
+    return float((np.asarray(window)[:, 0, poly.PITCH] < poly.PAD).mean())
+
+
+ATTRIBUTES: AttributeTable = {
+    "density": (_stat("density"), "notes per bar"),
+    "polyphony": (_stat("notes_per_onset"), "notes per onset: how full the chords are"),
+    "register": (_stat("register"), "mean MIDI pitch of the notes"),
+    "range": (_stat("range"), "highest minus lowest pitch, semitones"),
+    "activity": (_activity, "share of 16th steps where a note starts (rhythmic activity)"),
+    "in-key": (_stat("in_key"), "share of notes inside the best-fitting major (or relative minor) scale"),
+}
+
+
+class PolyCodec:
+    name = "poly"
+    label = "Piano"
+    vocab = poly.N_PITCH_CODES
+    silent_token = poly.empty_arrays(1)[0].astype(np.int64)  # a silent step [16, 3]: every slot (PAD, 0, 0)
+    aux_shapes: dict[str, tuple[int, ...]] = {}
+    aux_class_names: tuple[str, ...] = ()
+    condition_dim = 0
+
+    # --- clips ----------------------------------------------------------------------------------
+    def fit(self, clip: Clip) -> int:
+        if clip.is_drum:
+            return CANNOT
+        return REDUCED if clip.is_monophonic() else NATURAL
+
+    def choose_clip(self, clips: Sequence[Clip]) -> tuple[Clip, str]:
+        """A track named like a piano part; else the pitched tracks merged into one part."""
+        pitched = [c for c in clips if not c.is_drum and c.notes]
+        if not pitched:
+            raise CodecError("no pitched (non-drum) notes")
+        for c in pitched:
+            if any(w in c.name.upper() for w in PIANO_WORDS):
+                return c, f"track '{c.name}'"
+        if len(pitched) == 1:
+            return pitched[0], f"track '{pitched[0].name}'"
+        merged = pitched[0]
+        for c in pitched[1:]:
+            merged = merged.merge(c)
+        return merged.copy(name=pitched[0].name or "piano"), f"{len(pitched)} tracks merged into one part"
+
+    def new_clip(self, tempo: float, name: str) -> Clip:
+        return Clip(tempo=tempo, name=name)
+
+    def encode(self, clip: Clip) -> Encoded:
+        if clip.is_drum:
+            raise CodecError(f"clip '{clip.name}' is drums; this is a piano model")
+        arrays, warnings = poly.clip_to_arrays(clip)
+        return Encoded(arrays.astype(np.int64), None, [f"clip '{clip.name}': {w}" for w in warnings])
+
+    def fix_chunk_starts(self, chunks: np.ndarray) -> np.ndarray:
+        return chunks  # notes are onsets with durations: a chunk never starts inside a token
+
+    def decode(self, tokens: np.ndarray, aux: dict[str, np.ndarray] | None, template: Clip | None,
+               velocity: int | None, name: str) -> Clip:
+        return poly.arrays_to_clip(np.asarray(tokens), template=template, velocity=velocity, name=name)
+
+    def encode_condition(self, clip: Clip, n_steps: int) -> np.ndarray | None:
+        return None
+
+    # --- data -----------------------------------------------------------------------------------
+    def corpus_windows(self, split: str, n_bars: int, hop_steps: int = poly.STEPS_PER_BAR) -> WindowSet:
+        from latentcomposer.io.progress import ProgressBar
+
+        from .poly_dataset import poly_corpus
+
+        corpus = poly_corpus(progress=ProgressBar("building the piano cache"))
+        starts, _, dropped = corpus.window_starts(split, n_bars, max(1, hop_steps // poly.STEPS_PER_BAR))
+        wins = corpus.windows(starts, n_bars * poly.STEPS_PER_BAR)
+        return WindowSet({"tokens": wins}, {"near empty": dropped},
+                         f"POP909 piano + Bach chorales split '{split}'", {"songs": corpus.summary()})
+
+    def clip_windows(self, clips: Sequence[Clip], n_bars: int) -> tuple[dict[str, np.ndarray], int, str]:
+        length = n_bars * poly.STEPS_PER_BAR
+        try:
+            clip, _ = self.choose_clip(clips)
+        except CodecError:
+            return {"tokens": np.zeros((0, length, poly.MAX_NOTES, 3), np.int64)}, 0, "file has no pitched notes"
+        arrays, _ = poly.clip_to_arrays(clip)
+        keep, dropped = [], 0
+        for s in range(0, len(arrays) - length + 1, poly.STEPS_PER_BAR):
+            w = arrays[s:s + length]
+            if poly.note_count(w) >= 2 * n_bars:
+                keep.append(w)
+            else:
+                dropped += 1
+        wins = np.stack(keep).astype(np.int64) if keep else np.zeros((0, length, poly.MAX_NOTES, 3), np.int64)
+        return {"tokens": wins}, dropped, ""
+
+    def augmenter(self, train: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> Augmenter | None:
+        r = int(options.get("transpose_range", 0))
+        if not r:
+            return None
+
+        def transpose(batch: dict[str, np.ndarray], idx: np.ndarray, rng: np.random.Generator
+                      ) -> dict[str, np.ndarray]:
+            shifts = rng.integers(-r, r + 1, len(idx))
+            return {**batch, "tokens": poly.transpose_batch(batch["tokens"], shifts)}
+
+        return transpose
+
+    # --- attributes -----------------------------------------------------------------------------
+    def attributes(self) -> AttributeTable:
+        return ATTRIBUTES
+
+    def summary(self, values: dict[str, np.ndarray]) -> dict[str, float]:
+        return {"share in one key": float((values["in-key"] >= 0.9).mean())}
