@@ -35,6 +35,7 @@ from typing import Any
 from latentcomposer import __version__
 from latentcomposer.core import Clip, CoreError, Note, TempoChange, TimeSignature, TimeSignatureChange
 from latentcomposer.core.clip import MAX_CLIP_NOTES
+from latentcomposer.core.errors import UserFacingError
 from latentcomposer.io.atomic import atomic_write_bytes
 from latentcomposer.io.files import FileProblem, read_capped
 
@@ -52,7 +53,7 @@ MAX_PROJECT_NOTES = 1_000_000
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
-class ProjectError(Exception):
+class ProjectError(UserFacingError):
     """A project could not be read or written; ``str(err)`` is for the user."""
 
     def __init__(self, path: str | os.PathLike[str] | None, problem: str) -> None:

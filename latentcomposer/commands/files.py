@@ -5,18 +5,21 @@ from __future__ import annotations
 import argparse
 
 from latentcomposer.commands import UserError
+from latentcomposer.commands import args as valid
 from latentcomposer.io.midifile import MidiFileError, read_midi
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("info", help="list the tracks of a MIDI file (notes, channel, program, range)")
     p.add_argument("file", help="a .mid file")
+    p.add_argument("--first-bars", type=valid.integer(1, None, "bars"), default=None, metavar="N",
+                   help="read only the first N bars (for files longer than the 1,024-bar limit)")
     p.set_defaults(func=cmd_info)
 
 
 def cmd_info(args: argparse.Namespace) -> int:
     try:
-        clips = read_midi(args.file)
+        clips = read_midi(args.file, first_bars=args.first_bars)
     except MidiFileError as exc:
         raise UserError(str(exc)) from None
     first = clips[0]

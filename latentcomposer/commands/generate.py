@@ -7,12 +7,15 @@ comes from the input (its median) or ``--velocity``.
 from __future__ import annotations
 
 import argparse
+import io
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from latentcomposer.commands import UserError
+from latentcomposer.commands import args as valid
+from latentcomposer.io.atomic import atomic_write_bytes
 
 DEFAULT_MODEL = "mel_2bar"
 
@@ -22,17 +25,19 @@ def _common(p: argparse.ArgumentParser, seed: bool = True, temperature: float | 
     p.add_argument("--model", default=model, help=f"model name or folder (default {model})")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
     if seed:
-        p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        p.add_argument("--seed", type=valid.seed, default=0, help="random seed, 0-4294967295 (default 0)")
     if temperature is not None:
-        p.add_argument("--temperature", type=float, default=temperature,
+        p.add_argument("--temperature", type=valid.temperature, default=temperature,
                        help=f"0 = the most likely result (see --decoding); higher = more random "
                             f"(default {temperature})")
         p.add_argument("--decoding", choices=["search", "greedy"], default="search",
                        help="at temperature 0: search = beam search with the encoder choosing among the "
                             "beams (closest to the input; slower), greedy = step-by-step argmax "
                             "(MusicVAE; fastest) (default search)")
-        p.add_argument("--beam", type=int, default=8, help="beams for --decoding search (default 8)")
-    p.add_argument("--velocity", type=int, default=None, help="note velocity for output (default: from input)")
+        p.add_argument("--beam", type=valid.beam, default=8,
+                       help=f"beams for --decoding search, 1-{valid.BEAM_MAX} (default 8)")
+    p.add_argument("--velocity", type=valid.velocity, default=None,
+                   help="note velocity for output, 1-127 (default: from input)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -41,8 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("sample", help="sample new melodies from a model's prior")
     _common(p, temperature=0.8)
-    p.add_argument("-n", type=int, default=1, help="how many (default 1)")
-    p.add_argument("--tempo", type=float, default=120.0)
+    p.add_argument("-n", type=valid.integer(1, valid.SAMPLES_MAX, "samples"), default=1,
+                   help=f"how many, 1-{valid.SAMPLES_MAX} (default 1)")
+    p.add_argument("--tempo", type=valid.tempo, default=120.0, help="bpm, 1-1000 (default 120)")
     p.add_argument("--prior", choices=["fitted", "standard"], default="fitted",
                    help="fitted: where the model's training latents lie (shipped with the model; better "
                         "samples); standard: N(0, I) as in MusicVAE (default: fitted)")
@@ -52,21 +58,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("reconstruct", help="encode and decode a MIDI file's melody")
     _common(p, temperature=0.0)
     p.add_argument("input")
-    p.add_argument("--track", type=int, default=None, help="track index (see `latentcomposer info`)")
+    p.add_argument("--track", type=valid.track, default=None, help="track index (see `latentcomposer info`)")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_reconstruct)
 
     p = sub.add_parser("encode", help="write the latent codes (posterior means) of a melody to .npy")
     _common(p)
     p.add_argument("input")
-    p.add_argument("--track", type=int, default=None)
+    p.add_argument("--track", type=valid.track, default=None)
     p.add_argument("-o", "--output", required=True, help="Z.npy: [chunks, z_dim]")
     p.set_defaults(func=cmd_encode)
 
     p = sub.add_parser("decode", help="decode latent codes (.npy) to MIDI (rows as consecutive chunks)")
     _common(p, temperature=0.0)
     p.add_argument("input", help="Z.npy [chunks, z_dim] or [z_dim]")
-    p.add_argument("--tempo", type=float, default=120.0)
+    p.add_argument("--tempo", type=valid.tempo, default=120.0, help="bpm, 1-1000 (default 120)")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_decode)
 
@@ -74,7 +80,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _common(p, temperature=0.0)
     p.add_argument("a")
     p.add_argument("b")
-    p.add_argument("--steps", type=int, default=11, help="clips including both ends (default 11)")
+    p.add_argument("--steps", type=valid.integer(2, valid.STEPS_MAX, "steps"), default=11,
+                   help=f"clips including both ends, 2-{valid.STEPS_MAX} (default 11)")
     p.add_argument("--method", choices=["slerp", "lerp"], default="slerp")
     p.add_argument("-o", "--output", default=None, help="OUT.mid: steps one after another, a marker each")
     p.add_argument("--out-dir", default=None, help="also write one file per step here")
@@ -83,7 +90,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("attribute", help="move a melody along attribute vectors (density, range, ...)")
     _common(p, temperature=0.0)
     p.add_argument("input")
-    p.add_argument("--track", type=int, default=None)
+    p.add_argument("--track", type=valid.track, default=None)
     p.add_argument("--shift", action="append", required=True, metavar="NAME=AMOUNT",
                    help="e.g. density=+1.5 (repeatable); names: see `latentcomposer models`")
     p.add_argument("-o", "--output", required=True)
@@ -108,9 +115,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("resample-bar", help="re-sample one bar's latent (per-bar model), the rest in context")
     _common(p, temperature=0.8, model="tvae_16bar")
     p.add_argument("input")
-    p.add_argument("--bar", type=int, required=True, help="1-based bar number")
+    p.add_argument("--bar", type=valid.bar, required=True, help="1-based bar number")
     p.add_argument("--toward", default=None, help="move the bar toward the same bar of this MIDI file instead")
-    p.add_argument("--amount", type=float, default=1.0, help="with --toward: 0..1 of the way (default 1)")
+    p.add_argument("--amount", type=valid.fraction, default=1.0, help="with --toward: 0..1 of the way (default 1)")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_resample_bar)
 
@@ -221,20 +228,32 @@ def cmd_models(args: argparse.Namespace) -> int:
     if not names:
         print(f"no models installed in {models_dir()}")
         return 0
+    broken = 0
     for name in names:
-        cfg, meta = read_config(models_dir() / name)
-        acc = meta.get("test_metrics", meta.get("valid_metrics", {}))
-        sampled = acc.get("sampled_accuracy", acc.get("valid_sampled_acc"))
-        card = models_dir() / name / "MODEL_CARD.md"
-        line = ""
-        if card.exists():
-            line = next((ln.strip() for ln in card.read_text().splitlines()
-                         if ln.strip() and not ln.startswith("#")), "")
-        attrs = (models_dir() / name / "attributes.json").exists()
-        print(f"{name:<16} {cfg.n_bars:>2} bars  {cfg.representation:<7} z={cfg.z_dim:<4} "
-              f"{'sampled acc ' + format(sampled, '.3f') if sampled is not None else '':<18} "
-              f"{'attributes' if attrs else '':<10}  {line[:70]}")
+        try:  # one broken folder is reported; the others are still listed
+            print(_model_line(name, models_dir() / name, read_config))
+        except Exception as exc:  # noqa: BLE001 - any failure of one folder, bug or damage
+            broken += 1
+            print(f"{name:<16} cannot be used: {str(exc)[:200]}", file=sys.stderr)
+    if broken:
+        print(f"{broken} of {len(names)} model folder(s) in {models_dir()} cannot be used (see above)",
+              file=sys.stderr)
     return 0
+
+
+def _model_line(name: str, folder: Path, read_config: Any) -> str:
+    cfg, meta = read_config(folder)
+    acc = meta.get("test_metrics", meta.get("valid_metrics", {}))
+    sampled = acc.get("sampled_accuracy", acc.get("valid_sampled_acc"))
+    card = folder / "MODEL_CARD.md"
+    line = ""
+    if card.exists():
+        line = next((ln.strip() for ln in card.read_text(encoding="utf-8", errors="replace").splitlines()
+                     if ln.strip() and not ln.startswith("#")), "")
+    attrs = (folder / "attributes.json").exists()
+    return (f"{name:<16} {cfg.n_bars:>2} bars  {cfg.representation:<7} z={cfg.z_dim:<4} "
+            f"{'sampled acc ' + format(sampled, '.3f') if sampled is not None else '':<18} "
+            f"{'attributes' if attrs else '':<10}  {line[:70]}")
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -270,39 +289,75 @@ def cmd_encode(args: argparse.Namespace) -> int:
     clip = _read_clip(args.input, args.track, eng)
     code = _call(eng.encode, [clip], args.seed)
     _warn(code.warnings)
+    buf = io.BytesIO()
+    np.save(buf, code.mu)
     try:
-        np.save(args.output, code.mu)
+        atomic_write_bytes(args.output, buf.getvalue())  # refuses devices and pipes; never half-written
     except OSError as exc:
-        raise UserError(f"cannot write {args.output}: {exc.strerror}") from None
+        raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"wrote {args.output}: {code.mu.shape[0]} chunk(s) x {code.mu.shape[1]} dims ({eng.name})")
     return 0
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
-    import numpy as np
 
     from latentcomposer.core import Clip
 
+    z = _read_latents(args.input)
     eng = _engine(args)
-    try:
-        z = np.load(args.input, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{args.input}: not a readable .npy array ({exc})") from None
-    if z.ndim == 1:
-        z = z[None]
-    if z.ndim != 2 or z.shape[1] != eng.z_dim:
-        raise UserError(f"{args.input}: shape {z.shape}; {eng.name} needs [chunks, {eng.z_dim}]")
+    _check_latents(args.input, z, eng)
     clips = _call(eng.decode, z, args.temperature, args.seed, Clip(tempo=args.tempo), _velocity(args),
                   "decoded", True)
     _write(args.output, clips)
     return 0
 
 
+MAX_NPY_BYTES = 64 * 2**20
+LATENT_ABS_MAX = 1000.0  # codes of a trained model lie within a few units of 0
+
+
+def _read_latents(path: str) -> Any:
+    """A 2-D float array from a .npy file, checked before any model loads: size, dtype, values."""
+    import numpy as np
+
+    from latentcomposer.io.files import FileProblem, read_capped
+
+    try:
+        data = read_capped(path, MAX_NPY_BYTES, "a .npy file")
+    except FileProblem as exc:
+        raise UserError(f"{path}: {exc.reason}") from None
+    try:
+        z = np.load(io.BytesIO(data), allow_pickle=False)
+    except Exception as exc:  # noqa: BLE001 - numpy raises ValueError/EOFError/OSError... on bad data
+        raise UserError(f"{path}: not a readable .npy array ({type(exc).__name__}: {str(exc)[:120]})") from None
+    if not isinstance(z, np.ndarray) or z.dtype.kind not in "fiu":
+        raise UserError(f"{path}: holds {getattr(z, 'dtype', type(z).__name__)} values; latent codes are numbers "
+                        "(write them with `latentcomposer encode`)")
+    if z.ndim == 1:
+        z = z[None]
+    if z.ndim != 2 or z.size == 0:
+        raise UserError(f"{path}: shape {z.shape}; latent codes are [chunks, z_dim] with 1 or more chunks")
+    z = z.astype(np.float32)
+    if not np.isfinite(z).all() or np.abs(z).max() > LATENT_ABS_MAX:
+        raise UserError(f"{path}: holds NaN, infinite or huge values (over {LATENT_ABS_MAX:g}); "
+                        "latent codes are finite numbers near 0")
+    return z
+
+
+def _check_latents(path: str, z: Any, eng: Any) -> None:
+    from latentcomposer.core.clip import MAX_CLIP_QUARTERS
+
+    if z.shape[1] != eng.z_dim:
+        raise UserError(f"{path}: shape {z.shape}; {eng.name} needs [chunks, {eng.z_dim}]")
+    max_rows = max(1, MAX_CLIP_QUARTERS // (4 * max(1, int(getattr(eng.cfg, "n_bars", 1)))))
+    if z.shape[0] > max_rows:
+        raise UserError(f"{path}: {z.shape[0]:,} chunks; {eng.name} decodes up to {max_rows:,} at once "
+                        "(1,024 bars): split the array")
+
+
 def cmd_interpolate(args: argparse.Namespace) -> int:
     if not args.output and not args.out_dir:
         raise UserError("give -o OUT.mid and/or --out-dir DIR")
-    if args.steps < 2:
-        raise UserError("--steps must be at least 2")
     eng = _engine(args)
     a, b = _read_clip(args.a, None, eng), _read_clip(args.b, None, eng)
     res = _call(eng.interpolate, a, b, args.steps, args.method, args.temperature, args.seed, _velocity(args))
@@ -325,7 +380,11 @@ def cmd_attribute(args: argparse.Namespace) -> int:
         m = _SHIFT.match(s)
         if not m:
             raise UserError(f"bad --shift {s!r}: use NAME=AMOUNT, e.g. density=+1.5")
-        shifts.append((m.group(1), float(m.group(2))))
+        amount = float(m.group(2))
+        if not -valid.SHIFT_MAX <= amount <= valid.SHIFT_MAX:
+            raise UserError(f"bad --shift {s!r}: amounts are -{valid.SHIFT_MAX:g} to +{valid.SHIFT_MAX:g} "
+                            "(1 = one step along the attribute)")
+        shifts.append((m.group(1), amount))
     eng = _engine(args)
     clip = _read_clip(args.input, args.track, eng)
     code = _call(eng.encode, [clip], args.seed)

@@ -31,6 +31,7 @@ from latentcomposer.core import (
     TimeSignatureChange,
 )
 from latentcomposer.core.clip import MAX_CLIP_QUARTERS
+from latentcomposer.core.errors import UserFacingError
 from latentcomposer.io.atomic import atomic_write_bytes
 from latentcomposer.io.files import FileProblem, read_capped
 from latentcomposer.io.smf import MAX_TRACKS, RawSong, SmfError, parse_smf
@@ -41,7 +42,7 @@ __all__ = ["MAX_FILE_BYTES", "MAX_TRACKS", "CorruptMidiFile", "EmptyMidiFile", "
            "clips_to_midifile", "midi_bytes", "read_midi", "read_midi_bytes", "write_midi"]
 
 
-class MidiFileError(Exception):
+class MidiFileError(UserFacingError):
     """A MIDI file could not be read or written. ``str(err)`` is a message for the user."""
 
     def __init__(self, path: str | os.PathLike[str] | None, problem: str) -> None:
