@@ -79,14 +79,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from latentcomposer.model.analysis import prior_check, repetition_check
     from latentcomposer.model.checkpoint import CheckpointError
     from latentcomposer.model.engine import Engine, EngineError
-    from latentcomposer.model.evaluate import evaluate_windows
     from latentcomposer.model.train import pick_device
 
     try:
         engine = Engine.load(args.model, device=pick_device(args.device), warmup=False)
     except (CheckpointError, EngineError, RuntimeError) as exc:
         raise UserError(str(exc)) from None
-    model, cfg, device = engine.model, engine.cfg, engine.device
+    model, cfg, device = engine.model, engine.cfg, engine.device  # model: a LatentModel (any architecture)
     skipped: dict[str, int] = {}
     aux = None
     if len(args.data) == 1 and args.data[0] in BUILTIN_SPLITS and not Path(args.data[0]).exists():
@@ -113,27 +112,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
                         f"({skipped or 'nothing found'})")
     if args.beam < 0:
         raise UserError("--beam must be 0 (skip) or more")
-    res = evaluate_windows(model, windows, device=device, aux=aux, search_beam=args.beam)
+    res = model.evaluate(windows, device=device, aux=aux, search_beam=args.beam)
     res.skipped = skipped
     print(f"model {args.model} ({cfg.n_bars} bars) on {source}: {res.windows} windows")
-    print(f"  teacher-forced accuracy  {res.teacher_forced_accuracy:.4f}")
-    print(f"  sampled accuracy         {res.sampled_accuracy:.4f}   (greedy from z = posterior mean)")
-    print(f"  sampled event accuracy   {res.sampled_event_accuracy:.4f}   (steps that are not 'no event')")
-    if res.search_accuracy is not None:
-        print(f"  search accuracy          {res.search_accuracy:.4f}   (beam {res.search_beam} + encoder "
-              f"reranking: the engine's temperature-0 decoding)")
-        print(f"  search event accuracy    {res.search_event_accuracy:.4f}")
-    print(f"  KL                       {res.kl:.1f} nats")
-    if res.velocity_accuracy is not None:
-        print(f"  velocity-bin accuracy    {res.velocity_accuracy:.4f}   (teacher-forced, on hits)")
-        print(f"  microtiming error        {res.offset_mae:.4f} steps (mean |offset error| on hits)")
-    if res.hit_f1 is not None:
-        print("  hit F1 (sampled)         " + ", ".join(f"{k} {v:.3f}" for k, v in res.hit_f1.items()))
-    if res.search_hit_f1 is not None:
-        print("  hit F1 (search)          " + ", ".join(f"{k} {v:.3f}" for k, v in res.search_hit_f1.items()))
-    if res.soft_hit_recall is not None and res.loud_hit_recall is not None:
-        print(f"  hits recalled (sampled)  soft (velocity bins 0-2) {res.soft_hit_recall:.3f}, "
-              f"louder {res.loud_hit_recall:.3f}")
+    for line in res.lines():
+        print(f"  {line}")
     if skipped:
         print("  skipped: " + ", ".join(f"{k}: {v}" for k, v in skipped.items()))
     figures = res.as_dict()

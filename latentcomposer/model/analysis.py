@@ -39,7 +39,8 @@ class RepetitionReport:
         return asdict(self)
 
 
-def _bar_roles(window: np.ndarray, n_bars: int, silent: int) -> tuple[list[int], list[int], list[int]]:
+def _bar_roles(window: np.ndarray, n_bars: int, silent: np.ndarray) -> tuple[list[int], list[int], list[int]]:
+    """``silent``: a silent bar, flattened (the codec's silent step repeated)."""
     bars = window.reshape(n_bars, -1)
     seen: dict[bytes, int] = {}
     repeats, firsts = [], set()
@@ -62,7 +63,7 @@ def repetition_check(engine: Engine, windows: np.ndarray, batch: int = 128) -> R
     if not engine.per_bar:
         raise ValueError("repetition_check needs a per-bar (tvae) model")
     cfg = engine.cfg
-    silent = engine.codec.silent_token
+    silent = np.full((cfg.steps_per_bar, *engine.token_shape), engine.codec.silent_token).reshape(-1)
     roles = [_bar_roles(w, cfg.n_bars, silent) for w in windows]
     keep = [i for i, r in enumerate(roles) if r[0]]
     kl_r: list[float] = []

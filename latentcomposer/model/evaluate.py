@@ -43,6 +43,50 @@ class EvalResult:
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
+    def lines(self) -> list[str]:
+        """The figures as a report prints them, one per line."""
+        out = [f"teacher-forced accuracy  {self.teacher_forced_accuracy:.4f}",
+               f"sampled accuracy         {self.sampled_accuracy:.4f}   (greedy from z = posterior mean)",
+               f"sampled event accuracy   {self.sampled_event_accuracy:.4f}   (steps that are not 'no event')"]
+        if self.search_accuracy is not None:
+            out += [f"search accuracy          {self.search_accuracy:.4f}   (beam {self.search_beam} + encoder "
+                    "reranking: the engine's temperature-0 decoding)",
+                    f"search event accuracy    {self.search_event_accuracy:.4f}"]
+        out.append(f"KL                       {self.kl:.1f} nats")
+        if self.velocity_accuracy is not None:
+            out += [f"velocity-bin accuracy    {self.velocity_accuracy:.4f}   (teacher-forced, on hits)",
+                    f"microtiming error        {self.offset_mae:.4f} steps (mean |offset error| on hits)"]
+        if self.hit_f1 is not None:
+            out.append("hit F1 (sampled)         " + ", ".join(f"{k} {v:.3f}" for k, v in self.hit_f1.items()))
+        if self.search_hit_f1 is not None:
+            out.append("hit F1 (search)          " + ", ".join(f"{k} {v:.3f}" for k, v in self.search_hit_f1.items()))
+        if self.soft_hit_recall is not None and self.loud_hit_recall is not None:
+            out.append(f"hits recalled (sampled)  soft (velocity bins 0-2) {self.soft_hit_recall:.3f}, "
+                       f"louder {self.loud_hit_recall:.3f}")
+        return out
+
+
+@dataclass
+class NoteEvalResult:
+    """Note-level figures (the piano models): greedy decodes of z = posterior mean against the input."""
+
+    windows: int
+    kl: float
+    figures: dict[str, float]  # data.poly.reconstruction_metrics: precision, recall, f1, duration_acc, ...
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def lines(self) -> list[str]:
+        f = self.figures
+        return [f"note F1                  {f['f1']:.4f}   (onset + pitch exact; precision {f['precision']:.4f}, "
+                f"recall {f['recall']:.4f})",
+                f"duration accuracy        {f['duration_acc']:.4f}   (of matched notes)",
+                f"velocity error           {f['velocity_mae']:.2f}   (mean |MIDI velocity| of matched notes)",
+                f"exact steps              {f['step_exact']:.4f}   ({f['step_exact_nonempty']:.4f} of steps with notes)",
+                f"KL                       {self.kl:.1f} nats"]
+
 
 @torch.no_grad()
 def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256,

@@ -30,6 +30,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -39,6 +40,7 @@ from latentcomposer.data.poly import MAX_NOTES, N_PITCH_CODES, PAD
 
 from .bar_encoder import transformer_stack
 from .config import ModelConfig
+from .evaluate import NoteEvalResult
 from .poly_config import POLY_FORMAT, PolyConfig, PolyConfigError
 
 NEG = -1e9
@@ -311,6 +313,24 @@ class PianoTreeVAE(nn.Module):
 
     def predict_dynamics(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         raise NotImplementedError("PianoTree models have no humanize heads (dynamics_heads is False)")
+
+    @torch.no_grad()
+    def evaluate(self, windows: np.ndarray, device: torch.device | str = "cpu",
+                 aux: dict[str, np.ndarray] | None = None, search_beam: int = 0, batch: int = 64
+                 ) -> NoteEvalResult:
+        """Note-level figures (data.poly.reconstruction_metrics) of greedy decodes of z = posterior
+        mean, and the mean KL. ``search_beam`` is ignored (no search decoding)."""
+        from latentcomposer.data.poly import reconstruction_metrics
+
+        self.eval()
+        preds, kls = [], []
+        for i in range(0, len(windows), batch):
+            x = torch.as_tensor(np.asarray(windows[i:i + batch]), dtype=torch.long, device=device)
+            mu, sigma = self.encode(x)
+            kls.append(kl_normal(mu, sigma).cpu().numpy())
+            preds.append(self.decode(mu).cpu().numpy())
+        figures = reconstruction_metrics(np.asarray(windows), np.concatenate(preds))
+        return NoteEvalResult(len(windows), float(np.concatenate(kls).mean()), figures)
 
     # --- encoder ---------------------------------------------------------------------------------
     def encode(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:

@@ -28,6 +28,9 @@ from .config import ModelConfig
 from .kernel import FoldedStack, read_aux
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from .evaluate import EvalResult
     from .fastdecode import FastDecoder
 
 
@@ -242,6 +245,13 @@ class LatentVAE(nn.Module):
         from .search import search_decode_full
 
         return search_decode_full(self, z, beam, condition=condition)
+
+    def evaluate(self, windows: np.ndarray, device: torch.device | str = "cpu",
+                 aux: dict[str, np.ndarray] | None = None, search_beam: int = 0) -> EvalResult:
+        """MusicVAE's figures on token windows (model/evaluate.py)."""
+        from .evaluate import evaluate_windows
+
+        return evaluate_windows(self, windows, device=device, aux=aux, search_beam=search_beam)
 
     @torch.no_grad()
     def predict_dynamics(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
