@@ -69,13 +69,38 @@ class WindowSet:
 
 @runtime_checkable
 class Codec(Protocol):
-    name: str  # the config's representation name (registry key)
-    label: str  # in a composer's words: "Melody", "Drums"
-    vocab: int
-    silent_token: int | np.ndarray  # a silent step (pads windows): a token, or one step's array
-    aux_shapes: dict[str, tuple[int, ...]]  # per-step extras beside the tokens
-    aux_class_names: tuple[str, ...]  # names of the aux heads' classes (drum kit pieces), if any
-    condition_dim: int  # width of a per-step condition (0: the representation has none)
+    @property
+    def name(self) -> str:
+        """The config's representation name (registry key)."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """In a composer's words: "Melody", "Drums", "Piano"."""
+        ...
+
+    @property
+    def vocab(self) -> int: ...
+
+    @property
+    def silent_token(self) -> int | np.ndarray:
+        """A silent step (pads windows): a token, or one step's array."""
+        ...
+
+    @property
+    def aux_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Per-step extras beside the tokens (drums: velocity bins and offsets per class)."""
+        ...
+
+    @property
+    def aux_class_names(self) -> tuple[str, ...]:
+        """Names of the aux heads' classes (drum kit pieces), if any."""
+        ...
+
+    @property
+    def condition_dim(self) -> int:
+        """Width of a per-step condition (0: the representation has none)."""
+        ...
 
     # --- clips ----------------------------------------------------------------------------------
     def fit(self, clip: Clip) -> int:

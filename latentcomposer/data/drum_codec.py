@@ -69,8 +69,8 @@ class DrumCodec:
     label = "Drums"
     vocab = drums.VOCAB
     silent_token = 0
-    aux_shapes = {"velocity": (drums.N_CLASSES,), "offset": (drums.N_CLASSES,)}
-    aux_class_names = drums.CLASSES
+    aux_shapes: dict[str, tuple[int, ...]] = {"velocity": (drums.N_CLASSES,), "offset": (drums.N_CLASSES,)}
+    aux_class_names: tuple[str, ...] = drums.CLASSES
     condition_dim = 0
 
     # --- clips ----------------------------------------------------------------------------------

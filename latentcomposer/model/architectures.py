@@ -22,21 +22,38 @@ if TYPE_CHECKING:
 
 
 class ModelShape(Protocol):
-    """What the engine and the app read from any architecture's config."""
+    """What the engine and the app read from any architecture's config (ModelConfig, PolyConfig)."""
 
-    name: str
-    representation: str
-    architecture: str
-    n_bars: int
-    steps_per_bar: int
-    z_dim: int
-    bar_z_dim: int
-    condition_dim: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def representation(self) -> str: ...
+
+    @property
+    def architecture(self) -> str: ...
+
+    @property
+    def n_bars(self) -> int: ...
+
+    @property
+    def steps_per_bar(self) -> int: ...
+
+    @property
+    def z_dim(self) -> int: ...
+
+    @property
+    def bar_z_dim(self) -> int: ...
+
+    @property
+    def condition_dim(self) -> int: ...
 
     @property
     def n_steps(self) -> int: ...
 
     def to_dict(self) -> dict[str, Any]: ...
+
+    def to_doc(self) -> dict[str, Any]: ...
 
 
 class DecoderRuntime(Protocol):

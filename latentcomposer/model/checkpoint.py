@@ -17,8 +17,8 @@ from safetensors.torch import load_file, save_file
 
 from latentcomposer.paths import models_dir
 
-from .architectures import build_model
-from .config import CONFIG_FORMAT, ModelConfig, TrainConfig
+from .architectures import LatentModel, ModelShape, build_model
+from .config import CONFIG_FORMAT, TrainConfig
 from .registry import CheckpointError, config_doc, installed_models, read_config, resolve_model_dir
 from .vae import LatentVAE
 
@@ -28,7 +28,7 @@ __all__ = ["CheckpointError", "VAEModel", "build_model", "installed_models", "lo
            "read_config", "resolve_model_dir", "save_model"]
 
 
-def save_model(model: torch.nn.Module, cfg: ModelConfig, folder: Path, meta: dict[str, Any] | None = None,
+def save_model(model: torch.nn.Module, cfg: ModelShape, folder: Path, meta: dict[str, Any] | None = None,
                dtype: torch.dtype = torch.float32, training: TrainConfig | None = None) -> None:
     """Write weights (as ``dtype``) and config atomically into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -43,7 +43,7 @@ def save_model(model: torch.nn.Module, cfg: ModelConfig, folder: Path, meta: dic
 
 
 def load_model(name_or_path: str | os.PathLike[str], device: str | torch.device = "cpu"
-               ) -> tuple[VAEModel, ModelConfig, dict[str, Any]]:
+               ) -> tuple[LatentModel, ModelShape, dict[str, Any]]:
     """(model in eval mode, config, meta). Raises :class:`CheckpointError` on any mismatch."""
     folder = resolve_model_dir(name_or_path)
     cfg, meta = read_config(folder)

@@ -34,8 +34,8 @@ from latentcomposer.core.errors import UserFacingError
 from latentcomposer.data.codecs import CodecError, codec_for
 from latentcomposer.data.melody import STEPS_PER_BAR
 
-from .checkpoint import CheckpointError, VAEModel, load_model, resolve_model_dir
-from .config import ModelConfig
+from .architectures import LatentModel, ModelShape
+from .checkpoint import CheckpointError, load_model, resolve_model_dir
 from .prior import KEYS as PRIOR_KEYS
 from .prior import FittedPrior
 from .search import DEFAULT_BEAM
@@ -104,7 +104,7 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
 class Engine:
     """A loaded model with its fast decoder and (optional) attribute vectors."""
 
-    def __init__(self, model: VAEModel, cfg: ModelConfig, meta: dict[str, Any], device: torch.device,
+    def __init__(self, model: LatentModel, cfg: ModelShape, meta: dict[str, Any], device: torch.device,
                  name: str = "", folder: Path | None = None, attributes: Attributes | None = None,
                  warmup: bool = True, decoding: str = "search", beam: int = DEFAULT_BEAM) -> None:
         self.model = model

@@ -167,9 +167,9 @@ class _Tally:
         self.correct = self.total = self.ev_correct = self.ev_total = 0
         self.tp, self.fp, self.fn = np.zeros(n_cls), np.zeros(n_cls), np.zeros(n_cls)
 
-    def add(self, gen: torch.Tensor, x: torch.Tensor, no_event: int) -> None:
+    def add(self, gen: torch.Tensor, x: torch.Tensor, no_event: int | np.ndarray) -> None:
         ok = gen == x
-        ev = x != no_event
+        ev = x != torch.as_tensor(no_event, device=x.device)
         self.correct += int(ok.sum())
         self.total += x.numel()
         self.ev_correct += int((ok & ev).sum())

@@ -180,6 +180,7 @@ class Trainer:
         model, cfg, meta = load_model(folder, self.device)
         if cfg != self.cfg:
             raise RuntimeError(f"{folder} holds a {cfg.name} model, not {self.cfg.name}")
+        assert isinstance(model, torch.nn.Module)  # this trainer's models are LatentVAEs
         self.model.load_state_dict(model.state_dict())
         self.state.step = int(meta.get("trained_steps", 0))
         self.state.windows_seen = int(meta.get("windows_seen", 0))
