@@ -15,7 +15,8 @@ BUILTIN_SPLITS = ("train", "valid", "test")
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("train", help="train a model config (resumes from its last checkpoint)")
-    p.add_argument("--config", required=True, help="mel_2bar | mel_16bar | mel_16bar_flat | tiny_2bar ...")
+    p.add_argument("--config", required=True,
+                   help="mel_2bar | mel_16bar | drums_2bar | poly_2bar | poly_8bar | tiny_2bar ...")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
                    help="resume from the last checkpoint if there is one (default: yes)")
@@ -60,8 +61,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_train(args: argparse.Namespace) -> int:
     from latentcomposer.model.config import ConfigError
+    from latentcomposer.model.poly_train import POLY_CONFIGS, run_poly_training
     from latentcomposer.model.train import run_training
 
+    if args.config in POLY_CONFIGS:  # the piano models have their own trainer (note-tree loss)
+        if args.device == "cuda":
+            raise UserError("the piano trainer runs on the CPU here; train it on a GPU with poly_train's own "
+                            "entry point")
+        poly = run_poly_training(args.config, resume=args.resume, max_steps=args.max_steps,
+                                 max_minutes=args.max_minutes, threads=args.threads, out=args.out,
+                                 work_dir=args.work_dir, init_from=args.init_from)
+        print(f"stopped at step {poly.step}; best validation note F1 {poly.best_valid_f1:.4f}")
+        return 0
     try:
         state = run_training(args.config, device=args.device, resume=args.resume, max_steps=args.max_steps,
                              max_minutes=args.max_minutes, threads=args.threads, out=args.out,

@@ -526,6 +526,20 @@ def measure_speed(config: str, batch_sizes: tuple[int, ...], steps: int = 4) -> 
     return out
 
 
+def run_poly_training(config: str, resume: bool = True, max_steps: int | None = None,
+                      max_minutes: float | None = None, threads: int | None = None, out: Path | None = None,
+                      work_dir: Path | None = None, init_from: Path | None = None) -> PolyTrainState:
+    """``latentcomposer train --config poly_2bar``: train (resuming from the last checkpoint) a piano
+    config; the best weights by validation note F1 go to ``models/<name>/`` (or ``out``)."""
+    torch.set_num_threads(threads or 1)
+    tr = PolyTrainer(get_poly_config(config), out_dir=out, work_dir=work_dir)
+    tr.set_corpus(poly_corpus())
+    if not (resume and tr.load_checkpoint()) and init_from is not None:
+        tr.init_from(init_from)
+    tr.train(max_steps, max_minutes)
+    return tr.state
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="poly_train", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
