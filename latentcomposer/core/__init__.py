@@ -1,5 +1,6 @@
 """Pure music data: notes, clips, timing. No Qt, no torch, no file IO."""
 
+from .chords import QUALITIES, Chord, ChordEvent, ChordTrack, parse_chord
 from .clip import (
     DEFAULT_PPQ,
     DEFAULT_TEMPO,
@@ -12,6 +13,7 @@ from .clip import (
     TimeSignatureChange,
 )
 from .errors import CoreError, UserFacingError
+from .harmony import Key, NotEnoughNotes, detect_chords, detect_key, parse_key
 from .note import DEFAULT_VELOCITY, Note
 
 __all__ = [
@@ -28,4 +30,14 @@ __all__ = [
     "TempoChange",
     "TimeSignature",
     "TimeSignatureChange",
+    "QUALITIES",
+    "Chord",
+    "ChordEvent",
+    "ChordTrack",
+    "Key",
+    "NotEnoughNotes",
+    "detect_chords",
+    "detect_key",
+    "parse_chord",
+    "parse_key",
 ]
