@@ -18,6 +18,7 @@ every random path takes a seed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -39,8 +40,10 @@ from .checkpoint import CheckpointError, load_model, resolve_model_dir
 from .prior import KEYS as PRIOR_KEYS
 from .prior import FittedPrior
 from .search import DEFAULT_BEAM
+from .threads import single_thread
 
 DECODINGS = ("search", "greedy")
+SINGLE_THREAD_ROWS = 64  # decodes of at most this many windows run on one CPU thread (model/threads.py)
 
 
 class EngineError(UserFacingError):
@@ -197,7 +200,14 @@ class Engine:
     def encode_tokens(self, tokens: np.ndarray, condition: np.ndarray | None = None
                       ) -> tuple[torch.Tensor, torch.Tensor]:
         x = torch.as_tensor(np.asarray(tokens), dtype=torch.long, device=self.device)
-        return self.model.encode(x, self._condition_tensor(condition, len(x)))
+        with self._threads(len(x)):
+            return self.model.encode(x, self._condition_tensor(condition, len(x)))
+
+    def _threads(self, rows: int) -> contextlib.AbstractContextManager[object]:
+        """Small CPU decodes run on one thread whatever the caller set (model/threads.py)."""
+        if self.device.type == "cpu" and rows <= SINGLE_THREAD_ROWS:
+            return single_thread()
+        return contextlib.nullcontext()
 
     # --- conditions (conditioned models) --------------------------------------------------------
     @property
@@ -254,11 +264,12 @@ class Engine:
         ``condition`` (conditioned models): [N, window, Cs], or one window's [window, Cs] for all rows."""
         zt = self._z_tensor(z)
         cond = self._condition_tensor(condition, zt.shape[0])
-        if temperature <= 0 and self.decoding == "search" and self.beam > 1 and self.model.supports_search:
-            toks, aux = self.model.search_decode_full(zt, self.beam, condition=cond)
-        else:
-            gen = self._generator(seed) if temperature > 0 else None
-            toks, aux = self.fast.decode_full(zt, float(temperature), gen, condition=cond)
+        with self._threads(zt.shape[0]):
+            if temperature <= 0 and self.decoding == "search" and self.beam > 1 and self.model.supports_search:
+                toks, aux = self.model.search_decode_full(zt, self.beam, condition=cond)
+            else:
+                gen = self._generator(seed) if temperature > 0 else None
+                toks, aux = self.fast.decode_full(zt, float(temperature), gen, condition=cond)
         aux_np = None if aux is None else {k: v.cpu().numpy() for k, v in aux.items()}
         return toks.cpu().numpy().astype(np.int64), aux_np
 
