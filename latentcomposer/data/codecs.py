@@ -16,6 +16,7 @@ import numpy as np
 from latentcomposer.core import Clip
 from latentcomposer.io.midifile import MidiFileError, read_midi
 
+from .chord_melody_codec import ChordMelodyCodec
 from .codec_base import (
     CANNOT,
     NATURAL,
@@ -35,7 +36,8 @@ __all__ = ["CANNOT", "CODECS", "NATURAL", "REDUCED", "Codec", "CodecError", "Dru
            "MelodyCodec", "PolyCodec", "WindowSet", "best_codec_for_clip", "codec_for", "file_windows", "register_codec",
            "template_velocity"]
 
-CODECS: dict[str, Codec] = {"melody": MelodyCodec(), "drums": DrumCodec(), "poly": PolyCodec()}
+CODECS: dict[str, Codec] = {"melody": MelodyCodec(), "drums": DrumCodec(), "poly": PolyCodec(),
+                            "melody_chords": ChordMelodyCodec()}
 
 FILE_METRES = {(4, 4), (2, 4), (2, 2)}  # metres whose bars are 16 sixteenths (or pairs of them)
 

@@ -262,6 +262,13 @@ CONFIGS: dict[str, NamedConfig] = {
                     bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2, dec_hidden=256, dec_layers=2),
         TrainConfig(batch_size=64, free_bits=16 * 8.0, beta=0.2, kl_anneal_steps=5000),
     ),
+    # mel_2bar over chords: the chord of every step (37 floats, data/chord_melody_codec.py) beside z at
+    # every decoder step; POP909 melodies with their annotated chords (docs/MODELS.md)
+    "mel_2bar_chords": NamedConfig(
+        ModelConfig(name="mel_2bar_chords", representation="melody_chords", n_bars=2, z_dim=256, encoder="flat",
+                    enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37),
+        TrainConfig(batch_size=128, free_bits=768.0, beta=0.2),
+    ),
     # tiny configs: tests and smoke runs only
     "tiny_2bar": NamedConfig(
         ModelConfig(name="tiny_2bar", n_bars=2, embed_dim=8, z_dim=8, enc_hidden=16, dec_hidden=16,
@@ -278,6 +285,11 @@ CONFIGS: dict[str, NamedConfig] = {
         ModelConfig(name="tiny_drums", representation="drums", vocab=512, n_bars=2, embed_dim=8, z_dim=8,
                     enc_hidden=16, dec_hidden=16, dec_layers=1, aux_classes=9, velocity_bins=8),
         TrainConfig(batch_size=8, free_bits=1.0, kl_anneal_steps=10, transpose_range=0),
+    ),
+    "tiny_mel_chords": NamedConfig(
+        ModelConfig(name="tiny_mel_chords", representation="melody_chords", n_bars=2, embed_dim=8, z_dim=8,
+                    enc_hidden=16, dec_hidden=16, dec_layers=1, condition_dim=37),
+        TrainConfig(batch_size=8, free_bits=1.0, kl_anneal_steps=10),
     ),
     "tiny_tvae": NamedConfig(
         ModelConfig(name="tiny_tvae", architecture="tvae", n_bars=4, bar_z_dim=4, z_dim=16, embed_dim=8,

@@ -1,0 +1,356 @@
+"""Melody over chords: the melody representation with the chord of every step as the condition.
+
+Tokens are the melody's (:mod:`.melody`, 130 per step). The per-step condition (``CHORD_DIM`` = 37
+floats, the layout of magenta's ``PitchChordsEncoding`` for MusicVAE's chord-conditioned models)::
+
+    [0]       1 = no chord ("N"; every other entry 0)
+    [1:13]    the root, one-hot (C .. B)
+    [13:25]   the chord's pitch classes (its tones and its bass), one bit each (C .. B)
+    [25:37]   the bass, one-hot (the root unless a slash chord: C/E has E)
+
+A clip's condition is its chord track when the caller has one (:func:`chord_condition`, or the
+engine's ``condition=``), else the chords detected from its notes (:func:`latentcomposer.core.
+harmony.detect_chords`, per beat; a single melody line gets fewer, plainer chords, see
+``MELODY_DETECTOR``). The training corpus is POP909's melodies (``read_pop909_song``, the beat grid)
+with the chords annotated in each song's ``chord_midi.txt`` on the same steps, cached in the user
+cache dir (``data/chord_melody_corpus.npz``); training transposes melody and chords together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from latentcomposer.core import Clip, StepNote
+from latentcomposer.core.chords import QUALITIES, Chord, ChordTrack
+from latentcomposer.core.harmony import DEFAULT_DETECTOR, DetectorSettings, detect_chords
+
+from . import melody
+from .codec_base import Augmenter, CodecError, WindowSet
+from .corpora import SkipCounter, pop909_song_dirs, read_pop909_song
+from .dataset import MIN_SOUNDING, SPLITS, split_of
+from .melody_codec import PITCH_HI, PITCH_LO, MelodyCodec, pitch_bounds
+from .paths import cache_dir, shared_data_dir
+from .pop909_chords import AnnotationError, chord_track
+
+CHORD_DIM = 37
+NO_CHORD, ROOT, TONES, BASS = 0, slice(1, 13), slice(13, 25), slice(25, 37)
+CORPUS_VERSION = 1
+# a melody alone (one note at a time) says little about its chords: major and minor triads of its key
+# (its diatonic chords, I IV V first), changing at most every half bar; its lowest note is no bass.
+# Chosen on POP909's training songs (docs/MODELS.md, "Chord and key detection", has the figures)
+MELODY_DETECTOR = DetectorSettings(qualities=("maj", "min"), bass_root=0.0, inversions=False, diatonic_bonus=0.2,
+                                   primary_bonus=0.1)
+MELODY_SPAN = 8
+
+
+# --- the encoding ---------------------------------------------------------------------------------
+def track_arrays(track: ChordTrack, n_steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A chord track over ``n_steps`` as compact per-step arrays: root (int8, -1 = no chord), pitch-class
+    mask (uint16, bit k = pitch class k) and bass (int8, -1 = no chord)."""
+    root = np.full(n_steps, -1, np.int8)
+    pcs = np.zeros(n_steps, np.uint16)
+    bass = np.full(n_steps, -1, np.int8)
+    for e in track:
+        a, b = e.start_step, min(e.end_step, n_steps)
+        if b <= a:
+            continue
+        c = e.chord
+        assert c.root is not None and c.bass_pitch_class is not None  # a track holds no "N"
+        root[a:b] = c.root
+        pcs[a:b] = sum(1 << pc for pc in c.pitch_classes())
+        bass[a:b] = c.bass_pitch_class
+    return root, pcs, bass
+
+
+def arrays_condition(root: np.ndarray, pcs: np.ndarray, bass: np.ndarray) -> np.ndarray:
+    """Compact arrays of any shape [...] -> the condition [..., CHORD_DIM] (float32)."""
+    root, pcs, bass = np.asarray(root), np.asarray(pcs), np.asarray(bass)
+    out = np.zeros((*root.shape, CHORD_DIM), np.float32)
+    none = root < 0
+    out[..., NO_CHORD] = none
+    k = np.arange(12)
+    out[..., ROOT] = (root[..., None] == k) & ~none[..., None]
+    out[..., TONES] = ((pcs[..., None].astype(np.int32) >> k) & 1) * ~none[..., None]
+    out[..., BASS] = (bass[..., None] == k) & ~none[..., None]
+    return out
+
+
+def chord_condition(track: ChordTrack, n_steps: int) -> np.ndarray:
+    """The condition [n_steps, CHORD_DIM] of a chord track (cut or padded with "N" to ``n_steps``)."""
+    return arrays_condition(*track_arrays(track, n_steps))
+
+
+def encode_chords(chords: Sequence[Chord]) -> np.ndarray:
+    """One chord per step -> [len(chords), CHORD_DIM]."""
+    return chord_condition(ChordTrack.from_per_step(list(chords)), len(chords))
+
+
+def condition_windows(track: ChordTrack, n_steps: int, window: int) -> np.ndarray:
+    """A track as the engine's per-window condition [windows, window, CHORD_DIM] covering ``n_steps``
+    (padded with "N" to whole windows)."""
+    windows = max(1, -(-n_steps // window))
+    return chord_condition(track, windows * window).reshape(windows, window, CHORD_DIM)
+
+
+def condition_chords(condition: np.ndarray) -> list[Chord]:
+    """The chords a condition [T, CHORD_DIM] holds, one per step (the inverse of :func:`encode_chords`
+    for chords of the table; a pitch-class set the table lacks reads as its root's major chord)."""
+    cond = np.asarray(condition)
+    out: list[Chord] = []
+    cache: dict[bytes, Chord] = {}
+    for row in cond:
+        key = (row > 0.5).tobytes()
+        if key not in cache:
+            cache[key] = _row_chord(row > 0.5)
+        out.append(cache[key])
+    return out
+
+
+def _row_chord(bits: np.ndarray) -> Chord:
+    if bits[NO_CHORD] or not bits[ROOT].any():
+        return Chord.none()
+    root = int(bits[ROOT].argmax())
+    bass = int(bits[BASS].argmax()) if bits[BASS].any() else root
+    pcs = set(np.flatnonzero(bits[TONES]).tolist())
+    for q, (intervals, _, _) in QUALITIES.items():
+        tones = {(root + i) % 12 for i in intervals}
+        if tones | {bass} == pcs and (bass == root or bass in tones):
+            return Chord(root, q, bass)
+    for q, (intervals, _, _) in QUALITIES.items():  # a bass outside the chord (C/Bb)
+        if {(root + i) % 12 for i in intervals} | {bass} == pcs:
+            return Chord(root, q, bass)
+    return Chord(root, "maj", bass)
+
+
+def transpose_condition(condition: np.ndarray, shift: np.ndarray | int) -> np.ndarray:
+    """Conditions [B, T, CHORD_DIM] moved by ``shift`` semitones (one per row, or one for all)."""
+    cond = np.asarray(condition)
+    s = np.broadcast_to(np.asarray(shift, np.int64).reshape(-1), (cond.shape[0],))
+    idx = (np.arange(12)[None, :] - s[:, None]) % 12  # new[k] = old[k - s]
+    idx = idx[:, None, :]
+    out = cond.copy()
+    for part in (ROOT, TONES, BASS):
+        out[..., part] = np.take_along_axis(cond[..., part], np.broadcast_to(idx, cond[..., part].shape), -1)
+    return out
+
+
+def clip_chords(clip: Clip, n_steps: int | None = None) -> ChordTrack:
+    """The chords detected from a clip's notes (a single melody line: plainer chords, see the module)."""
+    if clip.is_monophonic():
+        return detect_chords(clip, MELODY_SPAN, n_steps=n_steps, settings=MELODY_DETECTOR)
+    return detect_chords(clip, "beat", n_steps=n_steps, settings=DEFAULT_DETECTOR)
+
+
+# --- the corpus -----------------------------------------------------------------------------------
+@dataclass
+class ChordMelodyCorpus:
+    """POP909 melodies and their annotated chords, songs concatenated (``offsets`` [songs + 1])."""
+
+    tokens: np.ndarray  # uint8 [S]
+    root: np.ndarray  # int8 [S], -1 = no chord
+    pcs: np.ndarray  # uint16 [S]
+    bass: np.ndarray  # int8 [S]
+    offsets: np.ndarray  # int64
+    tune_ids: list[str]
+    splits: list[str]
+    skipped: dict[str, int]
+
+    def __len__(self) -> int:
+        return len(self.tune_ids)
+
+    def windows(self, split: str, n_bars: int, hop_bars: int = 1, *, dedupe: bool = True
+                ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+        """Windows of the songs of ``split``: ({"tokens": [N, T] uint8, "root"/"pcs"/"bass": [N, T]},
+        dropped counts). As the melody corpus: bar-aligned, a window's leading note-off becomes a rest,
+        windows sounding less than half the time are dropped, identical windows (melody and chords)
+        of a song are kept once."""
+        parts: list[dict[str, np.ndarray]] = []
+        dropped = {"mostly rests": 0, "duplicate": 0}
+        for i, sp in enumerate(self.splits):
+            if sp != split:
+                continue
+            a, b = int(self.offsets[i]), int(self.offsets[i + 1])
+            song = {"tokens": self.tokens[a:b], "root": self.root[a:b], "pcs": self.pcs[a:b], "bass": self.bass[a:b]}
+            wins, d = cut_windows(song, n_bars, hop_bars, dedupe)
+            for k in dropped:
+                dropped[k] += d[k]
+            parts.append(wins)
+        length = n_bars * melody.STEPS_PER_BAR
+        if not parts:
+            return _empty(length), dropped
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, dropped
+
+    def summary(self) -> dict[str, object]:
+        return {"songs": len(self), "by_split": {s: self.splits.count(s) for s in SPLITS},
+                "skipped": self.skipped, "steps": int(len(self.tokens)),
+                "steps_with_chords": int((self.root >= 0).sum())}
+
+
+def _empty(length: int) -> dict[str, np.ndarray]:
+    return {"tokens": np.zeros((0, length), np.uint8), "root": np.zeros((0, length), np.int8),
+            "pcs": np.zeros((0, length), np.uint16), "bass": np.zeros((0, length), np.int8)}
+
+
+def cut_windows(song: Mapping[str, np.ndarray], n_bars: int, hop_bars: int = 1, dedupe: bool = True
+                ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Windows of one song's aligned per-step arrays (see :meth:`ChordMelodyCorpus.windows`)."""
+    length = n_bars * melody.STEPS_PER_BAR
+    dropped = {"mostly rests": 0, "duplicate": 0}
+    n = len(song["tokens"])
+    if n < length:
+        return _empty(length), dropped
+    starts = np.arange(0, n - length + 1, hop_bars * melody.STEPS_PER_BAR)
+    idx = starts[:, None] + np.arange(length)
+    wins = {k: np.asarray(v)[idx] for k, v in song.items()}
+    toks = wins["tokens"]
+    toks[:, 0] = np.where(toks[:, 0] == melody.NOTE_OFF, melody.NO_EVENT, toks[:, 0])
+    keep = melody.sounding_ratio(toks) >= MIN_SOUNDING
+    dropped["mostly rests"] = int((~keep).sum())
+    wins = {k: v[keep] for k, v in wins.items()}
+    if dedupe and len(wins["tokens"]):
+        key = np.concatenate([wins[k].astype(np.int32) for k in ("tokens", "root", "pcs", "bass")], axis=1)
+        _, first = np.unique(key, axis=0, return_index=True)
+        dropped["duplicate"] = len(key) - len(first)
+        wins = {k: v[np.sort(first)] for k, v in wins.items()}
+    return wins, dropped
+
+
+def _fingerprint(data_root: Path) -> str:
+    h = hashlib.sha1(f"chord_melody={CORPUS_VERSION}".encode())
+    pop = data_root / "pop909"
+    if pop.is_dir():
+        for d in pop909_song_dirs(pop):
+            for name in (f"{d.name}.mid", "beat_midi.txt", "chord_midi.txt"):
+                p = d / name
+                h.update(f"{d.name}/{name}:{p.stat().st_size if p.exists() else -1}".encode())
+    return h.hexdigest()[:16]
+
+
+def build_chord_melody_corpus(data_root: Path | None = None,
+                              progress: Callable[[int, int, str], None] | None = None) -> ChordMelodyCorpus:
+    data_root = data_root or shared_data_dir()
+    pop = data_root / "pop909"
+    dirs = pop909_song_dirs(pop) if pop.is_dir() else []
+    skipped = SkipCounter()
+    songs: list[tuple[str, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
+    for i, d in enumerate(dirs):
+        tune = read_pop909_song(d, skipped)
+        if tune is not None:
+            try:
+                track = chord_track(d)
+            except AnnotationError:
+                skipped.skip("pop909 chord annotation unreadable")
+            else:
+                songs.append((tune.tune_id, tune.tokens, track_arrays(track, len(tune.tokens))))
+        if progress:
+            progress(i + 1, len(dirs), f"pop909/{d.name}")
+    lengths = np.array([len(t) for _, t, _ in songs], np.int64)
+
+    def cat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(arrays) if arrays else np.zeros(0, dtype)
+
+    return ChordMelodyCorpus(
+        tokens=cat([t for _, t, _ in songs], np.uint8), root=cat([c[0] for _, _, c in songs], np.int8),
+        pcs=cat([c[1] for _, _, c in songs], np.uint16), bass=cat([c[2] for _, _, c in songs], np.int8),
+        offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        tune_ids=[sid for sid, _, _ in songs], splits=[split_of("pop909", sid) for sid, _, _ in songs],
+        skipped=skipped.as_dict())
+
+
+def chord_melody_corpus_path() -> Path:
+    return cache_dir() / "data" / "chord_melody_corpus.npz"
+
+
+def chord_melody_corpus(data_root: Path | None = None, *, rebuild: bool = False,
+                        progress: Callable[[int, int, str], None] | None = None) -> ChordMelodyCorpus:
+    """The cached corpus, (re)built when missing, stale (a fingerprint of the files) or ``rebuild``."""
+    data_root = data_root or shared_data_dir()
+    fp = _fingerprint(data_root)
+    path = chord_melody_corpus_path()
+    if path.exists() and not rebuild:
+        try:
+            with np.load(path) as z:
+                meta = json.loads(z["meta"].tobytes().decode())
+                if meta["fingerprint"] == fp:
+                    return ChordMelodyCorpus(z["tokens"], z["root"], z["pcs"], z["bass"], z["offsets"],
+                                             meta["tune_ids"], meta["splits"], meta["skipped"])
+        except (OSError, ValueError, KeyError):
+            pass
+    corpus = build_chord_melody_corpus(data_root, progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"fingerprint": fp, "tune_ids": corpus.tune_ids, "splits": corpus.splits, "skipped": corpus.skipped,
+            "version": CORPUS_VERSION}
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez_compressed(tmp, tokens=corpus.tokens, root=corpus.root, pcs=corpus.pcs, bass=corpus.bass,
+                        offsets=corpus.offsets, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
+    tmp.replace(path)
+    return corpus
+
+
+# --- the codec ------------------------------------------------------------------------------------
+class ChordMelodyCodec(MelodyCodec):
+    name = "melody_chords"
+    label = "Melody over chords"
+    condition_dim = CHORD_DIM
+
+    def encode_condition(self, clip: Clip, n_steps: int, chords: ChordTrack | None = None) -> np.ndarray | None:
+        """The chords of every step [n_steps, CHORD_DIM]: ``chords`` if given, else detected from the
+        clip's notes."""
+        track = chords if chords is not None else clip_chords(clip, n_steps)
+        return chord_condition(track, n_steps)
+
+    def condition_from_chords(self, chords: ChordTrack, n_steps: int) -> np.ndarray:
+        return chord_condition(chords, n_steps)
+
+    def corpus_windows(self, split: str, n_bars: int, hop_steps: int = melody.STEPS_PER_BAR) -> WindowSet:
+        from latentcomposer.io.progress import ProgressBar
+
+        corpus = chord_melody_corpus(progress=ProgressBar("building the melody-over-chords cache"))
+        wins, dropped = corpus.windows(split, n_bars, max(1, hop_steps // melody.STEPS_PER_BAR))
+        arrays = {"tokens": wins["tokens"], "condition": arrays_condition(wins["root"], wins["pcs"], wins["bass"])}
+        return WindowSet(arrays, dropped, f"POP909 melodies with annotated chords, split '{split}'",
+                         {"songs": corpus.summary()})
+
+    def clip_windows(self, clips: Sequence[Clip], n_bars: int) -> tuple[dict[str, np.ndarray], int, str]:
+        """A file's melody windows over the chords detected from all its pitched tracks."""
+        length = n_bars * melody.STEPS_PER_BAR
+        try:
+            mel, _ = self.choose_clip(clips)
+        except CodecError:
+            return ({"tokens": np.zeros((0, length), np.int64),
+                     "condition": np.zeros((0, length, CHORD_DIM), np.float32)}, 0, "file has no pitched notes")
+        tokens = melody.clip_to_tokens(mel)
+        steps: list[StepNote] = [s for c in clips if not c.is_drum for s in c.to_steps(melody.STEPS_PER_QUARTER)]
+        track = detect_chords(steps, "beat", n_steps=len(tokens))
+        root, pcs, bass = track_arrays(track, len(tokens))
+        wins, d = cut_windows({"tokens": tokens, "root": root, "pcs": pcs, "bass": bass}, n_bars, dedupe=False)
+        return ({"tokens": wins["tokens"].astype(np.int64),
+                 "condition": arrays_condition(wins["root"], wins["pcs"], wins["bass"])}, d["mostly rests"], "")
+
+    def augmenter(self, train: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> Augmenter | None:
+        r = int(options.get("transpose_range", 0))
+        if not r:
+            return None
+        lo_all, hi_all = pitch_bounds(np.asarray(train["tokens"]))
+
+        def transpose(batch: dict[str, np.ndarray], idx: np.ndarray, rng: np.random.Generator
+                      ) -> dict[str, np.ndarray]:
+            """Each window and its chords moved by one random number of semitones in [-r, r] that keeps
+            the melody on a piano."""
+            lo, hi = lo_all[idx], hi_all[idx]
+            down = np.minimum(r, np.maximum(0, lo - PITCH_LO))
+            up = np.minimum(r, np.maximum(0, PITCH_HI - hi))
+            shift = np.floor(rng.random(len(idx)) * (down + up + 1)).astype(np.int16) - down
+            shift = np.where(lo > hi, 0, shift)  # no notes: the chords stay too
+            x = batch["tokens"].astype(np.int16)
+            return {**batch, "tokens": np.where(x < melody.NOTE_OFF, x + shift[:, None], x),
+                    "condition": transpose_condition(batch["condition"], shift)}
+
+        return transpose
