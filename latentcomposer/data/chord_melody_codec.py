@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from latentcomposer.core import Clip, StepNote
+from latentcomposer.core import Clip
 from latentcomposer.core.chords import QUALITIES, Chord, ChordTrack
 from latentcomposer.core.harmony import DEFAULT_DETECTOR, DetectorSettings, detect_chords
 
@@ -327,9 +327,11 @@ class ChordMelodyCodec(MelodyCodec):
             return ({"tokens": np.zeros((0, length), np.int64),
                      "condition": np.zeros((0, length, CHORD_DIM), np.float32)}, 0, "file has no pitched notes")
         tokens = melody.clip_to_tokens(mel)
-        steps: list[StepNote] = [s for c in clips if not c.is_drum for s in c.to_steps(melody.STEPS_PER_QUARTER)]
-        track = detect_chords(steps, "beat", n_steps=len(tokens))
-        root, pcs, bass = track_arrays(track, len(tokens))
+        pitched = [c for c in clips if not c.is_drum and c.notes]
+        merged = pitched[0]
+        for c in pitched[1:]:
+            merged = merged.merge(c)
+        root, pcs, bass = track_arrays(clip_chords(merged, len(tokens)), len(tokens))
         wins, d = cut_windows({"tokens": tokens, "root": root, "pcs": pcs, "bass": bass}, n_bars, dedupe=False)
         return ({"tokens": wins["tokens"].astype(np.int64),
                  "condition": arrays_condition(wins["root"], wins["pcs"], wins["bass"])}, d["mostly rests"], "")
