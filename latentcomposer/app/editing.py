@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 
 from latentcomposer.core import Clip, Note
+from latentcomposer.core.errors import UserFacingError
 from latentcomposer.core.note import PITCH_MAX, PITCH_MIN, VELOCITY_MAX, VELOCITY_MIN
 
 Selection = frozenset[Note]
@@ -21,7 +22,7 @@ SNAP_DIVISIONS: dict[str, int | None] = {"1/4": 4, "1/8": 8, "1/16": 16, "1/32":
 DRUMS_NO_TRANSPOSE = "Drums can't be transposed — move hits between lanes instead"
 
 
-class EditError(ValueError):
+class EditError(UserFacingError, ValueError):
     """An edit that cannot be done; ``str(err)`` is a message for the user."""
 
 

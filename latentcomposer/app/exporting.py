@@ -8,10 +8,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from latentcomposer.core import Clip
+from latentcomposer.core.errors import UserFacingError
 from latentcomposer.io.midifile import write_midi
 
 
-class ExportError(Exception):
+class ExportError(UserFacingError):
     """An export failed; ``str(err)`` is for the user."""
 
 

@@ -11,11 +11,16 @@ import io
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from latentcomposer.commands import UserError
 from latentcomposer.commands import args as valid
 from latentcomposer.io.atomic import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from latentcomposer.app.midi_import import MidiTracks
+    from latentcomposer.core import Clip
+    from latentcomposer.model.engine import Engine
 
 DEFAULT_MODEL = "mel_2bar"
 
@@ -123,7 +128,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def _engine(args: argparse.Namespace) -> Any:
+def _engine(args: argparse.Namespace) -> Engine:
     from latentcomposer.model.checkpoint import CheckpointError
     from latentcomposer.model.engine import Engine, EngineError
 
@@ -134,51 +139,33 @@ def _engine(args: argparse.Namespace) -> Any:
         raise UserError(str(exc)) from None
 
 
-def _read_clips(path: str) -> list[Any]:
-    from latentcomposer.io.midifile import MidiFileError, read_midi
+def _read_tracks(path: str) -> MidiTracks:
+    from latentcomposer.app.midi_import import read_tracks
+    from latentcomposer.io.midifile import MidiFileError
 
     try:
-        return read_midi(path)
+        return read_tracks(path)
     except MidiFileError as exc:
         raise UserError(str(exc)) from None
 
 
-def _track(path: str, clips: list[Any], track: int) -> Any:
-    if not 0 <= track < len(clips):
-        raise UserError(f"{path}: no track {track} (it has {len(clips)}: 0..{len(clips) - 1})")
-    return clips[track]
-
-
-def _read_clip(path: str, track: int | None, eng: Any) -> Any:
-    """The clip a model works on: the track its representation reads (the melody for melody models,
-    the drum track for drum models), or ``--track``."""
+def _read_clip(path: str, track: int | None, eng: Engine) -> Clip:
+    """The clip a model works on (:meth:`MidiTracks.for_model <latentcomposer.app.midi_import.MidiTracks.
+    for_model>`): ``--track``, else the track its representation reads (the melody for melody models,
+    the drum tracks for drum models)."""
+    from latentcomposer.app.midi_import import ImportProblem
     from latentcomposer.data.codecs import CodecError
 
-    clips = _read_clips(path)
-    if track is not None:
-        return _track(path, clips, track)
+    tracks = _read_tracks(path)
     try:
-        clip, how = eng.codec.choose_clip(clips)
+        chosen = tracks.for_model(eng.codec, track)
+    except ImportProblem as exc:
+        raise UserError(str(exc)) from None
     except CodecError as exc:
         raise UserError(f"{path}: {exc} for the {eng.codec.label.lower()} model {eng.name}") from None
-    if len(clips) > 1:
-        print(f"{path}: using {how} (choose another with --track)", file=sys.stderr)
-    return clip
-
-
-def _read_melody(path: str, track: int | None) -> Any:
-    from latentcomposer.data.midi_windows import choose_melody
-
-    clips = _read_clips(path)
-    if track is not None:
-        return _track(path, clips, track)
-    try:
-        clip, how = choose_melody(clips)
-    except ValueError:
-        raise UserError(f"{path}: no pitched notes (drums only?)") from None
-    if len(clips) > 1:
-        print(f"{path}: using {how} (choose another with --track)", file=sys.stderr)
-    return clip
+    if tracks.several and track is None:
+        print(f"{path}: using {chosen.how} (choose another with --track)", file=sys.stderr)
+    return chosen.clip
 
 
 def _write(path: str | Path, clips: list[Any], markers: list[tuple[int, str]] | None = None) -> None:
@@ -262,7 +249,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise UserError("-n must be at least 1")
     eng = _engine(args)
     template = eng.codec.new_clip(args.tempo, "sample")
-    res = _call(eng.sample, args.n, args.temperature, args.seed, template, _velocity(args), args.prior)
+    res = _call(eng.sample, args.n, temperature=args.temperature, seed=args.seed, template=template,
+                velocity=_velocity(args), prior=args.prior)
     out = Path(args.output)
     if out.suffix.lower() in (".mid", ".midi"):
         clip, markers = _concat(res.clips, [f"sample {i + 1}" for i in range(len(res.clips))])
@@ -276,7 +264,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_reconstruct(args: argparse.Namespace) -> int:
     eng = _engine(args)
     clip = _read_clip(args.input, args.track, eng)
-    res = _call(eng.reconstruct, clip, args.temperature, args.seed, _velocity(args))
+    res = _call(eng.reconstruct, clip, temperature=args.temperature, seed=args.seed, velocity=_velocity(args))
     _warn(res.warnings)
     _write(args.output, res.clips)
     return 0
@@ -287,7 +275,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
     eng = _engine(args)
     clip = _read_clip(args.input, args.track, eng)
-    code = _call(eng.encode, [clip], args.seed)
+    code = _call(eng.encode, [clip], seed=args.seed)
     _warn(code.warnings)
     buf = io.BytesIO()
     np.save(buf, code.mu)
@@ -306,8 +294,8 @@ def cmd_decode(args: argparse.Namespace) -> int:
     z = _read_latents(args.input)
     eng = _engine(args)
     _check_latents(args.input, z, eng)
-    clips = _call(eng.decode, z, args.temperature, args.seed, Clip(tempo=args.tempo), _velocity(args),
-                  "decoded", True)
+    clips = _call(eng.decode, z, temperature=args.temperature, seed=args.seed, template=Clip(tempo=args.tempo),
+                  velocity=_velocity(args), name="decoded", join=True)
     _write(args.output, clips)
     return 0
 
@@ -360,7 +348,8 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
         raise UserError("give -o OUT.mid and/or --out-dir DIR")
     eng = _engine(args)
     a, b = _read_clip(args.a, None, eng), _read_clip(args.b, None, eng)
-    res = _call(eng.interpolate, a, b, args.steps, args.method, args.temperature, args.seed, _velocity(args))
+    res = _call(eng.interpolate, a, b, steps=args.steps, method=args.method, temperature=args.temperature,
+                seed=args.seed, velocity=_velocity(args))
     _warn(res.warnings)
     if args.output:
         clip, markers = _concat(res.clips, [c.name for c in res.clips])
@@ -387,14 +376,14 @@ def cmd_attribute(args: argparse.Namespace) -> int:
         shifts.append((m.group(1), amount))
     eng = _engine(args)
     clip = _read_clip(args.input, args.track, eng)
-    code = _call(eng.encode, [clip], args.seed)
+    code = _call(eng.encode, [clip], seed=args.seed)
     _warn(code.warnings)
     z = code.mu
     for name, amount in shifts:
-        z = _call(eng.shift, z, name, amount)
+        z = _call(eng.shift, z, name, amount=amount)
     label = ", ".join(f"{n} {a:+g}" for n, a in shifts)
-    out = _call(eng.decode, z, args.temperature, args.seed, clip, _velocity(args),
-                f"{clip.name} ({label})", True, eng.clip_steps(clip))
+    out = _call(eng.decode, z, temperature=args.temperature, seed=args.seed, template=clip, velocity=_velocity(args),
+                name=f"{clip.name} ({label})", join=True, n_steps=eng.clip_steps(clip))
     _write(args.output, out)
     return 0
 
@@ -413,8 +402,9 @@ def _bar_list(specs: list[str] | None) -> list[int]:
 def cmd_transfer(args: argparse.Namespace) -> int:
     bars = _bar_list(args.bars)
     eng = _engine(args)
-    x1, x2 = _read_melody(args.x1, None), _read_melody(args.x2, None)
-    res = _call(eng.context_transfer, x1, x2, bars, args.temperature, args.seed, _velocity(args))
+    x1, x2 = _read_clip(args.x1, None, eng), _read_clip(args.x2, None, eng)
+    res = _call(eng.context_transfer, x1, x2, bars_from_x1=bars, temperature=args.temperature, seed=args.seed,
+                velocity=_velocity(args))
     _write(args.output, res.clips)
     return 0
 
@@ -423,24 +413,18 @@ def cmd_resample_bar(args: argparse.Namespace) -> int:
     if args.bar < 1:
         raise UserError("--bar is 1-based (1 = the first bar)")
     eng = _engine(args)
-    clip = _read_melody(args.input, None)
-    toward = _read_melody(args.toward, None) if args.toward else None
-    res = _call(eng.resample_bar, clip, args.bar - 1, args.temperature, args.seed, toward, args.amount,
-                _velocity(args))
+    clip = _read_clip(args.input, None, eng)
+    toward = _read_clip(args.toward, None, eng) if args.toward else None
+    res = _call(eng.resample_bar, clip, args.bar - 1, temperature=args.temperature, seed=args.seed, toward=toward,
+                amount=args.amount, velocity=_velocity(args))
     _write(args.output, res.clips)
     return 0
 
 
 def cmd_humanize(args: argparse.Namespace) -> int:
     eng = _engine(args)
-    clips = _read_clips(args.input)
-    drums = [c for c in clips if c.is_drum]
-    if not drums:
-        raise UserError(f"{args.input}: no drum track (channel 10) to humanize")
-    clip = drums[0]
-    for other in drums[1:]:
-        clip = clip.merge(other)
-    res = _call(eng.humanize, clip, args.seed)
+    clip = _read_clip(args.input, None, eng)  # a drum model reads the drum tracks, merged
+    res = _call(eng.humanize, clip, seed=args.seed)
     _warn(res.warnings)
     _write(args.output, res.clips)
     return 0

@@ -161,7 +161,7 @@ class BarsView(QStackedWidget):
         self.grid.cellClicked.connect(self.choose)
         self.grid.cellMenu.connect(self.cell_menu)
         self.all_b.clicked.connect(self.all_from_b)
-        self.add.clicked.connect(lambda: self.result is not None and tools.add_as_clip(self.result, "generated"))
+        self.add.clicked.connect(lambda: self.result is not None and tools.ctl.add_as_clip(self.result, "generated"))
         tools.engineChanged.connect(self._engine_changed)
         self._unlisten = self.session.listen(self._on_session)
         self.refresh()
@@ -262,7 +262,7 @@ class BarsView(QStackedWidget):
         self.add.setEnabled(True)
         for w in result.warnings:
             self.tools.message.emit(w)
-        self.tools.show_preview(clip, label)
+        self.tools.ctl.show_preview(clip, label)
         if self.tools.audio is not None:
             self.tools.audio.audition(clip)
 

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from latentcomposer.app.latent.coalesce import LatestOnlyQueue
+from latentcomposer.core.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,8 @@ class _Drain(QRunnable):
             channel, ticket, job = item
             try:
                 result = job()
-            except Exception as exc:  # engine errors carry user messages; anything else is a bug
-                if type(exc).__name__ not in ("EngineError", "CheckpointError", "CodecError"):
+            except Exception as exc:  # user-facing errors carry user messages; anything else is a bug
+                if not isinstance(exc, UserFacingError):
                     log.warning("latent job %s failed:\n%s", channel, traceback.format_exc())
                 message = str(exc) or type(exc).__name__
                 try:

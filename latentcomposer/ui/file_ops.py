@@ -1,7 +1,9 @@
 """File menu work: new, open MIDI (choosing tracks), open/save projects, exports, recovery.
 
 Every failure (a damaged MIDI file or project, a disk that is full) becomes an error dialog through
-:mod:`latentcomposer.ui.messages` and leaves the session exactly as it was.
+:mod:`latentcomposer.ui.messages` and leaves the session exactly as it was. MIDI files are read off
+the UI thread (:func:`.background.off_ui_thread`); what becomes of their tracks is decided in
+:mod:`latentcomposer.app.midi_import`.
 """
 
 from __future__ import annotations
@@ -11,28 +13,35 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QProgressDialog
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from latentcomposer.app import autosave, exporting
 from latentcomposer.app.exporting import ExportCancelled, ExportError, safe_filename
+from latentcomposer.app.midi_import import MIDI_SUFFIXES, MidiTracks, read_tracks
 from latentcomposer.app.project import SUFFIX, ProjectError, apply_to_session, load_project, save_project
 from latentcomposer.app.session import Session
 from latentcomposer.app.state import ClipItem, new_uid
-from latentcomposer.core import Clip
-from latentcomposer.io.midifile import MidiFileError, read_midi
+from latentcomposer.io.midifile import MidiFileError
 
 from . import dialogs, messages
+from .background import off_ui_thread
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
-
-MIDI_SUFFIXES = (".mid", ".midi", ".smf", ".kar")
-
 
 def is_pristine(session: Session) -> bool:
     """A fresh session: one empty clip, never saved, nothing to undo."""
     return (session.path is None and not session.modified and len(session.items) == 1
             and not session.current_clip.notes)
+
+
+def read_midi_file(parent: QWidget, path: Path) -> MidiTracks | None:
+    """A MIDI file's tracks, read off the UI thread; None (after an error dialog) when it cannot be read."""
+    try:
+        return off_ui_thread(parent, f"Reading {path.name}…", lambda: read_tracks(path))
+    except MidiFileError as exc:
+        messages.error(parent, "Cannot open MIDI file", str(exc))
+        return None
 
 
 class WavJob(QObject):
@@ -79,43 +88,30 @@ class FileController(QObject):
         return self.open_midi(p)
 
     def open_midi(self, path: str | Path | None = None) -> bool:
-        """Read a MIDI file; with several tracks ask which. The clips join the session (undoable)."""
+        """Read a MIDI file; with several tracks ask which. The clips join the session (undoable), or
+        replace it when it is the untouched empty one of a fresh start."""
         path = self._ask_open(path, "Open MIDI file", messages.MIDI_FILTER)
         if path is None:
             return False
-        try:
-            clips = read_midi(path)
-        except MidiFileError as exc:
-            self._error("Cannot open MIDI file", exc)
+        tracks = read_midi_file(self.window, path)
+        if tracks is None:
             return False
-        rows, merge = list(range(len(clips))), False
-        if len(clips) > 1:
-            answer = dialogs.pick_tracks(self.window, clips, path.name)
+        rows, merge = None, False
+        if tracks.several:
+            answer = dialogs.pick_tracks(self.window, list(tracks.clips), tracks.name)
             if answer is None or not answer[0]:
                 return False
             rows, merge = answer
-        chosen = [self._named(clips[r], path, r) for r in rows]
-        if merge and len(chosen) > 1:
-            merged = chosen[0]
-            for c in chosen[1:]:
-                merged = merged.merge(c)
-            chosen = [merged.copy(name=path.stem, length=max(c.end_tick for c in chosen))]
-        source = f"{path.name}" + (f", track {rows[0] + 1}" if len(rows) == 1 and len(clips) > 1 else "")
+        imported = tracks.choose(rows, merge)
         if is_pristine(self.session):
-            self.session.reset([ClipItem(new_uid(), c, "imported", source) for c in chosen])
+            self.session.reset([ClipItem(new_uid(), c, "imported", imported.source) for c in imported.clips])
         else:
-            self.session.add_clips(chosen, origin="imported", source=source, label=f"Open {path.name}")
+            self.session.add_clips(imported.clips, origin="imported", source=imported.source, label=imported.label)
         self._remember(path)
-        n = len(chosen)
+        n = len(imported.clips)
         self.window.show_message(f"Opened {n} clip{'s' if n != 1 else ''} from {path.name}")
         self.window.roll.zoom_fit()
         return True
-
-    @staticmethod
-    def _named(clip: Clip, path: Path, row: int) -> Clip:
-        if clip.name:
-            return clip
-        return clip.copy(name=f"{path.stem} {'drums' if clip.is_drum else row + 1}")
 
     def open_project(self, path: str | Path | None = None) -> bool:
         path = self._ask_open(path, "Open project", messages.PROJECT_FILTER)

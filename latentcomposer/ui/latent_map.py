@@ -130,7 +130,7 @@ class LatentMap(QWidget):
             self.path.setData(t.path[:, 0], t.path[:, 1])
         else:
             self.path.clear()
-        here = t.current_point()
+        here = t.ctl.current_point()
         self.target.setVisible(here is not None)
         if here is not None and not self.target.moving:
             self._moving = True
@@ -151,7 +151,7 @@ class LatentMap(QWidget):
     # --- input ----------------------------------------------------------------------------------
     def click_at(self, x: float, y: float) -> int:
         """Decode the point (x, y) of the plane (what a click does); returns the request number."""
-        gen = self.tools.set_map_point(x, y)
+        gen = self.tools.ctl.move_map(x, y)
         if gen and self.plot is not None:
             self._moving = True
             self.target.setPos(QPointF(x, y))
@@ -171,4 +171,4 @@ class LatentMap(QWidget):
         if self._moving:
             return
         p = self.target.pos()
-        self.tools.set_map_point(p.x(), p.y())
+        self.tools.ctl.move_map(p.x(), p.y())

@@ -126,12 +126,12 @@ class LatentPanel(QWidget):
 
         buttons = QGridLayout()
         buttons.setSpacing(3)
-        self.encode_button = self._button("encodeButton", "Encode", "Encode the current clip into z", tools.encode)
-        self.sample_button = self._button("sampleButton", "Sample", "A new random z from the prior", tools.sample)
+        self.encode_button = self._button("encodeButton", "Encode", "Encode the current clip into z", tools.ctl.encode)
+        self.sample_button = self._button("sampleButton", "Sample", "A new random z from the prior", tools.ctl.sample)
         self.reroll_button = self._button("rerollButton", "Re-roll", "A new seed: another draw around the same "
-                                          "code (or a new random one after Sample)", tools.reroll)
+                                          "code (or a new random one after Sample)", tools.ctl.reroll)
         self.reset_button = self._button("resetButton", "Reset", "Back to the encoded clip: all sliders at 0",
-                                         tools.reset)
+                                         tools.ctl.reset)
         for k, b in enumerate((self.encode_button, self.sample_button, self.reroll_button, self.reset_button)):
             buttons.addWidget(b, k // 2, k % 2)
         outer.addLayout(buttons)
@@ -184,9 +184,9 @@ class LatentPanel(QWidget):
 
         bottom = QHBoxLayout()
         self.apply_button = self._button("applyButton", "Apply to clip", "Make the preview the clip's notes "
-                                         "(one undoable step)", tools.apply)
+                                         "(one undoable step)", tools.ctl.apply_shown)
         self.add_button = self._button("addClipButton", "Add as clip", "Add the preview as a new clip",
-                                       lambda: tools.add_as_clip())
+                                       lambda: tools.ctl.add_as_clip())
         bottom.addWidget(self.apply_button)
         bottom.addWidget(self.add_button)
         outer.addLayout(bottom)
@@ -195,9 +195,9 @@ class LatentPanel(QWidget):
         self.device_combo.activated.connect(self._model_chosen)
         self.card_button.clicked.connect(self.show_card)
         self.temperature.valueChanged.connect(self._temperature_moved)
-        self.lock_combo.activated.connect(lambda _i: tools.set_lock(self.lock_combo.currentData()))
+        self.lock_combo.activated.connect(lambda _i: tools.ctl.set_lock(self.lock_combo.currentData()))
         self.decoding_combo.activated.connect(
-            lambda _i: tools.set_decoding(self.decoding_combo.currentData(), chosen=True))
+            lambda _i: tools.ctl.set_decoding(self.decoding_combo.currentData(), chosen=True))
         self.play_combo.activated.connect(self._play_mode)
         tools.engineChanged.connect(self.rebuild)
         tools.stateChanged.connect(self.sync)
@@ -212,7 +212,7 @@ class LatentPanel(QWidget):
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
         current = self.tools.info.name if self.tools.info else self.tools.models.model_name
-        for m in self.tools.installed():
+        for m in self.tools.ctl.installed():
             self.model_combo.addItem(m.name, m.name)
             card = m.card()
             tip = (card[:700] + ("…" if len(card) > 700 else "")) if card else "No model card"
@@ -334,13 +334,13 @@ class LatentPanel(QWidget):
         if row is not None:
             row.value.setText(f"{value:+.2f}" if value else "0.00")
         if not self._syncing:
-            self.tools.set_slider(key, value)
+            self.tools.ctl.set_slider(key, value)
             self.sliderMoved.emit(key, value)
 
     def _temperature_moved(self, v: int) -> None:
         self.temperature_value.setText(f"{v / 100:.2f}")
         if not self._syncing:
-            self.tools.set_temperature(v / 100)
+            self.tools.ctl.set_temperature(v / 100)
 
     def _play_mode(self, _index: int) -> None:
         if self.tools.audio is not None:
@@ -349,11 +349,11 @@ class LatentPanel(QWidget):
     def _model_chosen(self, _index: int = 0) -> None:
         name = self.model_combo.currentData()
         if name:
-            self.tools.load_model(name, self.device_combo.currentData() or "auto")
+            self.tools.ctl.load_model(name, self.device_combo.currentData() or "auto")
 
     def show_card(self) -> None:
         name = self.model_combo.currentData()
-        info = next((m for m in self.tools.installed() if m.name == name), None)
+        info = next((m for m in self.tools.ctl.installed() if m.name == name), None)
         card = info.card() if info is not None else None
         dlg = QDialog(self)
         dlg.setObjectName("modelCardDialog")

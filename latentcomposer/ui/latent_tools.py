@@ -1,25 +1,30 @@
 """`LatentTools`: the Qt side of the latent tools, a thin adapter over the Qt-free controller.
 
 The rules (what each action and session event does, which engine job runs, when to switch model, what
-is stored) live in :class:`~latentcomposer.app.latent.controller.LatentController` (``tools.ctl``).
-This class is its :class:`~latentcomposer.app.latent.controller.LatentHost`: it runs the controller's
-jobs on the engine worker (:mod:`.decode_worker`), turns its change notes into Qt signals, shows its
-previews over the piano roll (:mod:`.roll_preview`) and in the speakers (:class:`PreviewAudio`), and
-debounces its stores with timers. The widgets call its methods and listen to its signals; the main
-window creates one and puts its widgets into the dock places::
+is stored) live in :class:`~latentcomposer.app.latent.controller.LatentController` (``tools.ctl``);
+widgets call its methods directly. This class gives it the engine worker (:mod:`.decode_worker`) as its
+lane and is its :class:`~latentcomposer.app.latent.controller.LatentHost`: it turns the controller's
+change notes into Qt signals, shows its previews over the piano roll (:mod:`.roll_preview`) and in the
+speakers (:class:`PreviewAudio`), and debounces stores with timers. Widgets listen to its signals; the
+main window creates one and puts its widgets into the dock places::
 
     tools = LatentTools(session, models, roll=window.roll, player=playback_service)
     LatentPanel(tools), TimelineTabs(tools), LatentMap(tools)
 
 The engine is only ever called on the worker thread (every engine call is a job of
 :mod:`latentcomposer.app.latent.jobs`); the UI thread reads the engine's plain attributes only.
+
+A slider drag: QSlider -> :class:`.latent_panel.LatentPanel` -> ``LatentController.set_slider`` (state,
+a ``PreviewRequest``) -> :class:`.decode_worker.EngineWorker` (newest request wins; worker thread) ->
+``jobs.decode_preview`` -> ``Engine.shift`` / ``Engine.decode``; the result comes back through the
+worker's queued signal to the controller (stale ones dropped), which has this class paint it with
+:class:`.roll_preview.RollPreview`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -27,7 +32,7 @@ from PySide6.QtWidgets import QPushButton, QWidget
 
 from latentcomposer.app.latent.controller import LatentController, Shown
 from latentcomposer.app.latent.info import EngineInfo
-from latentcomposer.app.model_service import ModelInfo, ModelService
+from latentcomposer.app.model_service import ModelService
 from latentcomposer.app.playback_service import PlaybackService
 from latentcomposer.app.session import Session
 from latentcomposer.core import Clip
@@ -41,7 +46,6 @@ if TYPE_CHECKING:
     from .piano_roll import PianoRoll
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 PLAY_MODES = {"loop": "At the next loop boundary", "now": "Immediately"}
 
@@ -133,7 +137,7 @@ class LatentTools(QObject):
                          "points": self.pointsChanged}
         self._timers = {"store": QTimer(self, singleShot=True, interval=400),
                         "points": QTimer(self, singleShot=True, interval=200)}
-        self.ctl = LatentController(session, models, self)
+        self.ctl = LatentController(session, models, host=self, lane=self.worker)
         self._timers["store"].timeout.connect(self.store)
         self._timers["points"].timeout.connect(self.ctl.refresh_points)
         self._unlisten = session.listen(self._on_session)
@@ -143,14 +147,7 @@ class LatentTools(QObject):
         if models.ready and models.engine is not None:
             QTimer.singleShot(0, lambda: self.ctl.on_model_status("ready", models.message))
 
-    # --- LatentHost: what the controller asks of the Qt side --------------------------------------
-    def submit(self, channel: str, job: Callable[[], T], on_done: Callable[[T], None] | None = None,
-               on_error: Callable[[str], None] | None = None) -> int:
-        return self.worker.submit(channel, job, on_done, on_error)
-
-    def cancel(self, channel: str) -> None:
-        self.worker.cancel(channel)
-
+    # --- LatentHost: what the controller tells the Qt side -----------------------------------------
     def changed(self, what: str) -> None:
         self._signals[what].emit()
 
@@ -222,13 +219,10 @@ class LatentTools(QObject):
         """The device choice (auto/cpu/cuda) the current engine was loaded with."""
         return self.ctl.loaded_as
 
-    def installed(self) -> list[ModelInfo]:
-        return self.ctl.installed()
-
     def current_point(self) -> np.ndarray | None:
         return self.ctl.current_point()
 
-    # --- what the widgets do (each forwards to the controller) ------------------------------------
+    # --- used by the window and tests (widgets call ``tools.ctl`` directly) --------------------------
     def load_model(self, name: str, device: str | None = None, chosen: bool = True) -> None:
         self.ctl.load_model(name, device, chosen)
 
@@ -238,47 +232,8 @@ class LatentTools(QObject):
     def on_model_status(self, state: str, message: str) -> None:
         self.ctl.on_model_status(state, message)
 
-    def encode(self) -> None:
-        self.ctl.encode()
-
-    def set_slider(self, key: str, value: float) -> int:
-        return self.ctl.set_slider(key, value)
-
-    def set_temperature(self, value: float) -> None:
-        self.ctl.set_temperature(value)
-
-    def set_lock(self, lock: str) -> None:
-        self.ctl.set_lock(lock)
-
     def set_decoding(self, mode: str, chosen: bool = False) -> None:
         self.ctl.set_decoding(mode, chosen)
-
-    def sample(self) -> None:
-        self.ctl.sample()
-
-    def reroll(self) -> None:
-        self.ctl.reroll()
-
-    def reset(self) -> None:
-        self.ctl.reset()
-
-    def set_map_point(self, x: float, y: float) -> int:
-        return self.ctl.move_map(x, y)
-
-    def show_preview(self, clip: Clip, label: str, uid: str | None = None, stamp: int = 0) -> None:
-        self.ctl.show_preview(clip, label, uid, stamp)
-
-    def clear_preview(self) -> None:
-        self.ctl.clear_preview()
-
-    def apply(self) -> bool:
-        return self.ctl.apply_shown()
-
-    def add_as_clip(self, clip: Clip | None = None, origin: str = "generated", source: str = "") -> bool:
-        return self.ctl.add_as_clip(clip, origin, source)
-
-    def set_path(self, z: np.ndarray | None) -> None:
-        self.ctl.set_path(z)
 
     def on_play(self) -> None:
         """Play was pressed: a preview showing on the current clip is what should sound."""

@@ -24,18 +24,19 @@ from PySide6.QtWidgets import QApplication, QComboBox, QDockWidget, QLabel, QMai
 
 from latentcomposer import __version__
 from latentcomposer.app import autosave
-from latentcomposer.app.editing import DRUMS_NO_TRANSPOSE, EditError
+from latentcomposer.app.editing import DRUMS_NO_TRANSPOSE
 from latentcomposer.app.latent.info import DEVICES
+from latentcomposer.app.midi_import import MIDI_SUFFIXES
 from latentcomposer.app.model_service import ModelService, gpu_summary
 from latentcomposer.app.playback_service import PlaybackService
 from latentcomposer.app.session import Session
-from latentcomposer.core import CoreError
+from latentcomposer.core.errors import UserFacingError
 from latentcomposer.paths import RESOURCES_DIR
 
 from . import dialogs, messages
 from .actions import create_actions, create_menus, create_tool_bar
 from .clip_list import ClipListPanel
-from .file_ops import MIDI_SUFFIXES, FileController
+from .file_ops import FileController
 from .latent_map import LatentMap
 from .latent_panel import LatentPanel
 from .latent_tools import LatentTools
@@ -272,7 +273,7 @@ class MainWindow(QMainWindow):
         """The edit's result, or ``_REFUSED`` after showing the user error."""
         try:
             return fn()  # type: ignore[operator]
-        except (EditError, CoreError) as exc:
+        except UserFacingError as exc:  # EditError, CoreError: refused with a message
             self.show_message(str(exc))
             return _REFUSED
 

@@ -45,11 +45,12 @@ from latentcomposer.app.exporting import safe_filename, temp_midi_for_drag
 from latentcomposer.app.latent import jobs
 from latentcomposer.app.latent.jobs import InterpolationResult, join_clips
 from latentcomposer.core import Clip
-from latentcomposer.io.midifile import MidiFileError, read_midi, write_midi
+from latentcomposer.io.midifile import MidiFileError, write_midi
 
 from . import messages
 from .bars_tab import BarsView
 from .clip_thumb import ClipThumb, pitch_range
+from .file_ops import read_midi_file
 from .latent_tools import LatentTools, make_button
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 1  # the clip list's role for a clip's uid
@@ -100,16 +101,16 @@ class SlotBox(QFrame):
             self.load_path(Path(path))
 
     def load_path(self, path: Path) -> bool:
-        try:
-            clips = [c for c in read_midi(path) if c.notes]
-        except MidiFileError as exc:
-            messages.error(self, "Cannot open MIDI file", str(exc))
+        """Read a MIDI file (off the UI thread) and put the clip the loaded model reads into this slot."""
+        tracks = read_midi_file(self, path)
+        if tracks is None:
             return False
-        if not clips:
-            messages.error(self, "Cannot open MIDI file", f"{path.name} has no notes")
-            return False
-        clip = clips[0] if clips[0].name else clips[0].copy(name=path.stem)
-        item = self.view.session.add_clip(clip, origin="imported", source=path.name, label=f"Open {path.name}")
+        info = self.view.tools.info
+        chosen = tracks.for_slot(info.codec if info is not None else None)
+        if tracks.several:
+            self.view.tools.message.emit(f"{path.name}: slot {self.slot.upper()} takes {chosen.how}")
+        item = self.view.session.add_clip(chosen.clip, origin="imported", source=path.name,
+                                          label=f"Open {path.name}")
         self.view.session.set_slot(self.slot, item.uid)
         return True
 
@@ -350,7 +351,7 @@ class InterpolationView(QWidget):
                              f"{len(clips)} clips, seed {result.seed}")
         for w in result.warnings:
             self.tools.message.emit(w)
-        self.tools.set_path(result.z)
+        self.tools.ctl.set_path(result.z)
         self._busy(False)
         self.sync()
 
@@ -359,7 +360,7 @@ class InterpolationView(QWidget):
             t.deleteLater()
         self.thumbs, self.result, self.selection, self.current = [], None, None, None
         self.hint.show()
-        self.tools.set_path(None)
+        self.tools.ctl.set_path(None)
 
     # --- using the steps ------------------------------------------------------------------------
     def step_clicked(self, index: int, shift: bool) -> None:
@@ -375,7 +376,7 @@ class InterpolationView(QWidget):
         if self.result is None:
             return
         clip = self.result.clips[index]
-        self.tools.show_preview(clip, f"Interpolation step {self.thumbs[index].label.split()[0]}")
+        self.tools.ctl.show_preview(clip, f"Interpolation step {self.thumbs[index].label.split()[0]}")
         if audition and self.tools.audio is not None:
             self.tools.audio.audition(clip)
 

@@ -6,10 +6,12 @@ host's lane, never inline in the GUI), what a session event cancels or re-encode
 model that can read the clip, what is stored with the project and whether that makes the session
 "modified" (a model load or an encoding does not; a slider move does).
 
-It talks to its surroundings through a :class:`LatentHost`; the GUI's host is
-:class:`latentcomposer.ui.latent_tools.LatentTools` (a worker thread, Qt signals, the roll overlay and
-the preview's sound). :class:`InlineHost` runs the jobs at once and records what would be shown: the
-controller then works headless (tests, scripts).
+Widgets call its methods directly. It runs engine jobs (:mod:`.jobs`) on a :class:`Lane` (the GUI's is
+:class:`latentcomposer.ui.decode_worker.EngineWorker`, one worker thread) and tells a
+:class:`LatentHost` what changed (the GUI's is :class:`latentcomposer.ui.latent_tools.LatentTools`: Qt
+signals, the roll overlay, the preview's sound, debounce timers). :class:`InlineHost` is both: it runs
+the jobs at once and records what would be shown, so the controller also works headless (tests,
+scripts).
 """
 
 from __future__ import annotations
@@ -46,17 +48,21 @@ class Shown:
     stamp: int = 0
 
 
-class LatentHost(Protocol):
-    """What the controller needs from its surroundings."""
+class Lane(Protocol):
+    """Where engine jobs run: off the UI thread, newest request per channel wins, results called back on
+    the UI thread (:class:`latentcomposer.ui.decode_worker.EngineWorker` in the GUI)."""
 
     def submit(self, channel: str, job: Callable[[], T], on_done: Callable[[T], None] | None = None,
                on_error: Callable[[str], None] | None = None) -> int:
-        """Run ``job`` off the UI thread, newest request per channel wins; call back on the UI thread."""
         ...
 
     def cancel(self, channel: str) -> None:
         """Drop the channel's pending job and any result asked for so far."""
         ...
+
+
+class LatentHost(Protocol):
+    """What the controller tells its surroundings (the widgets follow)."""
 
     def changed(self, what: str) -> None:
         """``"engine"``, ``"state"``, ``"preview"`` or ``"points"`` changed: the widgets follow."""
@@ -81,7 +87,8 @@ class LatentHost(Protocol):
 
 
 class InlineHost:
-    """Runs jobs at once on the calling thread; records messages and previews (headless use, tests)."""
+    """Host and lane in one: runs jobs at once on the calling thread; records messages and previews
+    (headless use, tests)."""
 
     def __init__(self) -> None:
         self.controller: LatentController | None = None
@@ -123,13 +130,14 @@ class InlineHost:
 class LatentController(PanelModel):
     """The latent tools' rules for one session (see the module docstring)."""
 
-    def __init__(self, session: Session, models: ModelService | None = None, host: LatentHost | None = None) -> None:
+    def __init__(self, session: Session, models: ModelService | None = None, host: LatentHost | None = None,
+                 lane: Lane | None = None) -> None:
         super().__init__(session)
         self.models = models
-        if host is None:
-            host = InlineHost()
-            host.controller = self
-        self.host: LatentHost = host
+        inline = InlineHost()
+        inline.controller = self
+        self.host: LatentHost = host if host is not None else inline
+        self.lane: Lane = lane if lane is not None else inline
         self.engine: Engine | None = None
         self.status = (models.state, models.message) if models is not None else ("none", "")
         self.decoding = "search"  # how temperature-0 decodes pick notes (Engine.set_decoding)
@@ -201,7 +209,7 @@ class LatentController(PanelModel):
         self._submit_decoding()
         if engine is not None and self.cpu_threads:
             threads = self.cpu_threads
-            self.host.submit("setup", lambda: jobs.limit_cpu_threads(engine, threads))
+            self.lane.submit("setup", lambda: jobs.limit_cpu_threads(engine, threads))
         self.set_engine(EngineInfo.of(engine) if engine is not None else None)
         self.clear_preview()
         self.clip_points = {}
@@ -264,7 +272,7 @@ class LatentController(PanelModel):
             self.host.say(f"Cannot encode '{clip.name}': {msg}")
             self.host.changed("state")
 
-        self.host.submit("encode", lambda: jobs.encode_clip(engine, uid, clip, 0), done, failed)
+        self.lane.submit("encode", lambda: jobs.encode_clip(engine, uid, clip, 0), done, failed)
 
     # --- slider panel actions -------------------------------------------------------------------
     def request_preview(self) -> int:
@@ -282,7 +290,7 @@ class LatentController(PanelModel):
                 self.host.changed("points")
                 self.host.soon("store")
 
-        self.host.submit("preview", lambda: jobs.decode_preview(engine, req), done, self.host.say)
+        self.lane.submit("preview", lambda: jobs.decode_preview(engine, req), done, self.host.say)
         return gen
 
     def set_slider(self, key: str, value: float) -> int:
@@ -323,7 +331,7 @@ class LatentController(PanelModel):
         # on the lane like every engine call: jobs run oldest first, so later decodes use the new setting
         engine, mode = self.engine, self.decoding
         if engine is not None:
-            self.host.submit("decoding", lambda: jobs.set_decoding(engine, mode))
+            self.lane.submit("decoding", lambda: jobs.set_decoding(engine, mode))
 
     def sample(self) -> None:
         if self.info is None:
@@ -344,7 +352,7 @@ class LatentController(PanelModel):
         self.request_preview()
 
     def reset(self) -> None:
-        self.host.cancel("preview")
+        self.lane.cancel("preview")
         if not self.reset_to_encoded():
             self.encode_current()
         self.edited = True
@@ -419,7 +427,7 @@ class LatentController(PanelModel):
                 self.clip_points = {uid: info.plane.project(mu).mean(0) for uid, mu in mus.items()}
                 self.host.changed("points")
 
-        self.host.submit("points", lambda: jobs.encode_means(engine, clips), done, self.host.say)
+        self.lane.submit("points", lambda: jobs.encode_means(engine, clips), done, self.host.say)
 
     # --- other engine jobs (the timeline's tabs) ---------------------------------------------------
     def run(self, channel: str, job: Callable[[Engine], T], on_done: Callable[[T], None],
@@ -428,7 +436,7 @@ class LatentController(PanelModel):
         engine = self.engine
         if engine is None:
             return False
-        self.host.submit(channel, lambda: job(engine), on_done, on_error or self.host.say)
+        self.lane.submit(channel, lambda: job(engine), on_done, on_error or self.host.say)
         return True
 
     # --- the session ------------------------------------------------------------------------------
@@ -439,7 +447,7 @@ class LatentController(PanelModel):
         """(The session calls it.) What a session event does: a new session restores and re-encodes; another clip, or the current
         clip edited by hand, drops the preview and starts again from the clip."""
         if "reset" in kinds:
-            self.host.cancel("preview")
+            self.lane.cancel("preview")
             self.forget()
             self.reset_values()
             self.clear_preview()
@@ -451,7 +459,7 @@ class LatentController(PanelModel):
             self.host.soon("points")
             return
         if "current" in kinds:
-            self.host.cancel("preview")
+            self.lane.cancel("preview")
             self.clear_preview()
             self.forget()
             self.reset_values()
@@ -461,7 +469,7 @@ class LatentController(PanelModel):
         elif "clip" in kinds and not self._applying:
             code = self.code
             if code is None or code.uid == self.session.current_uid:  # edited by hand: start again from it
-                self.host.cancel("preview")
+                self.lane.cancel("preview")
                 self.clear_preview()
                 self.reset_values()
                 self.encode_current()

@@ -14,6 +14,7 @@ import numpy as np
 from latentcomposer.core import Clip
 
 if TYPE_CHECKING:
+    from latentcomposer.data.codec_base import Codec
     from latentcomposer.model.engine import Attributes, Engine
     from latentcomposer.model.prior import FittedPrior
 
@@ -105,6 +106,8 @@ class EngineInfo:
     plane: MapPlane = field(compare=False)
     # the model's fitted prior (``sample(n, rng)``, numpy) or None: N(0, I)
     prior: FittedPrior | None = field(default=None, compare=False)
+    # its representation's codec (plain Python): which clip of a file the model reads
+    codec: Codec | None = field(default=None, compare=False)
 
     @property
     def is_drums(self) -> bool:
@@ -134,7 +137,7 @@ class EngineInfo:
                                         "no attribute vectors or principal directions)", "z"))
         return cls(engine.name, cfg.representation, cfg.architecture, engine.window_bars, engine.z_dim,
                    int(cfg.bar_z_dim), bool(engine.per_bar), str(engine.device), tuple(specs),
-                   map_plane(attrs, engine.z_dim), engine.fitted_prior)
+                   map_plane(attrs, engine.z_dim), engine.fitted_prior, engine.codec)
 
     def sample_prior(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` latents [n, z_dim]: from the fitted prior when the model ships one, else N(0, I)."""

@@ -21,9 +21,9 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollBar, QWidget
 
 from latentcomposer.app.drum_lanes import drum_lanes
-from latentcomposer.app.editing import EditError
 from latentcomposer.app.session import Session
-from latentcomposer.core import CoreError, Note
+from latentcomposer.core import Note
+from latentcomposer.core.errors import UserFacingError
 
 from .canvas import MAX_AUDITION, NoteCanvas
 from .keyboard import WIDTH as KEYBOARD_WIDTH
@@ -104,7 +104,7 @@ class PianoRoll(QWidget):
         """Run an edit; a refused edit becomes a status message. True if it went through."""
         try:
             fn()
-        except (EditError, CoreError) as exc:
+        except UserFacingError as exc:  # EditError, CoreError: refused with a message
             self.message.emit(str(exc))
             return False
         return True
