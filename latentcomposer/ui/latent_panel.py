@@ -311,8 +311,7 @@ class LatentPanel(QWidget):
             return {"loading": f"Loading… {message}", "error": f"Model problem: {message}",
                     "none": "No model installed: put one in models/ (see the README)."}.get(
                 state, "No model loaded yet.")
-        kind = "drums" if t.info.is_drums else "melody"
-        head = f"{t.info.name} ({kind}, {t.info.n_bars}-bar, {t.info.device})"
+        head = f"{t.info.name} ({t.info.kind}, {t.info.n_bars}-bar, {t.info.device})"
         if state == "loading":
             head += f" — {message}"
         c = ctl.code

@@ -27,7 +27,7 @@ from latentcomposer.core import Clip
 from ..model_service import ModelInfo, ModelService
 from ..session import Session
 from . import jobs
-from .info import DEVICES, EngineInfo, model_for_clip, model_representation
+from .info import DEVICES, EngineInfo, can_read, model_for_clip, model_representation
 from .panel import PanelModel
 
 if TYPE_CHECKING:
@@ -230,9 +230,8 @@ class LatentController(PanelModel):
         what = "drums" if clip.is_drum else "a melody"
         target = model_for_clip(clip, self.info.name, self.info.representation, self.representations())
         if target is None or target == self.info.name:
-            want = "drums" if clip.is_drum else "melody"
-            if clip.notes and self.info.representation != want:
-                self.host.say(f"'{clip.name}' is {what} and no {want} model is installed; "
+            if clip.notes and not can_read(self.info, clip):
+                self.host.say(f"'{clip.name}' is {what} and no installed model reads it; "
                               f"{self.info.name} cannot encode it")
             return False
         self.host.say(f"'{clip.name}' is {what}: switching to {target}")
@@ -420,7 +419,7 @@ class LatentController(PanelModel):
         engine, info = self.engine, self.info
         if engine is None or info is None:
             return
-        clips = [(i.uid, i.clip) for i in self.session.items if i.clip.notes and i.clip.is_drum == info.is_drums]
+        clips = [(i.uid, i.clip) for i in self.session.items if i.clip.notes and can_read(info, i.clip)]
 
         def done(mus: dict[str, np.ndarray]) -> None:
             if engine is self.engine:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from latentcomposer.core import Clip
+from latentcomposer.data.codec_base import CANNOT
 
 if TYPE_CHECKING:
     from latentcomposer.data.codec_base import Codec
@@ -35,15 +36,25 @@ def model_representation(folder: Path) -> str:
 
 def model_for_clip(clip: Clip, current: str | None, current_rep: str | None,
                    models: Sequence[tuple[str, str]]) -> str | None:
-    """The model to switch to for ``clip`` (drums need a drum model, melodies a melody model), or None
-    to keep the current one. ``models``: (name, representation) of the installed models."""
-    want = "drums" if clip.is_drum else "melody"
-    if current_rep == want or not clip.notes:
+    """The model to switch to for ``clip``, or None to keep the current one: the current model stays
+    while its representation can read the clip at all (``Codec.fit``: a melody model reads a chord
+    clip's top voice); else the installed model whose representation holds it best (drums need a drum
+    model). ``models``: (name, representation) of the installed models, in the order to prefer."""
+    from latentcomposer.data.codecs import CODECS, best_codec_for_clip
+
+    codec = CODECS.get(current_rep) if current_rep is not None else None
+    if not clip.notes or (codec is not None and codec.fit(clip) > CANNOT):
         return None
-    fitting = [name for name, rep in models if rep == want]
+    best = best_codec_for_clip(clip, list(dict.fromkeys(rep for _, rep in models)))
+    fitting = [name for name, rep in models if rep == best]
     if not fitting:
         return None
     return current if current in fitting else fitting[0]
+
+
+def can_read(info: EngineInfo, clip: Clip) -> bool:
+    """Whether the loaded model's representation can read ``clip`` (its codec's ``fit``)."""
+    return info.codec is not None and info.codec.fit(clip) > CANNOT
 
 
 @dataclass(frozen=True)
@@ -111,7 +122,13 @@ class EngineInfo:
 
     @property
     def is_drums(self) -> bool:
+        """Drum models: no pitches (the rhythm/pitch locks do not apply). The one place the widgets ask."""
         return self.representation == "drums"
+
+    @property
+    def kind(self) -> str:
+        """What the model makes, in a composer's words ("melody", "drums")."""
+        return self.codec.label.lower() if self.codec is not None else self.representation
 
     @property
     def window_steps(self) -> int:
