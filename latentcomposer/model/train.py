@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import json
 import math
 import random
@@ -172,21 +173,42 @@ class Trainer:
         return True
 
     def init_from(self, folder: Path) -> None:
-        """Start from shipped weights (a fresh optimizer; the step count, and so the learning-rate and
-        KL schedules, continue from the weights' recorded steps). For machines without the
-        checkpoint, e.g. a lent GPU that only has the repo."""
+        """Start from shipped weights (a fresh optimizer). The same config continues its step count
+        (and so its learning-rate and KL schedules) from the weights' recorded steps; for machines
+        without the checkpoint, e.g. a lent GPU that only has the repo.
+
+        A *conditioned* config may start from its unconditioned parent (mel_2bar_chords from mel_2bar):
+        every tensor is copied, and the decoder's input weights, wider by the condition's columns, get
+        the parent's columns and zeros for the condition -- so the new model starts out decoding exactly
+        as the parent does and learns to use the condition (its step count starts at 0)."""
         from .checkpoint import load_model
 
         model, cfg, meta = load_model(folder, self.device)
-        if cfg != self.cfg:
-            raise RuntimeError(f"{folder} holds a {cfg.name} model, not {self.cfg.name}")
         assert isinstance(model, torch.nn.Module)  # this trainer's models are LatentVAEs
-        self.model.load_state_dict(model.state_dict())
-        self.state.step = int(meta.get("trained_steps", 0))
-        self.state.windows_seen = int(meta.get("windows_seen", 0))
-        self.state.wall_seconds = float(meta.get("train_wall_seconds", 0))
-        best = meta.get("valid_metrics", {}).get("valid_sampled_acc")
-        self.state.best_valid_sampled = float(best) if best is not None else -1.0
+        same = cfg == self.cfg
+        parent = dataclasses.replace(self.cfg, name=cfg.name, representation=cfg.representation, condition_dim=0)
+        if not same and parent != cfg:
+            raise RuntimeError(f"{folder} holds a {cfg.name} model, not {self.cfg.name} (nor its unconditioned "
+                               "parent)")
+        own = self.model.state_dict()
+        src = model.state_dict()
+        for key, value in src.items():
+            target = own[key]
+            if target.shape == value.shape:
+                target.copy_(value)
+            elif target.shape[:-1] == value.shape[:-1] and target.shape[-1] > value.shape[-1]:
+                target.zero_()
+                target[..., :value.shape[-1]] = value  # the condition's input columns start at zero
+            else:
+                raise RuntimeError(f"{folder}: {key} has shape {list(value.shape)}, {self.cfg.name} needs "
+                                   f"{list(target.shape)}")
+        self.model.load_state_dict(own)
+        if same:
+            self.state.step = int(meta.get("trained_steps", 0))
+            self.state.windows_seen = int(meta.get("windows_seen", 0))
+            self.state.wall_seconds = float(meta.get("train_wall_seconds", 0))
+            best = meta.get("valid_metrics", {}).get("valid_sampled_acc")
+            self.state.best_valid_sampled = float(best) if best is not None else -1.0
         self.log(f"initialised from {folder} (step {self.state.step})")
 
     def export_best(self, metrics: dict[str, float], data_info: dict[str, Any]) -> None:

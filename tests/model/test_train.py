@@ -6,6 +6,7 @@ import itertools
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from latentcomposer.model.checkpoint import load_model
@@ -173,3 +174,24 @@ def test_tom_shuffle_and_ghost_drop(tmp_path: Path) -> None:
     assert moved > 20
     vgot = out["velocity"]
     assert ((vgot >= 2) | ~got).all()  # velocities travelled with their hits
+
+
+def test_conditioned_config_warm_starts_from_its_parent(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """tiny_mel_chords from tiny_2bar: every weight copied, the chord columns zero, so the new model
+    decodes exactly as the parent whatever the chords; a config that is not its parent is refused."""
+    from latentcomposer.model.engine import Engine
+
+    t = Trainer(get_config("tiny_mel_chords"), torch.device("cpu"), work_dir=tmp_path / "w", log=lambda _: None)
+    t.init_from(tiny_model_dir)
+    assert t.state.step == 0
+    parent = Engine.load(tiny_model_dir, device="cpu", warmup=False)
+    z = torch.randn(4, parent.z_dim, generator=torch.Generator().manual_seed(0))
+    chords = torch.rand(4, t.cfg.n_steps, t.cfg.condition_dim, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        got = t.model.eval().generate(z, condition=chords)
+    assert torch.equal(got, parent.model.generate(z))
+    w = t.model.decoder.rnn.weight_ih_l0
+    assert float(w[:, -t.cfg.condition_dim:].abs().sum()) == 0.0
+    other = Trainer(get_config("tiny_drums"), torch.device("cpu"), work_dir=tmp_path / "d", log=lambda _: None)
+    with pytest.raises(RuntimeError, match="not tiny_drums"):
+        other.init_from(tiny_model_dir)
