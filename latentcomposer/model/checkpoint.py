@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from .registry import CheckpointError, config_doc, installed_models, read_config
 from .vae import LatentVAE
 
 VAEModel = LatentVAE  # every architecture's base class (model/architectures.py)
+
+MAX_PARAMETERS = 500_000_000  # 2 GB of float32: far above any model here, far below the machine
 
 __all__ = ["CheckpointError", "VAEModel", "build_model", "installed_models", "load_model", "models_dir",
            "read_config", "resolve_model_dir", "save_model"]
@@ -47,14 +50,31 @@ def load_model(name_or_path: str | os.PathLike[str], device: str | torch.device 
     """(model in eval mode, config, meta). Raises :class:`CheckpointError` on any mismatch."""
     folder = resolve_model_dir(name_or_path)
     cfg, meta = read_config(folder)
+    with torch.device("meta"):  # count the parameters before allocating any
+        n_params = sum(p.numel() for p in build_model(cfg).parameters())
+    if n_params > MAX_PARAMETERS:
+        raise CheckpointError(f"{folder}: config.json describes a model of {n_params / 1e6:,.0f} M parameters; "
+                              f"this version loads at most {MAX_PARAMETERS // 10**6} M")
     model = build_model(cfg)
     wpath = folder / "model.safetensors"
     try:
-        tensors = load_file(str(wpath))
+        st = os.stat(wpath)
     except FileNotFoundError:
         raise CheckpointError(f"{folder}: model.safetensors is missing") from None
+    except OSError as exc:
+        raise CheckpointError(f"{wpath}: cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block the loader forever, a device never end
+        raise CheckpointError(f"{wpath}: not a regular file; a model's weights are a .safetensors file")
+    if st.st_size > 8 * MAX_PARAMETERS:
+        raise CheckpointError(f"{wpath}: {st.st_size / 1e9:.1f} GB is far more than the config's model needs")
+    try:
+        tensors = load_file(str(wpath))
     except Exception as exc:  # safetensors raises its own error types on damaged files
         raise CheckpointError(f"{wpath}: damaged weights file ({exc})") from None
+    bad = sorted(k for k, v in tensors.items() if v.is_floating_point() and not bool(torch.isfinite(v).all()))
+    if bad:
+        raise CheckpointError(f"{wpath}: weights hold NaN or infinite values ({bad[:3]}); the file is damaged "
+                              "or the training diverged")
     own = model.state_dict()
     missing = sorted(set(own) - set(tensors))
     extra = sorted(set(tensors) - set(own))

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from latentcomposer.core.errors import UserFacingError
 
+from .validate import check_fields
+
 CONFIG_FORMAT = 2  # config.json: format 2 groups the model's fields by section; format 1 (flat) still reads
 READABLE_FORMATS = (1, 2)
 
@@ -66,6 +68,13 @@ class ModelConfig:
     condition_dim: int = 0
 
     def __post_init__(self) -> None:
+        check_fields(self, ("vocab", "n_bars", "steps_per_bar", "embed_dim", "z_dim", "d_model", "n_heads",
+                            "tf_layers", "enc_hidden", "enc_layers", "bar_enc_hidden", "dec_hidden", "dec_layers",
+                            "conductor_hidden", "conductor_layers"), ConfigError)
+        if not 0.0 <= self.tf_dropout < 1.0:
+            raise ConfigError(f"model config field 'tf_dropout' is {self.tf_dropout}; it must be 0..1")
+        if self.d_model % self.n_heads:
+            raise ConfigError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
         if self.conductor_residual and self.conductor_input == "zeros":
             raise ConfigError("conductor_residual needs conductor_input 'slots'")
         if self.conductor_input == "slots" and self.z_dim % self.n_bars:

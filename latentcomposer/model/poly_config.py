@@ -13,6 +13,8 @@ from typing import Any, Literal
 from latentcomposer.core.errors import UserFacingError
 from latentcomposer.data.poly import MAX_DURATION, MAX_NOTES, VELOCITY_BINS
 
+from .validate import check_fields
+
 POLY_FORMAT = 1
 
 
@@ -48,6 +50,10 @@ class PolyConfig:
     dec_note_hidden: int = 256  # note-level GRU of the bar decoder
 
     def __post_init__(self) -> None:
+        check_fields(self, ("n_bars", "steps_per_bar", "max_notes", "max_duration", "velocity_bins", "pitch_embed",
+                            "dur_embed", "vel_embed", "enc_note_hidden", "enc_time_hidden", "z_dim", "d_model",
+                            "n_heads", "tf_layers", "conductor_hidden", "dec_cond", "step_summary",
+                            "dec_time_hidden", "dec_note_hidden"), PolyConfigError)
         if self.max_notes != MAX_NOTES or self.max_duration != MAX_DURATION:
             raise PolyConfigError(f"this code holds {MAX_NOTES} notes per step and durations up to "
                                   f"{MAX_DURATION}; the config asks for {self.max_notes} / {self.max_duration}")

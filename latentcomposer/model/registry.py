@@ -17,6 +17,7 @@ from typing import Any
 
 from latentcomposer.core.errors import UserFacingError
 from latentcomposer.data.codecs import codec_for
+from latentcomposer.io.files import FileProblem, read_capped
 from latentcomposer.paths import models_dir
 
 from .architectures import ModelShape, config_class
@@ -29,6 +30,7 @@ from .config import (
 )
 
 CONFIG_FILE, WEIGHTS_FILE, CARD_FILE = "config.json", "model.safetensors", "MODEL_CARD.md"
+MAX_CONFIG_BYTES = 2**20  # a config.json is a few kB
 
 
 class CheckpointError(UserFacingError):
@@ -85,10 +87,12 @@ def read_entry(folder: Path) -> ModelEntry:
     folder = Path(folder)
     path = folder / CONFIG_FILE
     try:
-        doc = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise CheckpointError(f"{folder}: config.json is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        doc = json.loads(read_capped(path, MAX_CONFIG_BYTES, "a model config").decode("utf-8"))
+    except FileProblem as exc:
+        if exc.reason == "no such file":
+            raise CheckpointError(f"{folder}: config.json is missing") from None
+        raise CheckpointError(f"{path} {exc.reason}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CheckpointError(f"{path}: unreadable ({exc})") from None
     fmt = doc.get("format") if isinstance(doc, dict) else None
     if not isinstance(doc, dict) or fmt not in READABLE_FORMATS or "model" not in doc:

@@ -21,19 +21,8 @@ from .model_folders import BREAKS, make_broken
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX resource limits"), pytest.mark.slow]
 
-KNOWN: dict[str, str] = {  # break -> why it fails today (and the fix)
-    "z_dim text": "config types unchecked: TypeError from torch (fix: ModelConfig validates types/ranges)",
-    "z_dim negative": "config ranges unchecked: RuntimeError from torch",
-    "z_dim huge": "config ranges unchecked: tries to allocate 128 GB",
-    "z_dim 10**400": "config ranges unchecked: TypeError/overflow from torch",
-    "z_dim float": "config types unchecked: TypeError from torch",
-    "n_bars 0": "config ranges unchecked: RuntimeError in the RNN",
-    "n_bars huge": "config ranges unchecked: still building after 20 s",
-    "name not text": "config types unchecked: a name that is not text is accepted",
-    "weights all NaN": "non-finite weights load and decode silently (fix: refuse non-finite tensors)",
-    "weights a FIFO": "safetensors opens a FIFO and blocks forever (fix: regular files only, before load_file)",
-    "config /dev/zero": "config.json read without a byte cap: MemoryError (fix: io.files.read_capped, 1 MB)",
-}
+KNOWN: dict[str, str] = {}  # break -> why it fails today (and the fix); all fixed 2026-11-30 (model/validate.py,
+# registry.read_entry's 1 MB cap, load_model's regular-file, parameter-count and finite-weights checks)
 
 
 @pytest.fixture(scope="module")
