@@ -45,6 +45,14 @@ class ModelInfo:
     name: str
     folder: Path
     complete: bool  # has config.json and model.safetensors
+    # in a composer's words, from the model registry ("Piano · 8 bars"); the folder name if unreadable
+    label: str = ""
+    representation: str = ""  # the registry's representation name ("melody", "drums", "poly"); "" if unreadable
+
+    @property
+    def title(self) -> str:
+        """What the model list shows: the label, else the folder name."""
+        return self.label or self.name
 
     def card(self) -> str | None:
         """The model card's Markdown, or None when the folder has none (or it cannot be read)."""
@@ -65,8 +73,31 @@ def scan_models(root: Path | None = None) -> list[ModelInfo]:
     for folder in folders:
         complete = (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
         if complete or (folder / CARD_FILE).is_file():
-            out.append(ModelInfo(folder.name, folder, complete))
+            label, rep = _describe(folder) if complete else (folder.name, "")
+            out.append(ModelInfo(folder.name, folder, complete, label, rep))
     return sorted(out, key=lambda m: (not m.complete, m.name))
+
+
+def _describe(folder: Path) -> tuple[str, str]:
+    """(label, representation) of a model folder as the model registry reads it (no torch); the
+    folder name and "" when its config cannot be read."""
+    from latentcomposer.model.registry import CheckpointError, read_entry
+
+    try:
+        entry = read_entry(folder)
+    except (CheckpointError, TypeError, ValueError, KeyError, AttributeError):  # (odd types: issue 31)
+        return folder.name, ""
+    return entry.label, str(entry.cfg.representation)
+
+
+def list_titles(models: list[ModelInfo]) -> dict[str, str]:
+    """name -> what a model list shows: the registry's label ("Melody · 16 bars"), with the folder
+    name added where two installed models share a label."""
+    counts: dict[str, int] = {}
+    for m in models:
+        counts[m.title] = counts.get(m.title, 0) + 1
+    return {m.name: m.title if counts[m.title] == 1 or m.title == m.name else f"{m.title} ({m.name})"
+            for m in models}
 
 
 def _default_loader(name: str, folder: Path, device: str = "auto") -> Engine:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from latentcomposer.app.latent.info import SLIDER_RANGE, SliderSpec
 from latentcomposer.app.latent.locks import LOCK_TIPS
-from latentcomposer.app.model_service import gpu_summary
+from latentcomposer.app.model_service import gpu_summary, list_titles
 
 from .latent_tools import PLAY_MODES, LatentTools, make_button
 
@@ -212,10 +212,12 @@ class LatentPanel(QWidget):
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
         current = self.tools.info.name if self.tools.info else self.tools.models.model_name
-        for m in self.tools.ctl.installed():
-            self.model_combo.addItem(m.name, m.name)
+        installed = self.tools.ctl.installed()
+        titles = list_titles(installed)
+        for m in installed:
+            self.model_combo.addItem(titles[m.name], m.name)
             card = m.card()
-            tip = (card[:700] + ("…" if len(card) > 700 else "")) if card else "No model card"
+            tip = f"{m.name}\n\n" + ((card[:700] + ("…" if len(card) > 700 else "")) if card else "No model card")
             self.model_combo.setItemData(self.model_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         if self.model_combo.count() == 0:
             self.model_combo.addItem("no model installed", None)

@@ -29,6 +29,7 @@ from latentcomposer.app.model_service import ModelService
 from latentcomposer.app.session import Session
 from latentcomposer.core import Clip, StepNote
 from latentcomposer.core.examples import example_clip, example_drums
+from tests.app.piano_models import chord_clip
 
 
 @pytest.fixture(scope="module")
@@ -103,19 +104,41 @@ def test_keep_rhythm_and_keep_pitches() -> None:
 
 
 def test_model_for_clip() -> None:
-    models = [("mel_2bar", "melody"), ("drums_2bar", "drums"), ("mel_16bar", "melody")]
-    drums, tune = example_drums(2), example_clip("mary")
+    """Switch only to a representation that holds the clip strictly better (Codec.fit); ties keep."""
+    models = [("mel_2bar", "melody"), ("drums_2bar", "drums"), ("mel_16bar", "melody"), ("poly_2bar", "poly"),
+              ("poly_8bar", "poly")]
+    drums, tune, chords = example_drums(2), example_clip("mary"), chord_clip()
     assert model_for_clip(drums, "mel_2bar", "melody", models) == "drums_2bar"
     assert model_for_clip(tune, "drums_2bar", "drums", models) == "mel_2bar"
     assert model_for_clip(tune, "mel_16bar", "melody", models) is None
     assert model_for_clip(drums, "mel_2bar", "melody", models[:1]) is None  # nothing fits: keep it
+    # chords: a melody model reads only their top voice (REDUCED), a piano model holds them (NATURAL)
+    assert model_for_clip(chords, "mel_2bar", "melody", models) == "poly_2bar"
+    assert model_for_clip(chords, "mel_16bar", "melody", models[:3]) is None  # no piano model: keep it
+    assert model_for_clip(chords, "poly_8bar", "poly", models) is None  # a tie keeps the current one
+    assert model_for_clip(chords, "drums_2bar", "drums", models) == "poly_2bar"
+    assert model_for_clip(chords, "drums_2bar", "drums", models[:3]) == "mel_2bar"  # its top voice
+    # a melody: a piano model holds it only REDUCED, so a melody model is chosen over it
+    assert model_for_clip(tune, "poly_8bar", "poly", models) == "mel_2bar"
+    assert model_for_clip(tune, "poly_8bar", "poly", models[1:2] + models[3:]) is None
+    assert model_for_clip(drums, "poly_2bar", "poly", models) == "drums_2bar"
+    assert model_for_clip(tune.with_notes([]), "drums_2bar", "drums", models) is None  # empty: keep it
 
 
 def test_model_representation(tmp_path: Path) -> None:
-    (tmp_path / "d").mkdir()
-    (tmp_path / "d" / "config.json").write_text(json.dumps({"model": {"representation": "drums"}}))
+    from latentcomposer.model.config import get_config
+    from latentcomposer.model.poly_train import get_poly_config
+    from latentcomposer.model.registry import config_doc
+
+    for name, cfg in (("d", get_config("tiny_drums").model), ("p", get_poly_config("tiny_poly_2bar").model)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text(json.dumps(config_doc(cfg)))
     assert model_representation(tmp_path / "d") == "drums"
+    assert model_representation(tmp_path / "p") == "poly"
     assert model_representation(tmp_path / "missing") == "melody"
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "config.json").write_text(json.dumps({"model": {"representation": "drums"}}))
+    assert model_representation(tmp_path / "bad") == "melody"  # not a model config the registry reads
 
 
 def test_engine_info_and_map_plane(engine) -> None:  # noqa: ANN001

@@ -99,3 +99,55 @@ def test_restore_takes_a_saved_code_back(tiny_root: Path) -> None:
     ctl2, _ = loaded(other, tiny_root)
     assert ctl2.code is not None and ctl2.code.origin == "restored"  # the saved base, with the new posterior
     assert np.allclose(ctl2.code.base, base) and ctl2.temperature == 0.3 and ctl2.shown is not None
+
+
+@pytest.fixture(scope="module")
+def piano_root(tiny_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tiny_2bar, tiny_drums and a tiny piano model."""
+    from tests.app.piano_models import make_tiny_piano
+
+    root = tmp_path_factory.mktemp("piano-models")
+    for folder in tiny_root.iterdir():
+        (root / folder.name).symlink_to(folder)
+    make_tiny_piano(root / "tiny_poly_2bar")
+    return root
+
+
+def settle(ctl: LatentController) -> None:
+    """Wait for the model service's load and hand its status to the controller (as the GUI does)."""
+    assert ctl.models is not None
+    ctl.models.wait(60)
+    ctl.on_model_status(ctl.models.state, ctl.models.message)
+
+
+def test_a_chord_clip_goes_to_a_piano_model_and_a_melody_back_to_a_melody_model(piano_root: Path) -> None:
+    from tests.app.piano_models import chord_clip
+
+    session = Session([chord_clip(4), example_clip("twinkle"), example_drums(2)])
+    models = ModelService(root=piano_root)
+    host = InlineHost()
+    ctl = LatentController(session, models, host)
+    host.controller = ctl
+    assert ctl.start_model("tiny_2bar", "cpu")  # a melody model could read the chords' top voice...
+    settle(ctl)
+    assert any("polyphonic (chords): switching to tiny_poly_2bar (Piano · 2 bars)" in m for m in host.messages)
+    settle(ctl)  # ...but the piano model holds them whole
+    assert ctl.info is not None and ctl.info.name == "tiny_poly_2bar" and ctl.info.kind == "piano"
+    assert ctl.code is not None and ctl.code.uid == session.items[0].uid
+    assert not any("highest voice" in m for m in host.messages)
+    session.set_current(session.items[1].uid)  # a melody: the piano model holds it only reduced
+    assert any("'Twinkle' is a melody: switching to tiny_2bar" in m for m in host.messages), host.messages
+    settle(ctl)
+    assert ctl.info is not None and ctl.info.name == "tiny_2bar" and ctl.code is not None
+    session.set_current(session.items[2].uid)
+    settle(ctl)
+    assert ctl.info is not None and ctl.info.is_drums
+    session.set_current(session.items[0].uid)  # drums cannot read chords; melody and piano can: piano wins
+    settle(ctl)
+    assert ctl.info is not None and ctl.info.name == "tiny_poly_2bar"
+    n = len(host.messages)
+    ctl.load_model("tiny_2bar", "cpu")  # the user's pick stays, even for chords (their top voice)
+    settle(ctl)
+    assert ctl.info is not None and ctl.info.name == "tiny_2bar" and ctl.code is not None
+    assert not any("switching" in m for m in host.messages[n:])
+    assert any("highest voice" in m for m in host.messages[n:])

@@ -107,3 +107,28 @@ def test_cuda_without_a_gpu_falls_back_to_the_cpu(user_dirs: dict[str, Path], mo
     assert service.ready and str(service.engine.device) == "cpu", service.message
     assert "CUDA is not available" in service.message and "CPU" in service.message
     assert seen[-1][0] == "ready"
+
+
+def test_the_model_list_names_models_in_plain_words(tmp_path: Path) -> None:
+    """Labels come from the model registry ("Piano · 2 bars"); a config it cannot read falls back to
+    the folder name; two models with one label are told apart by their folder names."""
+    import json
+
+    from latentcomposer.app.model_service import list_titles
+    from latentcomposer.model.config import get_config
+    from latentcomposer.model.poly_train import get_poly_config
+    from latentcomposer.model.registry import config_doc
+
+    for name, cfg in (("mel_a", get_config("tiny_2bar").model), ("mel_b", get_config("tiny_2bar").model),
+                      ("beats", get_config("tiny_drums").model), ("piano", get_poly_config("tiny_poly_2bar").model)):
+        install(tmp_path, name)
+        (tmp_path / name / "config.json").write_text(json.dumps(config_doc(cfg)))
+    install(tmp_path, "broken")  # config.json is "{}"
+    models = scan_models(tmp_path)
+    by_name = {m.name: m for m in models}
+    assert by_name["piano"].label == "Piano · 2 bars" and by_name["piano"].representation == "poly"
+    assert by_name["beats"].label == "Drums · 2 bars" and by_name["beats"].representation == "drums"
+    assert by_name["broken"].title == "broken" and by_name["broken"].representation == ""
+    assert list_titles(models) == {"beats": "Drums · 2 bars", "broken": "broken",
+                                   "mel_a": "Melody · 2 bars (mel_a)", "mel_b": "Melody · 2 bars (mel_b)",
+                                   "piano": "Piano · 2 bars"}

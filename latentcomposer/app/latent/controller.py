@@ -160,7 +160,7 @@ class LatentController(PanelModel):
         return self.models.installed() if self.models is not None else []
 
     def representations(self) -> list[tuple[str, str]]:
-        return [(m.name, model_representation(m.folder)) for m in self.installed()]
+        return [(m.name, m.representation or model_representation(m.folder)) for m in self.installed()]
 
     def load_model(self, name: str, device: str | None = None, chosen: bool = True) -> None:
         """Load ``name`` on ``device`` (auto/cpu/cuda) in the background; the clip is re-encoded when ready.
@@ -224,17 +224,19 @@ class LatentController(PanelModel):
         self.host.soon("store")
 
     def switch_for(self, clip: Clip) -> bool:
-        """Drum clips want a drum model and melodies a melody model: switch if one is installed."""
+        """Switch to an installed model whose representation holds ``clip`` strictly better than the
+        current one (a chord clip -> a piano model, a melody -> a melody model, drums -> drums)."""
         if self.info is None:
             return False
-        what = "drums" if clip.is_drum else "a melody"
+        what = "drums" if clip.is_drum else "a melody" if clip.is_monophonic() else "polyphonic (chords)"
         target = model_for_clip(clip, self.info.name, self.info.representation, self.representations())
         if target is None or target == self.info.name:
             if clip.notes and not can_read(self.info, clip):
                 self.host.say(f"'{clip.name}' is {what} and no installed model reads it; "
                               f"{self.info.name} cannot encode it")
             return False
-        self.host.say(f"'{clip.name}' is {what}: switching to {target}")
+        label = next((m.title for m in self.installed() if m.name == target), target)
+        self.host.say(f"'{clip.name}' is {what}: switching to {target} ({label})")
         self.load_model(target, chosen=False)
         return True
 

@@ -3,7 +3,6 @@ its slider directions, the latent map's plane, its window; and which installed m
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,30 +25,35 @@ STEPS_PER_BAR = 16
 
 
 def model_representation(folder: Path) -> str:
-    """``"melody"`` or ``"drums"`` from a model folder's config.json (no torch); "melody" if unreadable."""
+    """A model folder's representation ("melody", "drums", "poly", ...) as the model registry reads its
+    config.json (no torch); "melody" if the folder cannot be read."""
+    from latentcomposer.model.registry import CheckpointError, read_entry
+
     try:
-        doc = json.loads((Path(folder) / "config.json").read_text())
-        return str(doc["model"].get("representation", "melody"))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return str(read_entry(Path(folder)).cfg.representation)
+    except (CheckpointError, TypeError, ValueError, KeyError, AttributeError):  # (odd types: issue 31)
         return "melody"
 
 
 def model_for_clip(clip: Clip, current: str | None, current_rep: str | None,
                    models: Sequence[tuple[str, str]]) -> str | None:
-    """The model to switch to for ``clip``, or None to keep the current one: the current model stays
-    while its representation can read the clip at all (``Codec.fit``: a melody model reads a chord
-    clip's top voice); else the installed model whose representation holds it best (drums need a drum
-    model). ``models``: (name, representation) of the installed models, in the order to prefer."""
+    """The model to switch to for ``clip``, or None to keep the current one: switch only when an
+    installed representation holds the clip strictly better than the current one (``Codec.fit``:
+    CANNOT < REDUCED < NATURAL) -- a chord clip goes from a melody model (its top voice: REDUCED) to a
+    piano model (NATURAL), a melody from a piano model (REDUCED) to a melody model, drums to a drum
+    model; on a tie the current model stays. ``models``: (name, representation) of the installed
+    models, in the order to prefer."""
     from latentcomposer.data.codecs import CODECS, best_codec_for_clip
 
+    if not clip.notes:
+        return None
     codec = CODECS.get(current_rep) if current_rep is not None else None
-    if not clip.notes or (codec is not None and codec.fit(clip) > CANNOT):
-        return None
+    current_fit = codec.fit(clip) if codec is not None else CANNOT
     best = best_codec_for_clip(clip, list(dict.fromkeys(rep for _, rep in models)))
-    fitting = [name for name, rep in models if rep == best]
-    if not fitting:
+    if best is None or CODECS[best].fit(clip) <= current_fit:
         return None
-    return current if current in fitting else fitting[0]
+    fitting = [name for name, rep in models if rep == best]
+    return fitting[0] if fitting else None
 
 
 def can_read(info: EngineInfo, clip: Clip) -> bool:
