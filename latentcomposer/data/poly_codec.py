@@ -90,7 +90,12 @@ class PolyCodec:
 
     def decode(self, tokens: np.ndarray, aux: dict[str, np.ndarray] | None, template: Clip | None,
                velocity: int | None, name: str) -> Clip:
-        return poly.arrays_to_clip(np.asarray(tokens), template=template, velocity=velocity, name=name)
+        a = np.array(tokens, copy=True)
+        # a decoded note may be longer than what is left of the window: it ends with the clip
+        left = len(a) - np.arange(len(a))[:, None]
+        dur = a[..., poly.DURATION]
+        a[..., poly.DURATION] = np.where(a[..., poly.PITCH] < poly.PAD, np.minimum(dur, left), dur)
+        return poly.arrays_to_clip(a, template=template, velocity=velocity, name=name)
 
     def encode_condition(self, clip: Clip, n_steps: int) -> np.ndarray | None:
         return None

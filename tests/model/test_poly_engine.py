@@ -113,3 +113,11 @@ def test_cli_reconstruct_and_sample_with_a_piano_model(poly_dir: Path, tmp_path:
                  "--device", "cpu"]) == 0
     figures = json.loads(report.read_text())
     assert 0.0 <= figures["figures"]["f1"] <= 1.0 and figures["windows"] > 0
+
+
+def test_decoded_notes_end_with_the_clip() -> None:
+    piano = codec_for("poly")
+    a = piano.encode(chords(1)).tokens
+    a[14, 0] = (60, 32, 90)  # a note two steps before the end, 32 steps long
+    clip = piano.decode(a, None, chords(1), None, "x")
+    assert max(n.end for n in clip.notes) <= 16 * 120
