@@ -103,7 +103,9 @@ def read_midi(path: str | os.PathLike[str], *, first_bars: int | None = None) ->
 
 def read_midi_bytes(data: bytes, path: str | os.PathLike[str] | None = None, *,
                     first_bars: int | None = None) -> list[Clip]:
-    """:func:`read_midi` for data already in memory."""
+    """:func:`read_midi` for data already in memory (the same byte cap applies)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise MidiFileTooLarge(path, f"is {len(data) / 1e6:,.0f} MB; refusing files over {MAX_FILE_BYTES // 2**20} MB")
     try:
         clips = _to_clips(parse_smf(data), path, first_bars)
     except MidiFileError:

@@ -32,6 +32,7 @@ def smf(tracks: list[bytes], ppq: int = 480, fmt: int = 1) -> bytes:
 
 
 END = b"\x00\xff\x2f\x00"
+MAX_CASE_BYTES = 16 * 2**20  # read_midi's cap: a bigger file is refused before it is parsed
 
 
 def note(pitch: int = 60, length: int = 96, vel: int = 64, ch: int = 0, delta: int = 0) -> bytes:
@@ -180,7 +181,7 @@ def m_many_tracks(rng: random.Random, d: bytearray, lay: Layout) -> None:
     """A track repeated many times (and the header told so, or not)."""
     if lay.tracks:
         pos, end = rng.choice(lay.tracks)
-        k = rng.choice([10, 100, 1000, 5000])
+        k = min(rng.choice([10, 100, 1000, 5000]), MAX_CASE_BYTES // max(1, end - pos))
         d.extend(bytes(d[pos:end]) * k)
         if rng.random() < 0.7:
             d[10:12] = min(0xFFFF, len(lay.tracks) + k).to_bytes(2, "big")
@@ -232,11 +233,12 @@ MUTATIONS: dict[str, Mutation] = {
 
 
 def mutate(seed_file: bytes, rng: random.Random, max_mutations: int = 3) -> tuple[bytes, list[str]]:
-    """``seed_file`` with 1..max_mutations structured mutations; returns the bytes and their names."""
+    """``seed_file`` with 1..max_mutations structured mutations; returns the bytes and their names.
+    Cases stay under :data:`MAX_CASE_BYTES` (read_midi refuses bigger files before parsing)."""
     d = bytearray(seed_file)
     names = []
     for _ in range(rng.randrange(1, max_mutations + 1)):
-        if not d:
+        if not d or len(d) > MAX_CASE_BYTES:
             break
         try:
             lay = layout(bytes(d))

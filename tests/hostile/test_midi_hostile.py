@@ -179,6 +179,8 @@ def test_byte_cap_holds_even_when_the_size_lies(tmp_path: Path, monkeypatch: pyt
     from latentcomposer.io import files
 
     assert MAX_FILE_BYTES == 16 * 2**20
+    with pytest.raises(MidiFileTooLarge, match="refusing files over 16 MB"):
+        read_midi_bytes(b"MThd" + bytes(MAX_FILE_BYTES))  # data in memory: the same cap
     big = tmp_path / "big.mid"
     big.write_bytes(b"MThd" + bytes(200))
     monkeypatch.setattr("latentcomposer.io.midifile.MAX_FILE_BYTES", 100)
