@@ -28,6 +28,8 @@ def integer(lo: int, hi: int | None = None, what: str = "") -> Callable[[str], i
             value = int(text.strip())
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r:.40} is not a whole number") from None
+        if value < lo and what:
+            raise argparse.ArgumentTypeError(f"{what} must be at least {lo} (got {value:,})")
         if value < lo or (hi is not None and value > hi):
             rng = f"{lo}-{hi:,}" if hi is not None else f"{lo} or more"
             raise argparse.ArgumentTypeError(f"{value:,} is out of range{' for ' + what if what else ''}: "
@@ -58,7 +60,7 @@ def number(lo: float, hi: float, what: str = "") -> Callable[[str], float]:
 tempo = number(1, 1000, "a tempo in bpm")
 seed = integer(0, SEED_MAX, "a seed")
 temperature = number(0, TEMPERATURE_MAX, "a temperature")
-beam = integer(1, BEAM_MAX, "beams")
+beam = integer(1, BEAM_MAX, "beam")
 velocity = integer(1, 127, "a MIDI velocity")
 track = integer(0, None)
 bar = integer(1, None)
