@@ -135,7 +135,8 @@ def evaluate_attributes(engine: Engine, windows: np.ndarray, amounts: np.ndarray
     report: dict[str, dict[str, float]] = {}
     for name in engine.attributes.names:
         zs = np.stack([engine.shift(mu, name, float(a)) for a in amounts])  # [9, N, d]
-        toks = engine.decode_tokens(zs.reshape(-1, zs.shape[-1])).reshape(len(amounts), len(windows), -1)
+        dec = engine.decode_tokens(zs.reshape(-1, zs.shape[-1]))
+        toks = dec.reshape(len(amounts), len(windows), *dec.shape[1:])
         table = engine.codec.attributes()
         vals = {other: np.array([[table[other][0](toks[i, j]) for j in range(len(windows))]
                                  for i in range(len(amounts))]) for other in engine.attributes.names}
