@@ -261,7 +261,12 @@ class FileController(QObject):
     # --- recovery ----------------------------------------------------------------------------
     def offer_recovery(self) -> bool:
         """If an earlier run crashed, offer its autosave; True if one was recovered."""
-        found = autosave.find_recoverable(self.window.autosaver.directory)
+        scanned = autosave.scan(self.window.autosaver.directory)
+        for q in scanned.quarantined:
+            where = f"moved to {q.moved_to}" if q.moved_to else "left where it was"
+            self.window.show_message(f"A damaged autosave ({q.original.name}) could not be read: {q.problem}; "
+                                     f"{where}")
+        found = scanned.recoverable
         if not found:
             return False
         latest = found[0]

@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setObjectName("autosaveTimer")
-        self.autosave_timer.setInterval(autosave.INTERVAL_S * 1000)
+        self.autosave_timer.setInterval(autosave.POLL_S * 1000)  # tick(): 2 s after edits pause, <= 10 s in a burst
         self.autosave_timer.timeout.connect(self.autosave_now)
         self.autosave_timer.start()
 
@@ -374,7 +374,7 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def autosave_now(self) -> bool:
-        return self.autosaver.maybe_save()
+        return self.autosaver.tick()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed and not self.files.maybe_save_changes():
