@@ -43,7 +43,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="poly_8bar")
     ap.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
-    ap.add_argument("--slider", default="z1", help="the slider to move (a key of the panel's rows)")
+    ap.add_argument("--slider", default="polyphony", help="the slider to move (a key of the panel's rows)")
     ap.add_argument("--value", type=float, default=1.5)
     ap.add_argument("--timeout", type=float, default=240.0)
     args = ap.parse_args()
