@@ -102,6 +102,12 @@ class Codec(Protocol):
         """Width of a per-step condition (0: the representation has none)."""
         ...
 
+    @property
+    def pitched(self) -> bool:
+        """Whether its notes are pitches (melody, piano) rather than kit pieces (drums): the rhythm and
+        pitch locks apply only to pitched parts."""
+        ...
+
     # --- clips ----------------------------------------------------------------------------------
     def fit(self, clip: Clip) -> int:
         """CANNOT, REDUCED (holds a reduction of it) or NATURAL."""

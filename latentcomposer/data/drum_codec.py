@@ -72,6 +72,7 @@ class DrumCodec:
     aux_shapes: dict[str, tuple[int, ...]] = {"velocity": (drums.N_CLASSES,), "offset": (drums.N_CLASSES,)}
     aux_class_names: tuple[str, ...] = drums.CLASSES
     condition_dim = 0
+    pitched = False
 
     # --- clips ----------------------------------------------------------------------------------
     def fit(self, clip: Clip) -> int:

@@ -43,6 +43,7 @@ class MelodyCodec:
     aux_shapes: dict[str, tuple[int, ...]] = {}
     aux_class_names: tuple[str, ...] = ()
     condition_dim = 0
+    pitched = True
 
     # --- clips ----------------------------------------------------------------------------------
     def fit(self, clip: Clip) -> int:

@@ -67,7 +67,7 @@ def test_session_events_re_encode_and_a_drum_clip_switches_model(tiny_root: Path
     assert ctl.models is not None
     ctl.models.wait(60)
     ctl.on_model_status(ctl.models.state, ctl.models.message)
-    assert ctl.info is not None and ctl.info.is_drums and ctl.code is not None
+    assert ctl.info is not None and ctl.info.kind == "drums" and ctl.code is not None
 
 
 def test_the_panel_state_round_trips_and_old_projects_are_read(tmp_path: Path) -> None:
@@ -141,7 +141,7 @@ def test_a_chord_clip_goes_to_a_piano_model_and_a_melody_back_to_a_melody_model(
     assert ctl.info is not None and ctl.info.name == "tiny_2bar" and ctl.code is not None
     session.set_current(session.items[2].uid)
     settle(ctl)
-    assert ctl.info is not None and ctl.info.is_drums
+    assert ctl.info is not None and ctl.info.kind == "drums"
     session.set_current(session.items[0].uid)  # drums cannot read chords; melody and piano can: piano wins
     settle(ctl)
     assert ctl.info is not None and ctl.info.name == "tiny_poly_2bar"

@@ -186,7 +186,7 @@ def test_drum_clip_uses_a_drum_model(rig: Rig, qtbot) -> None:  # noqa: F811
     rig.load()
     s = rig.session
     s.set_current(s.items[2].uid)  # the rock beat
-    qtbot.waitUntil(lambda: rig.tools.info is not None and rig.tools.info.is_drums, timeout=15000)
+    qtbot.waitUntil(lambda: rig.tools.info is not None and rig.tools.info.kind == "drums", timeout=15000)
     qtbot.waitUntil(lambda: rig.tools.ctl.code is not None)
     assert any("switching to tiny_drums" in m for m in rig.messages)
     assert set(rig.panel.rows) >= {"kick", "snare", "hihat", "fill", "dim1"}
@@ -196,7 +196,7 @@ def test_drum_clip_uses_a_drum_model(rig: Rig, qtbot) -> None:  # noqa: F811
     qtbot.waitUntil(lambda: rig.tools.preview_clip is not None)
     assert rig.tools.preview_clip.is_drum
     s.set_current(s.items[0].uid)  # back to a melody: back to a melody model
-    qtbot.waitUntil(lambda: rig.tools.info is not None and not rig.tools.info.is_drums, timeout=15000)
+    qtbot.waitUntil(lambda: rig.tools.info is not None and rig.tools.info.kind != "drums", timeout=15000)
 
 
 def test_sound_follows_the_preview_while_playing(rig: Rig, qtbot) -> None:  # noqa: F811
@@ -266,7 +266,7 @@ def test_a_chosen_drum_model_stays_for_a_melody(rig: Rig, qtbot) -> None:  # noq
     k = combo.findData("tiny_drums")
     combo.setCurrentIndex(k)
     combo.activated.emit(k)
-    qtbot.waitUntil(lambda: rig.tools.info is not None and rig.tools.info.is_drums, timeout=15000)
+    qtbot.waitUntil(lambda: rig.tools.info is not None and rig.tools.info.kind == "drums", timeout=15000)
     rig.idle()
     assert rig.tools.info.name == "tiny_drums" and rig.tools.ctl.code is None
     assert any("Cannot encode 'Twinkle'" in m and "not drums" in m for m in rig.messages)

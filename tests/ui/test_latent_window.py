@@ -128,7 +128,7 @@ def test_screenshots(qtbot: Any, tiny_models: Path, tmp_path: Path) -> None:  # 
     s.set_slot("a", s.items[-2].uid)
     s.set_slot("b", s.items[-1].uid)
     tools.load_model(drums, "cpu")
-    qtbot.waitUntil(lambda: tools.info is not None and tools.info.is_drums and tools.ctl.code is not None,
+    qtbot.waitUntil(lambda: tools.info is not None and tools.info.kind == "drums" and tools.ctl.code is not None,
                     timeout=30000)
     view.generate()
     qtbot.waitUntil(lambda: len(view.thumbs) == 8 and view.result.clips[3].is_drum, timeout=20000)

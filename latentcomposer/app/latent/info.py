@@ -125,9 +125,10 @@ class EngineInfo:
     codec: Codec | None = field(default=None, compare=False)
 
     @property
-    def is_drums(self) -> bool:
-        """Drum models: no pitches (the rhythm/pitch locks do not apply). The one place the widgets ask."""
-        return self.representation == "drums"
+    def pitched(self) -> bool:
+        """Whether the model's notes are pitches (its codec says; drums are not): the rhythm/pitch locks
+        apply only then."""
+        return self.codec.pitched if self.codec is not None else True
 
     @property
     def kind(self) -> str:

@@ -68,7 +68,7 @@ class PanelModel:
 
     @property
     def lock_supported(self) -> bool:
-        return self.info is not None and not self.info.is_drums
+        return self.info is not None and self.info.pitched
 
     @property
     def moved(self) -> bool:
