@@ -147,6 +147,11 @@ class Engine:
         self.decoding: str = decoding
 
     @property
+    def supports_search(self) -> bool:
+        """Whether search decoding is defined for the model (else temperature 0 is greedy either way)."""
+        return bool(self.model.supports_search)
+
+    @property
     def token_shape(self) -> tuple[int, ...]:
         """The shape of one step's token: () for token-per-step codecs, (16, 3) for piano arrays."""
         return tuple(np.shape(self.codec.silent_token))

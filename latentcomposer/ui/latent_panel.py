@@ -285,6 +285,10 @@ class LatentPanel(QWidget):
             self.device_combo.blockSignals(True)
             self.device_combo.setCurrentIndex(self.device_combo.findData(ctl.device))
             self.device_combo.blockSignals(False)
+        search = ctl.info is None or ctl.info.search
+        self.decoding_combo.setEnabled(search)
+        self.decoding_combo.setToolTip("How temperature 0 picks the notes (sampling above 0 is the same)" if search
+                                       else "This model has one decoding: each step's most likely notes")
         self.lock_combo.setEnabled(ctl.lock_supported)
         self.lock_combo.setToolTip(LOCK_TIPS[ctl.lock] if ctl.lock_supported else
                                    "Drum models: there are no pitches to keep (a drum's pitch is its "

@@ -44,6 +44,7 @@ def test_a_chord_clip_is_encoded_by_the_piano_model_and_its_preview_holds_chords
     assert not any("highest voice" in m for m in rig.messages)  # encoded whole
     combo = rig.panel.model_combo
     assert combo.currentText() == "Piano · 2 bars" and combo.currentData() == "tiny_poly_2bar"
+    assert not rig.panel.decoding_combo.isEnabled()  # piano models have one decoding (no search)
     assert rig.engine.called("encode")
     # a random model ends every step at once when greedy (its PAD bias): sample its notes instead
     rig.panel.temperature.setValue(50)

@@ -123,6 +123,8 @@ class EngineInfo:
     prior: FittedPrior | None = field(default=None, compare=False)
     # its representation's codec (plain Python): which clip of a file the model reads
     codec: Codec | None = field(default=None, compare=False)
+    # whether "Best (search)" differs from "Fast (greedy)": beam search + reranking is defined for it
+    search: bool = True
 
     @property
     def pitched(self) -> bool:
@@ -159,7 +161,8 @@ class EngineInfo:
                                         "no attribute vectors or principal directions)", "z"))
         return cls(engine.name, cfg.representation, cfg.architecture, engine.window_bars, engine.z_dim,
                    int(cfg.bar_z_dim), bool(engine.per_bar), str(engine.device), tuple(specs),
-                   map_plane(attrs, engine.z_dim), engine.fitted_prior, engine.codec)
+                   map_plane(attrs, engine.z_dim), engine.fitted_prior, engine.codec,
+                   bool(engine.supports_search))
 
     def sample_prior(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` latents [n, z_dim]: from the fitted prior when the model ships one, else N(0, I)."""
