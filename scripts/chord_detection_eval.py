@@ -49,8 +49,8 @@ from latentcomposer.data.dataset import split_of
 from latentcomposer.data.paths import shared_data_dir
 from latentcomposer.data.pop909_chords import (
     AnnotationError,
-    BeatGrid,
     chord_track,
+    read_grid,
     read_song_notes,
     song_key,
 )
@@ -76,7 +76,7 @@ class Song:
 
 
 def load_song(song_dir: Path) -> Song:
-    grid = BeatGrid.read(song_dir)
+    grid = read_grid(song_dir)
     notes = read_song_notes(song_dir, grid)
     melody = read_song_notes(song_dir, grid, ("MELODY",))
     ref = chord_track(song_dir, grid)

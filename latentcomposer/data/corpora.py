@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from latentcomposer.core import StepNote
+from latentcomposer.core import Clip, StepNote
 from latentcomposer.io.midifile import MidiFileError, read_midi
 
 from .melody import STEPS_PER_BAR, steps_to_tokens
@@ -219,13 +219,51 @@ def pop909_song_dirs(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and (p / f"{p.name}.mid").exists())
 
 
-def read_pop909_song(song_dir: Path, skipped: SkipCounter, track: str = "MELODY") -> Tune | None:
-    """The MELODY track of one POP909 song, placed on the beat grid of ``beat_midi.txt``.
+class NotFourFour(ValueError):
+    """A POP909 song whose annotated downbeats are not every 4 beats."""
 
-    Notes are timed in seconds and mapped to beat positions by interpolating the annotated beat
-    times (robust to tempo changes); bar lines come from the annotated 4/4 downbeats. Songs whose
-    downbeats are not every 4 beats are skipped.
-    """
+
+@dataclass(frozen=True)
+class BeatGrid:
+    """A POP909 song's annotated beats (``beat_midi.txt``): seconds -> 16th steps from the first downbeat.
+
+    Notes are timed in seconds and mapped to beat positions by interpolating the annotated beat times
+    (robust to tempo changes), extrapolated one beat past both ends; bar lines come from the annotated
+    4/4 downbeats."""
+
+    times: np.ndarray  # beat times, seconds
+    first_downbeat: int  # index of the first downbeat
+
+    @classmethod
+    def read(cls, song_dir: Path) -> BeatGrid:
+        """OSError/ValueError if the file is missing or unreadable, :class:`NotFourFour` if not 4/4."""
+        beats = np.loadtxt(song_dir / "beat_midi.txt", ndmin=2)
+        db = np.flatnonzero(beats[:, 2] > 0.5)
+        if len(db) < 2 or np.median(np.diff(db)) != 4:
+            raise NotFourFour(f"{song_dir.name}: not in 4/4 (downbeats not every 4 beats)")
+        return cls(beats[:, 0], int(db[0]))
+
+    def steps(self, seconds: np.ndarray | float) -> np.ndarray:
+        """16th steps (int64) of times in seconds."""
+        t = self.times
+        ext_t = np.concatenate([[t[0] - (t[1] - t[0])], t, [t[-1] + (t[-1] - t[-2])]])
+        ext_b = np.arange(-1, len(t) + 1, dtype=np.float64)
+        pos = np.interp(np.asarray(seconds, np.float64), ext_t, ext_b)
+        return np.round(pos * 4).astype(np.int64) - self.first_downbeat * 4
+
+
+def clip_step_notes(clip: Clip, grid: BeatGrid) -> list[StepNote]:
+    """The clip's notes on the grid (each at least one step; notes before the first downbeat dropped)."""
+    starts = grid.steps(np.array([clip.ticks_to_seconds(n.start) for n in clip.notes]))
+    ends = grid.steps(np.array([clip.ticks_to_seconds(n.end) for n in clip.notes]))
+    return [StepNote(n.pitch, int(s), int(max(e, s + 1)), n.velocity)
+            for n, s, e in zip(clip.notes, starts, ends, strict=True) if s >= 0]
+
+
+def read_pop909_track(song_dir: Path, skipped: SkipCounter, track: str, monophonic: bool = False
+                      ) -> list[StepNote] | None:
+    """The notes of one POP909 song's ``track`` on its annotated beat grid (its highest voice with
+    ``monophonic``), or None with the reason counted in ``skipped``."""
     sid = song_dir.name
     try:
         clips = read_midi(song_dir / f"{sid}.mid")
@@ -237,29 +275,23 @@ def read_pop909_song(song_dir: Path, skipped: SkipCounter, track: str = "MELODY"
         skipped.skip(f"pop909 no {track} track")
         return None
     try:
-        beats = np.loadtxt(song_dir / "beat_midi.txt", ndmin=2)
-    except (OSError, ValueError):
-        skipped.skip("pop909 beat annotation missing")
-        return None
-    times, downbeat = beats[:, 0], beats[:, 2] > 0.5
-    db_idx = np.flatnonzero(downbeat)
-    if len(db_idx) < 2 or np.median(np.diff(db_idx)) != 4:
+        grid = BeatGrid.read(song_dir)
+    except NotFourFour:
         skipped.skip("pop909 not 4/4")
         return None
-    first_db = int(db_idx[0])
-    # extrapolate the beat grid one beat past both ends
-    ext_t = np.concatenate([[times[0] - (times[1] - times[0])], times, [times[-1] + (times[-1] - times[-2])]])
-    ext_b = np.arange(-1, len(times) + 1, dtype=np.float64)
+    except (OSError, ValueError, IndexError):
+        skipped.skip("pop909 beat annotation missing")
+        return None
+    return clip_step_notes(clip.monophonic("highest") if monophonic else clip, grid)
 
-    def to_step(seconds: float) -> int:
-        return round(float(np.interp(seconds, ext_t, ext_b)) * 4) - first_db * 4
 
-    steps = []
-    for n in clip.monophonic("highest").notes:
-        s, e = to_step(clip.ticks_to_seconds(n.start)), to_step(clip.ticks_to_seconds(n.end))
-        if s < 0:
-            continue
-        steps.append(StepNote(n.pitch, s, max(e, s + 1), n.velocity))
+def read_pop909_song(song_dir: Path, skipped: SkipCounter, track: str = "MELODY") -> Tune | None:
+    """The MELODY track of one POP909 song (its highest voice), placed on the beat grid of
+    ``beat_midi.txt`` (:class:`BeatGrid`). Songs whose downbeats are not every 4 beats are skipped."""
+    steps = read_pop909_track(song_dir, skipped, track, monophonic=True)
+    if steps is None:
+        return None
+    sid = song_dir.name
     tokens = _finish(steps, 0)
     if tokens is None:
         skipped.skip("pop909 no notes")

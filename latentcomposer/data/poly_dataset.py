@@ -29,9 +29,8 @@ from typing import Any
 import numpy as np
 
 from latentcomposer.core import StepNote
-from latentcomposer.io.midifile import MidiFileError, read_midi
 
-from .corpora import SkipCounter, music21_corpus_root, pop909_song_dirs
+from .corpora import SkipCounter, music21_corpus_root, pop909_song_dirs, read_pop909_track
 from .dataset import SPLITS, split_of
 from .paths import cache_dir, shared_data_dir
 from .poly import MAX_NOTES, PITCH, STEPS_PER_BAR, empty_arrays, pitch_bounds, steps_to_arrays
@@ -53,39 +52,13 @@ class PolySong:
 # --- POP909 ---------------------------------------------------------------------------------------
 def read_pop909_piano(song_dir: Path, skipped: SkipCounter, track: str = "PIANO") -> PolySong | None:
     """One POP909 song's ``track`` (all its notes) on the annotated beat grid."""
-    sid = song_dir.name
-    try:
-        clips = read_midi(song_dir / f"{sid}.mid")
-    except MidiFileError:
-        skipped.skip("pop909 midi unreadable")
+    steps = read_pop909_track(song_dir, skipped, track)
+    if steps is None:
         return None
-    clip = next((c for c in clips if c.name.upper() == track), None)
-    if clip is None or not clip.notes:
-        skipped.skip(f"pop909 no {track} track")
-        return None
-    try:
-        beats = np.loadtxt(song_dir / "beat_midi.txt", ndmin=2)
-    except (OSError, ValueError):
-        skipped.skip("pop909 beat annotation missing")
-        return None
-    times, downbeat = beats[:, 0], beats[:, 2] > 0.5
-    db_idx = np.flatnonzero(downbeat)
-    if len(db_idx) < 2 or np.median(np.diff(db_idx)) != 4:
-        skipped.skip("pop909 not 4/4")
-        return None
-    first_db = int(db_idx[0])
-    ext_t = np.concatenate([[times[0] - (times[1] - times[0])], times, [times[-1] + (times[-1] - times[-2])]])
-    ext_b = np.arange(-1, len(times) + 1, dtype=np.float64)
-    starts = np.array([clip.ticks_to_seconds(n.start) for n in clip.notes])
-    ends = np.array([clip.ticks_to_seconds(n.end) for n in clip.notes])
-    s_steps = np.round(np.interp(starts, ext_t, ext_b) * 4).astype(np.int64) - first_db * 4
-    e_steps = np.round(np.interp(ends, ext_t, ext_b) * 4).astype(np.int64) - first_db * 4
-    steps = [StepNote(n.pitch, int(s), int(max(e, s + 1)), n.velocity)
-             for n, s, e in zip(clip.notes, s_steps, e_steps, strict=True) if s >= 0]
     if not steps:
         skipped.skip("pop909 no notes")
         return None
-    return _song("pop909", sid, steps, skipped)
+    return _song("pop909", song_dir.name, steps, skipped)
 
 
 def _song(source: str, tune_id: str, steps: list[StepNote], skipped: SkipCounter) -> PolySong:

@@ -18,7 +18,6 @@ position by interpolating the annotated beat times, step 0 = the first downbeat,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,8 @@ from latentcomposer.core.chords import Chord, ChordEvent, ChordTrack, read_note_
 from latentcomposer.core.errors import CoreError
 from latentcomposer.core.harmony import Key
 from latentcomposer.io.midifile import MidiFileError, read_midi
+
+from .corpora import BeatGrid, NotFourFour, clip_step_notes
 
 TRACKS = ("MELODY", "BRIDGE", "PIANO")
 
@@ -113,32 +114,14 @@ def song_key(song_dir: Path) -> Key:
     return max(total, key=lambda k: total[k])
 
 
-@dataclass(frozen=True)
-class BeatGrid:
-    """A song's annotated beats: seconds -> 16th steps from the first downbeat."""
-
-    times: np.ndarray  # beat times, seconds
-    first_downbeat: int  # index of the first downbeat
-
-    @classmethod
-    def read(cls, song_dir: Path) -> BeatGrid:
-        try:
-            beats = np.loadtxt(song_dir / "beat_midi.txt", ndmin=2)
-        except (OSError, ValueError) as exc:
-            raise AnnotationError(f"cannot read {song_dir / 'beat_midi.txt'}: {exc}") from None
-        db = np.flatnonzero(beats[:, 2] > 0.5)
-        if len(db) < 2 or np.median(np.diff(db)) != 4:
-            raise AnnotationError(f"{song_dir.name}: not in 4/4 (downbeats not every 4 beats)")
-        return cls(beats[:, 0], int(db[0]))
-
-    def steps(self, seconds: np.ndarray | float) -> np.ndarray:
-        """16th steps (int64) of times in seconds (beat times interpolated, extrapolated one beat past
-        both ends, as corpora.read_pop909_song does)."""
-        t = self.times
-        ext_t = np.concatenate([[t[0] - (t[1] - t[0])], t, [t[-1] + (t[-1] - t[-2])]])
-        ext_b = np.arange(-1, len(t) + 1, dtype=np.float64)
-        pos = np.interp(np.asarray(seconds, np.float64), ext_t, ext_b)
-        return np.round(pos * 4).astype(np.int64) - self.first_downbeat * 4
+def read_grid(song_dir: Path) -> BeatGrid:
+    """The song's annotated beat grid (:class:`~.corpora.BeatGrid`), as an AnnotationError if unusable."""
+    try:
+        return BeatGrid.read(song_dir)
+    except NotFourFour as exc:
+        raise AnnotationError(str(exc)) from None
+    except (OSError, ValueError, IndexError) as exc:
+        raise AnnotationError(f"cannot read {song_dir / 'beat_midi.txt'}: {exc}") from None
 
 
 def read_song_notes(song_dir: Path, grid: BeatGrid, tracks: tuple[str, ...] = TRACKS) -> list[StepNote]:
@@ -151,16 +134,13 @@ def read_song_notes(song_dir: Path, grid: BeatGrid, tracks: tuple[str, ...] = TR
     for clip in clips:
         if clip.name.upper() not in tracks or not clip.notes:
             continue
-        starts = grid.steps(np.array([clip.ticks_to_seconds(n.start) for n in clip.notes]))
-        ends = grid.steps(np.array([clip.ticks_to_seconds(n.end) for n in clip.notes]))
-        out += [StepNote(n.pitch, int(s), int(max(e, s + 1)), n.velocity)
-                for n, s, e in zip(clip.notes, starts, ends, strict=True) if s >= 0]
+        out += clip_step_notes(clip, grid)
     return out
 
 
 def chord_track(song_dir: Path, grid: BeatGrid | None = None) -> ChordTrack:
     """``chord_midi.txt`` as a :class:`ChordTrack` on the song's step grid."""
-    grid = grid or BeatGrid.read(song_dir)
+    grid = grid or read_grid(song_dir)
     rows = read_chord_labels(song_dir)
     if not rows:
         return ChordTrack()
