@@ -19,7 +19,6 @@ cache dir (``data/chord_melody_corpus.npz``); training transposes melody and cho
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from .codec_base import Augmenter, CodecError, WindowSet
 from .corpora import SkipCounter, pop909_song_dirs, read_pop909_song
 from .dataset import MIN_SOUNDING, SPLITS, split_of
 from .melody_codec import PITCH_HI, PITCH_LO, MelodyCodec, pitch_bounds
+from .npz_cache import read_npz, write_npz
 from .paths import cache_dir, shared_data_dir
 from .pop909_chords import AnnotationError, chord_track
 
@@ -276,21 +276,17 @@ def chord_melody_corpus(data_root: Path | None = None, *, rebuild: bool = False,
     path = chord_melody_corpus_path()
     if path.exists() and not rebuild:
         try:
-            with np.load(path) as z:
-                meta = json.loads(z["meta"].tobytes().decode())
-                if meta["fingerprint"] == fp:
-                    return ChordMelodyCorpus(z["tokens"], z["root"], z["pcs"], z["bass"], z["offsets"],
-                                             meta["tune_ids"], meta["splits"], meta["skipped"])
+            z, meta = read_npz(path)
+            if meta["fingerprint"] == fp:
+                return ChordMelodyCorpus(z["tokens"], z["root"], z["pcs"], z["bass"], z["offsets"],
+                                         meta["tune_ids"], meta["splits"], meta["skipped"])
         except (OSError, ValueError, KeyError):
             pass
     corpus = build_chord_melody_corpus(data_root, progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"fingerprint": fp, "tune_ids": corpus.tune_ids, "splits": corpus.splits, "skipped": corpus.skipped,
             "version": CORPUS_VERSION}
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, tokens=corpus.tokens, root=corpus.root, pcs=corpus.pcs, bass=corpus.bass,
-                        offsets=corpus.offsets, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
-    tmp.replace(path)
+    write_npz(path, {"tokens": corpus.tokens, "root": corpus.root, "pcs": corpus.pcs, "bass": corpus.bass,
+                     "offsets": corpus.offsets}, meta)
     return corpus
 
 

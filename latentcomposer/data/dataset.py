@@ -11,7 +11,6 @@ Split: by tune (never by window), deterministic from a hash of ``source/tune_id`
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from .corpora import (
     read_pop909_song,
 )
 from .melody import NO_EVENT, NOTE_OFF, STEPS_PER_BAR, sounding_ratio
+from .npz_cache import read_npz, write_npz
 from .paths import cache_dir, shared_data_dir
 
 CONVERTER_VERSION = 4  # 4: folk repeats expanded
@@ -156,20 +156,15 @@ def build_corpus(data_root: Path | None = None, progress: Callable[[int, int, st
 
 
 def save_corpus(corpus: MelodyCorpus, path: Path, fingerprint: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"fingerprint": fingerprint, "sources": corpus.sources, "tune_ids": corpus.tune_ids,
             "splits": corpus.splits, "skipped": corpus.skipped, "converter_version": CONVERTER_VERSION}
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, tokens=corpus.tokens, offsets=corpus.offsets,
-                        meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
-    tmp.replace(path)
+    write_npz(path, {"tokens": corpus.tokens, "offsets": corpus.offsets}, meta)
 
 
 def load_corpus_file(path: Path) -> tuple[MelodyCorpus, str]:
-    with np.load(path) as z:
-        meta = json.loads(z["meta"].tobytes().decode())
-        corpus = MelodyCorpus(z["tokens"], z["offsets"], meta["sources"], meta["tune_ids"], meta["splits"],
-                              meta["skipped"])
+    z, meta = read_npz(path)
+    corpus = MelodyCorpus(z["tokens"], z["offsets"], meta["sources"], meta["tune_ids"], meta["splits"],
+                          meta["skipped"])
     return corpus, meta["fingerprint"]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import numpy as np
 
 from .drums import N_CLASSES, read_groove
 from .melody import STEPS_PER_BAR
+from .npz_cache import read_npz, write_npz
 from .paths import cache_dir, shared_data_dir
 
 DRUM_CONVERTER_VERSION = 1
@@ -32,12 +32,11 @@ def groove_takes_cached(root: Path | None = None) -> dict[str, Any]:
     path = cache_dir() / "data" / "groove_takes.npz"
     if path.exists():
         try:
-            with np.load(path) as z:
-                meta = json.loads(z["meta"].tobytes().decode())
-                if meta["fingerprint"] == fp:
-                    return {"tokens": z["tokens"], "velocity": z["velocity"], "offset": z["offset"],
-                            "starts": z["starts"], "splits": meta["splits"], "ids": meta["ids"],
-                            "beat_types": meta["beat_types"]}
+            z, meta = read_npz(path)
+            if meta["fingerprint"] == fp:
+                return {"tokens": z["tokens"], "velocity": z["velocity"], "offset": z["offset"],
+                        "starts": z["starts"], "splits": meta["splits"], "ids": meta["ids"],
+                        "beat_types": meta["beat_types"]}
         except (OSError, ValueError, KeyError):
             pass
     takes = read_groove(root)
@@ -50,11 +49,7 @@ def groove_takes_cached(root: Path | None = None) -> dict[str, Any]:
     }
     meta = {"fingerprint": fp, "splits": [t.split for t in takes], "ids": [t.tune_id for t in takes],
             "beat_types": [t.beat_type for t in takes]}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    arrays = {**data, "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
-    np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]  # numpy stubs: a key could be allow_pickle
-    tmp.replace(path)
+    write_npz(path, data, meta)
     return {**data, **meta}
 
 

@@ -19,7 +19,6 @@ windows of any length in a second. Split by song / chorale with :func:`dataset.s
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from latentcomposer.core import StepNote
 
 from .corpora import SkipCounter, music21_corpus_root, pop909_song_dirs, read_pop909_track
 from .dataset import SPLITS, split_of
+from .npz_cache import read_npz, write_npz
 from .paths import cache_dir, shared_data_dir
 from .poly import MAX_NOTES, PITCH, STEPS_PER_BAR, empty_arrays, pitch_bounds, steps_to_arrays
 
@@ -246,20 +246,15 @@ def build_poly_corpus(data_root: Path | None = None, progress: Callable[[int, in
 
 
 def save_poly_corpus(corpus: PolyCorpus, path: Path, fingerprint: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"fingerprint": fingerprint, "sources": corpus.sources, "tune_ids": corpus.tune_ids,
             "splits": corpus.splits, "skipped": corpus.skipped, "converter_version": POLY_CONVERTER_VERSION}
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, arrays=corpus.arrays, offsets=corpus.offsets,
-                        meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
-    tmp.replace(path)
+    write_npz(path, {"arrays": corpus.arrays, "offsets": corpus.offsets}, meta)
 
 
 def load_poly_corpus_file(path: Path) -> tuple[PolyCorpus, str]:
-    with np.load(path) as z:
-        meta = json.loads(z["meta"].tobytes().decode())
-        corpus = PolyCorpus(z["arrays"], z["offsets"], meta["sources"], meta["tune_ids"], meta["splits"],
-                            meta["skipped"])
+    z, meta = read_npz(path)
+    corpus = PolyCorpus(z["arrays"], z["offsets"], meta["sources"], meta["tune_ids"], meta["splits"],
+                        meta["skipped"])
     return corpus, meta["fingerprint"]
 
 
