@@ -8,6 +8,9 @@ melodies", as numbers).
 :func:`repetition_check` tests the Transformer VAE paper's claim: with causal attention and the KL
 term, a bar that repeats an earlier bar should be encoded almost for free (its latent stays near the
 prior, and the decoder copies the earlier bar through the causal context).
+
+:func:`transfer_check` tests the paper's context-transfer claim: the first bar of X1 decoded in the
+flow of X2 should also appear where X2 repeats its first bar.
 """
 
 from __future__ import annotations
@@ -91,6 +94,95 @@ def repetition_check(engine: Engine, windows: np.ndarray, batch: int = 128) -> R
 
     return RepetitionReport(len(keep), len(kl_r), len(kl_f), len(kl_o), mean(kl_r), mean(kl_f), mean(kl_o),
                             rep_ok / max(1, len(kl_r)), first_ok / max(1, len(kl_f)))
+
+
+@dataclass
+class TransferReport:
+    pairs: int  # (X2, X1) pairs: X2 has a later bar that (nearly) repeats its bar 1, X1 a different bar 1
+    recurrences: int  # later bars of X2 that (nearly) repeat its bar 1
+    others: int  # later bars of X2 unlike its bar 1
+    follows_new: float  # mean step agreement, at each recurrence, of the output bar with X1's bar 1
+    keeps_old: float  # ... of the output bar with X2's own bar there (a splice gives ~1.0 here)
+    splice_follows_new: float  # what a splice scores on follows_new: X2's bar there against X1's bar 1
+    first_bar: float  # agreement of output bar 1 with X1's bar 1 (the transferred bar itself)
+    others_kept: float  # agreement of the output's non-repeating bars with X2's reconstruction
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def _agree_events(a: np.ndarray, b: np.ndarray, hold: int | None = None) -> float:
+    """Share of steps on which two bars agree; with ``hold`` (the token that continues whatever sounds)
+    only steps where either bar has an event count, so two bars of long notes do not agree on their
+    held steps (1.0 when neither has an event)."""
+    if hold is None:
+        return float((a == b).mean())
+    ev = (a != hold) | (b != hold)
+    return float((a[ev] == b[ev]).mean()) if ev.any() else 1.0
+
+
+@torch.inference_mode()
+def transfer_check(engine: Engine, windows: np.ndarray, near: float = 0.875, unlike: float = 0.5,
+                   max_pairs: int = 256, seed: int = 0) -> TransferReport:
+    """Context transfer of bar 1 on test windows (Jiang et al. 2020, §4.3 / fig. 4).
+
+    X2: windows with a later bar agreeing with their bar 1 on >= ``near`` of its steps (a recurrence);
+    X1: another window whose bar 1 agrees with X2's bar 1 on < ``unlike`` of its steps. Bar 1's latent is
+    taken from X1 (the posterior means), every other from X2, decoded greedily. At each recurrence the
+    output bar is compared step by step with X1's bar 1; bars of X2 unlike its bar 1 (< ``unlike``) are
+    compared with X2's own reconstruction. Agreement counts the steps where either bar has an event
+    (a note starts or ends), so held notes do not inflate it."""
+    if not engine.per_bar:
+        raise ValueError("transfer_check needs a per-bar (tvae) model")
+    cfg = engine.cfg
+    n = cfg.n_bars
+    bars = np.asarray(windows).reshape(len(windows), n, -1)
+    silent = np.full((cfg.steps_per_bar, *engine.token_shape), engine.codec.silent_token).reshape(-1)
+    sounding = ~(bars[:, 0] == silent).all(-1)
+    st = engine.codec.silent_token
+    hold = int(st) if np.ndim(st) == 0 else None
+
+    def _agree(a: np.ndarray, b: np.ndarray) -> float:
+        return _agree_events(a, b, hold)
+
+    rec = [[t for t in range(1, n) if _agree(w[t], w[0]) >= near] for w in bars]
+    cand = [i for i in range(len(bars)) if rec[i] and sounding[i]]
+    rng = np.random.default_rng(seed)
+    rng.shuffle(cand)
+    donors = np.flatnonzero(sounding)
+    pairs: list[tuple[int, int]] = []
+    for i in cand[:max_pairs]:
+        for j in rng.permutation(donors)[:50]:
+            if j != i and _agree(bars[j, 0], bars[i, 0]) < unlike:
+                pairs.append((i, int(j)))
+                break
+    if not pairs:
+        raise ValueError("no test window repeats its first bar later")
+    x2 = torch.as_tensor(windows[[p[0] for p in pairs]], dtype=torch.long, device=engine.device)
+    x1 = torch.as_tensor(windows[[p[1] for p in pairs]], dtype=torch.long, device=engine.device)
+    mu2, _ = engine.model.encode(x2)
+    mu1, _ = engine.model.encode(x1)
+    d = cfg.bar_z_dim
+    mixed = mu2.clone()
+    mixed[:, :d] = mu1[:, :d]
+    recon = engine.decode_tokens(mu2).reshape(len(pairs), n, -1)
+    out = engine.decode_tokens(mixed).reshape(len(pairs), n, -1)
+    follows, keeps, splice, first, kept = [], [], [], [], []
+    n_other = 0
+    for k, (i, j) in enumerate(pairs):
+        new_bar = bars[j, 0]
+        first.append(_agree(out[k, 0], new_bar))
+        for t in rec[i]:
+            follows.append(_agree(out[k, t], new_bar))
+            keeps.append(_agree(out[k, t], bars[i, t]))
+            splice.append(_agree(bars[i, t], new_bar))
+        for t in range(1, n):
+            if _agree(bars[i, t], bars[i, 0]) < unlike and not (bars[i, t] == silent).all():
+                kept.append(_agree(out[k, t], recon[k, t]))
+                n_other += 1
+    return TransferReport(len(pairs), len(follows), n_other, float(np.mean(follows)), float(np.mean(keeps)),
+                          float(np.mean(splice)), float(np.mean(first)),
+                          float(np.mean(kept)) if kept else float("nan"))
 
 
 def _summary(windows: np.ndarray, codec: Codec) -> dict[str, float]:

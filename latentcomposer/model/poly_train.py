@@ -360,7 +360,7 @@ def test_windows(corpus: PolyCorpus, n_bars: int, source: str | None, limit: int
                  seed: int = 2) -> np.ndarray:
     starts, _, _ = corpus.window_starts("test", n_bars, source=source)
     if limit is not None and len(starts) > limit:
-        starts = np.sort(np.random.default_rng(seed).permutation(len(starts))[:limit])
+        starts = starts[np.sort(np.random.default_rng(seed).permutation(len(starts))[:limit])]
     return corpus.windows(starts, n_bars * 16)
 
 

@@ -27,6 +27,7 @@ from latentcomposer.data.poly import (
     window_stats,
 )
 from latentcomposer.data.poly_dataset import (
+    PolyCorpus,
     build_poly_corpus,
     chorale_files,
     read_chorale,
@@ -190,3 +191,25 @@ def test_corpus_windows(shared_data: Path) -> None:
             assert w.shape == (len(starts), 32, MAX_NOTES, 3)
             assert ((w[..., PITCH] < PAD).sum((1, 2)) >= 4).all()
             assert all(corpus.splits[i] == split for i in owner)
+
+
+def test_test_windows_are_bar_aligned_windows_of_test_songs_only() -> None:
+    """A limited choice of test windows must be test-song windows starting on a bar line (it once
+    returned the *positions* 0..limit as starts: windows off the grid, from the first songs of the
+    corpus whatever their split)."""
+    from latentcomposer.model.poly_train import test_windows
+
+    n_songs, steps = 6, 4 * 16
+    arrays = np.zeros((n_songs * steps, MAX_NOTES, 3), np.uint8)
+    arrays[..., PITCH] = 128
+    for i in range(n_songs):  # every step of song i holds pitch 40 + i (so windows are not near empty)
+        arrays[i * steps:(i + 1) * steps, 0, PITCH] = 40 + i
+        arrays[i * steps:(i + 1) * steps, 0, 1] = 1
+    offsets = np.arange(0, (n_songs + 1) * steps, steps, dtype=np.int64)
+    splits = ["train", "train", "test", "valid", "test", "train"]
+    corpus = PolyCorpus(arrays, offsets, ["pop909"] * n_songs, [str(i) for i in range(n_songs)], splits, {})
+    w = test_windows(corpus, 2, "pop909", limit=4)
+    assert len(w) == 4
+    assert set(np.unique(w[:, :, 0, PITCH])) <= {42, 44}  # songs 2 and 4 only
+    starts, _, _ = corpus.window_starts("test", 2)
+    assert all(any(np.array_equal(x, corpus.windows(np.array([s]), 32)[0]) for s in starts) for x in w)
