@@ -253,14 +253,27 @@ class PolyRuntime:
     model's own step loop, all bars of the bar form as one batch; no per-step extras (velocity is part
     of the arrays)."""
 
-    def __init__(self, model: PianoTreeVAE) -> None:
+    def __init__(self, model: PianoTreeVAE, device: torch.device | None = None) -> None:
         self.model = model
+        self.fast = None
+        if device is None or device.type == "cpu":
+            from .poly_fastdecode import NumpyBarDecoder
+
+            self.fast = NumpyBarDecoder(model.decoder)  # folded once: the weights are frozen at load
 
     @torch.inference_mode()
     def decode_full(self, z: torch.Tensor, temperature: float = 0.0, generator: torch.Generator | None = None,
                     use_numpy: bool = True, condition: torch.Tensor | None = None
                     ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
-        return self.model.decode(z, temperature, generator), None
+        """On the CPU the folded NumPy bar decoder (model/poly_fastdecode.py), else the model's loop."""
+        if not (use_numpy and self.fast is not None and z.device.type == "cpu"):
+            return self.model.decode(z, temperature, generator), None
+        from .poly_fastdecode import numpy_seed
+
+        cond, length = self.model.conditioning(z)
+        rng = numpy_seed(generator) if temperature > 0 else None
+        out = self.fast.decode(cond.numpy(), length, float(temperature), rng)
+        return torch.from_numpy(out.reshape(z.shape[0], self.model.cfg.n_steps, MAX_NOTES, 3)), None
 
 
 class PianoTreeVAE(nn.Module):
@@ -305,7 +318,7 @@ class PianoTreeVAE(nn.Module):
         return 1
 
     def runtime(self, device: torch.device) -> PolyRuntime:
-        return PolyRuntime(self)
+        return PolyRuntime(self, device)
 
     def search_decode_full(self, z: torch.Tensor, beam: int, condition: torch.Tensor | None = None
                            ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
