@@ -8,8 +8,8 @@ Here every per-call piece is folded ahead of time into lookup tables and single 
   ``W_ih @ embed(note)`` is three table rows summed (tables = embedding weights times ``W_ih``'s
   columns);
 * the time-level GRU's input is ``[summary(sum of the previous step's note embeddings), cond]``: the
-  summary projection is folded into ``W_ih`` (again three tables, summed over the step's notes), the
-  conditioning part is computed once per sequence;
+  summary projection is folded into ``W_ih`` (one matrix from summed embeddings), the conditioning
+  part is computed once per sequence;
 * the duration and velocity heads read ``[note state, pitch embedding]``: the pitch half is a table.
 
 Rows whose step has ended (end-of-step chosen) are dropped from the note loop, so a step costs as many
@@ -70,7 +70,8 @@ class NumpyBarDecoder:
         self.t_ih_cond = t_ih[:, s:].T.copy()
         self.t_b_ih = _np(dec.time_rnn.bias_ih_l0)
         fold = t_ih[:, :s] @ _np(dec.summary.weight)  # [3Ht, embed dim]
-        self.t_tables = tables(fold)
+        self.emb = (pitch_w, dur_w, vel_w)
+        self.t_fold = fold.T.copy()  # [embed dim, 3Ht]: a step's summed note embeddings -> GRU input
         self.t_b_summary = t_ih[:, :s] @ _np(dec.summary.bias)
         self.t_hh, self.t_b_hh = _np(dec.time_rnn.weight_hh_l0).T.copy(), _np(dec.time_rnn.bias_hh_l0)
         self.init_w, self.init_b = _np(dec.init.weight).T.copy(), _np(dec.init.bias)
@@ -95,12 +96,19 @@ class NumpyBarDecoder:
         low = np.arange(n_codes - 1)[None, :] <= (np.arange(n_codes + 1)[:, None] - 1)
         self.mask_rows = np.concatenate([np.where(low, F32(-1e9), F32(0.0)), np.zeros((n_codes + 1, 1), F32)], 1)
 
+        # velocity <-> bin as pianotree.velocity_bins / bin_velocity, as lookup tables
+        v = np.arange(128)
+        self.vel_to_bin = np.clip(np.maximum(v - 1, 0) * self.bins // 127, 0, self.bins - 1)
+        b = np.arange(self.bins)
+        self.bin_to_vel = np.clip(np.round((b.astype(F32) + F32(0.5)) * F32(127) / F32(self.bins) + F32(1)),
+                                  1, 127).astype(np.int64)
+
     # --- pieces ------------------------------------------------------------------------------------
     def _vel_bin(self, v: np.ndarray) -> np.ndarray:
-        return np.clip(np.maximum(v - 1, 0) * self.bins // 127, 0, self.bins - 1)
+        return self.vel_to_bin[v]
 
     def _bin_vel(self, b: np.ndarray) -> np.ndarray:
-        return np.clip(np.round((b.astype(F32) + F32(0.5)) * F32(127) / F32(self.bins) + F32(1)), 1, 127).astype(np.int64)
+        return self.bin_to_vel[b]
 
     def _lookup(self, tabs: tuple[np.ndarray, np.ndarray, np.ndarray], p: np.ndarray, d: np.ndarray,
                 v: np.ndarray) -> np.ndarray:
@@ -146,12 +154,15 @@ class NumpyBarDecoder:
 
     def _summary_input(self, notes: np.ndarray) -> np.ndarray:
         """A step's notes [N, 16, 3] -> the time GRU's input part from its summary [N, 3Ht]."""
-        out = np.broadcast_to(self.t_b_summary, (notes.shape[0], self.t_b_summary.shape[0])).copy()
-        r, k = np.nonzero(notes[..., 0] < PAD)
-        if len(r):
-            nt = notes[r, k]
-            np.add.at(out, r, self._lookup(self.t_tables, nt[:, 0], nt[:, 1], nt[:, 2]))
-        return out
+        is_note = notes[..., 0] < PAD
+        k = int(is_note.sum(-1).max())
+        if k == 0:
+            return np.broadcast_to(self.t_b_summary, (notes.shape[0], self.t_b_summary.shape[0]))
+        nt = notes[:, :k]
+        pw, dw, vw = self.emb
+        e = np.concatenate([pw[nt[..., 0]], dw[np.clip(nt[..., 1], 1, self.max_dur)],
+                            vw[self._vel_bin(nt[..., 2]) + 1]], -1)
+        return self.t_b_summary + (e * is_note[:, :k, None]).sum(1) @ self.t_fold
 
     def decode(self, cond: np.ndarray, n_steps: int, temperature: float = 0.0,
                rng: np.random.Generator | None = None) -> np.ndarray:
