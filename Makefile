@@ -15,7 +15,7 @@ APT_PACKAGES := libfluidsynth3 timgm6mb-soundfont libxcb-cursor0 libxcb-icccm4 l
 	libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 \
 	libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3
 
-.PHONY: setup run test lint bench clean demo
+.PHONY: setup run test lint bench clean demo package wheel-check
 
 setup: $(STAMP)
 
@@ -42,6 +42,15 @@ lint: setup
 	@$(VENV)/bin/ruff check latentcomposer tests benchmarks
 	@$(VENV)/bin/mypy
 	@$(VENV)/bin/lint-imports
+
+# the Linux desktop bundle (PyInstaller one-folder + .tar.gz) in build/package, checked from outside the tree
+package: setup
+	@nice -n 10 $(PY) packaging/build_bundle.py
+
+# build the wheel, install it into a fresh venv, list the models and run the demo from outside the tree
+# (in `make test` as tests/packaging when CI is set, which .ci/run does)
+wheel-check: setup
+	@nice -n 10 $(PY) packaging/check_wheel.py
 
 bench: setup
 	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

@@ -2,7 +2,9 @@
 
 Runs the app in a fresh process (offscreen unless a display is set), with empty temporary user
 folders and no model, and prints the figure. The issue's target is <= 2 s; torch must not be imported
-by then. With models installed in ``models/`` it also prints how long the background model load takes.
+by then. With models installed in ``models/`` it also prints, in one run, launch -> window, -> model
+ready, -> clip encoded, -> first slider decode and -> final (search) decode, with the model started
+after the window (the old start-up) and before it (``ui.main_window.early_models``, issue 30).
 Usage: python benchmarks/gui_startup.py [runs]
 """
 
@@ -22,21 +24,41 @@ import sys, time
 t0 = time.perf_counter()
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from latentcomposer.ui.main_window import MainWindow
-w = MainWindow()
+app.setOrganizationName("latentcomposer")
+app.setApplicationName("latentcomposer")
+from latentcomposer.ui.main_window import MainWindow, early_models
+from latentcomposer.ui.preferences import Preferences
+kwargs = {}
+if "--clip" in sys.argv:  # a clip to encode, so that a slider move decodes
+    from latentcomposer.app.session import Session
+    from latentcomposer.core.examples import example_clip
+    kwargs["session"] = Session([example_clip("twinkle")])
+if "--early" in sys.argv:  # the app's start-up (ui.main_window.run): the model starts loading first
+    prefs = Preferences()
+    kwargs.update(models=early_models(prefs), prefs=prefs)
+w = MainWindow(**kwargs)
 w.show()
 app.processEvents()
 w.roll.canvas.repaint()
 print("READY", time.perf_counter() - t0, "torch" in sys.modules, flush=True)
 if "--model" in sys.argv:
-    while time.perf_counter() - t0 < 120 and w.models.state in ("idle", "loading"):
-        app.processEvents()
-        time.sleep(0.01)
-    app.processEvents()
-    print("MODEL", time.perf_counter() - t0, w.models.state, w.model_label.text(), flush=True)
+    def wait(pred, limit=180):
+        while time.perf_counter() - t0 < limit and not pred():
+            app.processEvents()
+            time.sleep(0.002)
+        return time.perf_counter() - t0
+    t_model = wait(lambda: w.models.state not in ("idle", "loading"))
+    print("MODEL", t_model, w.models.state, w.model_label.text(), flush=True)
+    if "--clip" in sys.argv and w.models.state == "ready":
+        ctl = w.latent_tools.ctl
+        t_code = wait(lambda: ctl.code is not None and bool(w.latent_panel.rows))
+        row = next(iter(w.latent_panel.rows.values()))
+        row.slider.setValue(150)
+        t_first = wait(lambda: ctl.preview is not None)
+        t_final = wait(lambda: ctl.preview is not None and not w.latent_tools.worker.is_busy())
+        print("DECODE", t_code, t_first, t_final, ctl.decoding, flush=True)
 w.shutdown()
 """
-
 
 def one_run(folder: Path) -> tuple[float, float, bool]:
     env = {**os.environ, "LATENTCOMPOSER_DATA_DIR": str(folder / "data"),
@@ -57,21 +79,33 @@ def one_run(folder: Path) -> tuple[float, float, bool]:
     raise RuntimeError("the app did not start")
 
 
-def model_run(folder: Path) -> str:
-    """Time until the first installed model (repo ``models/``) is loaded in the background."""
+def model_run(folder: Path, early: bool) -> dict[str, float]:
+    """Launch -> window, -> model ready, -> clip encoded, -> first slider decode shown (the quick greedy
+    one with search decoding) and -> the final decode, in seconds, with the installed models."""
     env = {**os.environ, "LATENTCOMPOSER_DATA_DIR": str(folder / "data"),
            "LATENTCOMPOSER_CONFIG_DIR": str(folder / "config")}
     if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    out = subprocess.run([sys.executable, "-c", CHILD, "--model"], capture_output=True, text=True, env=env,
-                         cwd=REPO, timeout=180).stdout
-    ready = next((line for line in out.splitlines() if line.startswith("READY")), "READY ? ?").split()
-    model = next((line for line in out.splitlines() if line.startswith("MODEL")), "")
-    if not model:
-        return "model: no result"
-    _, secs, state, label = model.split(" ", 3)
-    return (f"with the installed models: window usable after {float(ready[1]):.2f} s, model {state} after "
-            f"{float(secs):.2f} s in the background ({label})")
+    args = [sys.executable, "-c", CHILD, "--model", "--clip"] + (["--early"] if early else [])
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=REPO)
+    assert proc.stdout is not None
+    got: dict[str, float] = {}
+    for line in proc.stdout:
+        parts = line.split()
+        now = time.perf_counter() - start
+        if parts and parts[0] == "READY":
+            got["window"], got["inside"] = now, float(parts[1])
+        elif parts and parts[0] == "MODEL":
+            got["model"] = now if parts[2] == "ready" else float("nan")
+        elif parts and parts[0] == "DECODE":
+            inside = float(parts[2])  # the child's clock started at its first line; shift to launch
+            offset = got["window"] - got["inside"]
+            got["encoded"] = float(parts[1]) + offset
+            got["first_decode"] = inside + offset
+            got["final_decode"] = float(parts[3]) + offset
+    proc.wait(timeout=60)
+    return got
 
 
 def main() -> int:
@@ -85,8 +119,19 @@ def main() -> int:
           f"(min {min(walls):.2f}, max {max(walls):.2f}, {runs} runs); inside Python: "
           f"{statistics.median(insides):.2f} s; torch imported: {any(r[2] for r in results)}")
     if (REPO / "models").is_dir() and any((REPO / "models").glob("*/model.safetensors")):
-        with tempfile.TemporaryDirectory() as tmp:
-            print(model_run(Path(tmp)))
+        print("\nwith the installed models (default model, a 'Twinkle' clip, one slider move), seconds "
+              "after launch, median of the runs (baseline: the model starts loading after the window):")
+        keys = ("window", "model", "encoded", "first_decode", "final_decode")
+        print("| start | " + " | ".join(keys) + " |")
+        print("|---|" + "---|" * len(keys))
+        for early in (False, True):
+            rows = []
+            for _ in range(max(1, runs // 2)):
+                with tempfile.TemporaryDirectory() as tmp:
+                    rows.append(model_run(Path(tmp), early))
+            med = {k: statistics.median(r.get(k, float("nan")) for r in rows) for k in keys}
+            label = "early (before the window)" if early else "after the window (baseline)"
+            print(f"| {label} | " + " | ".join(f"{med[k]:.2f}" for k in keys) + " |", flush=True)
     return 0
 
 

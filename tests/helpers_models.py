@@ -95,3 +95,29 @@ def recording_loader(engines: list[RecordingEngine]) -> Any:
         return eng
 
     return load
+
+
+def make_tiny_chords_model(folder: Path, seed: int = 0) -> Path:
+    """A tiny random melody-over-chords model (``tiny_mel_chords``) whose decoder leans hard on the chord
+    condition, so the chords visibly steer its notes (no attribute vectors: its sliders are raw z dims)."""
+    from latentcomposer.data.chord_melody_codec import CHORD_DIM
+
+    cfg = get_config("tiny_mel_chords").model
+    torch.manual_seed(seed)
+    model = build_model(cfg).eval()
+    with torch.no_grad():
+        model.decoder.rnn.weight_ih_l0[:, -CHORD_DIM:] *= 40.0
+    save_model(model, cfg, folder, meta={"note": "tiny chord-conditioned test model"})
+    (folder / "MODEL_CARD.md").write_text("# tiny_mel_chords\n\nA tiny random model for tests.\n", encoding="utf-8")
+    return folder
+
+
+def add_tiny_bar_prior(folder: Path, steps: int = 30, seed: int = 0) -> Path:
+    """Fit a tiny bar prior (model/bar_prior.py) beside a tiny per-bar model's weights (Continue, infill)."""
+    from latentcomposer.model.continuation import fit_for_engine
+
+    eng = Engine.load(folder, device="cpu", warmup=False)
+    windows = _windows(eng.cfg.n_steps, eng.cfg.representation)
+    fit_for_engine(eng, steps=steps, seed=seed, hidden=16, components=2, transpose_range=0, log=lambda *_: None,
+                   train_windows=windows, valid_windows=windows)
+    return folder

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from latentcomposer.paths import user_models_dir
+
 from .paths import models_dir
 
 if TYPE_CHECKING:
@@ -140,6 +142,7 @@ class ModelService:
 
     def __init__(self, root: Path | None = None, loader: Loader | None = None) -> None:
         self.root = models_dir() if root is None else Path(root)
+        self.with_user_models = root is None  # the default roots: the user's own models are listed too
         self.loader = loader or _default_loader
         self.device = "auto"  # auto | cpu | cuda, for the default loader
         self._queued: ModelInfo | None = None  # asked for while another load was running
@@ -147,6 +150,7 @@ class ModelService:
         self.models: list[ModelInfo] = []
         self.engine: Engine | None = None
         self.model_name: str | None = None
+        self.loading_name: str | None = None  # the model being loaded (or queued to be), else None
         self.state = "none"
         self.message = "no model installed"
         self._thread: threading.Thread | None = None
@@ -155,6 +159,10 @@ class ModelService:
 
     def refresh(self) -> list[ModelInfo]:
         self.models = scan_models(self.root)
+        if self.with_user_models:  # the user's own (finetune / "Learn my style…"); a shipped name wins
+            taken = {m.name for m in self.models}
+            self.models += [m for m in scan_models(user_models_dir()) if m.name not in taken]
+            self.models.sort(key=lambda m: (not m.complete, m.name))
         if self.state in ("none", "idle"):
             if self.installed():
                 self._set("idle", f"{len(self.installed())} model(s) installed, not loaded")
@@ -191,15 +199,23 @@ class ModelService:
             self._set("error", f"model {name!r} is not installed")
             return False
         with self._lock:
-            if device is not None:
-                self.device = device
-            if self._thread is not None and self._thread.is_alive():
-                self._queued = info
-                return True
-            self._set("loading", f"loading {info.name}…")
-            self._thread = threading.Thread(target=self._load, args=(info,), daemon=True,
-                                            name="latentcomposer-model-loader")
-            self._thread.start()
+            same = (device is None or device == self.device) and self._queued is None
+            if same and info.name == self.loading_name and self._thread is not None and self._thread.is_alive():
+                return True  # already loading it (started early, before the window was built: issue 30)
+            announce = same and self.loading_name is None and self.state == "ready" and self.model_name == info.name
+            if not announce:
+                if device is not None:
+                    self.device = device
+                self.loading_name = info.name
+                if self._thread is not None and self._thread.is_alive():
+                    self._queued = info
+                    return True
+                self._set("loading", f"loading {info.name}…")
+                self._thread = threading.Thread(target=self._load, args=(info,), daemon=True,
+                                                name="latentcomposer-model-loader")
+                self._thread.start()
+        if announce:  # loaded already (an early start): tell the listeners that came since
+            self._set("ready", self.message)
         return True
 
     def wait(self, timeout: float | None = None) -> None:
@@ -213,8 +229,10 @@ class ModelService:
             with self._lock:
                 queued, self._queued = self._queued, None
                 if queued is None:
+                    self.loading_name = None
                     return
                 info = queued
+                self.loading_name = info.name
                 self._set("loading", f"loading {info.name}…")
 
     def _load_one(self, info: ModelInfo) -> None:
@@ -230,9 +248,11 @@ class ModelService:
                 engine = self.loader(info.name, info.folder)
         except Exception as exc:  # any failure becomes a status message, never a crash
             log.warning("could not load model %s: %s", info.name, exc)
+            self.loading_name = self._queued.name if self._queued is not None else None
             self._set("error", f"{info.name}: {exc}")
             return
         self.engine, self.model_name = engine, info.name
+        self.loading_name = self._queued.name if self._queued is not None else None
         self._set("ready", f"{info.name} ready ({engine.device})"
                   + (f" — {CUDA_FALLBACK}" if fell_back else ""))
 

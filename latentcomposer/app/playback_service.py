@@ -128,6 +128,7 @@ class PlaybackService:
         self.sequencer.on_finished = lambda: self._forward(self.on_finished)
         self.metronome = False
         self._clip: Clip | None = None
+        self._chords: Clip | None = None
         self._lock = threading.Lock()
         self._audition_program: int | None = None
         self._timers: list[threading.Timer] = []
@@ -171,10 +172,19 @@ class PlaybackService:
         self.metronome = bool(on)
         self._reschedule()
 
+    def set_chords(self, chords: Clip | None) -> None:
+        """Sound these notes (the clip's chord lane as a pad, :func:`latentcomposer.app.harmony.chord_clip`)
+        with the clip; None stops them."""
+        self._chords = chords
+        self._reschedule()
+
     def _reschedule(self) -> None:
         clips = [] if self._clip is None else [self._clip]
         if self._clip is not None and self.metronome:
             clips.append(metronome_clip(self._clip))
+        chords = getattr(self, "_chords", None)
+        if self._clip is not None and chords is not None and chords.notes:
+            clips.append(chords)
         self.sequencer.set_clips(clips)
 
     # --- transport ---------------------------------------------------------------------------

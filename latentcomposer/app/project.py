@@ -9,7 +9,9 @@ Layout (version 1)::
                          "program": 0, "is_drum": false, "channel": null, "length": 7680,
                          "tempo_changes": [[tick, bpm], ...],
                          "time_signature_changes": [[tick, numerator, denominator], ...],
-                         "notes": [[start, pitch, end, velocity], ...]}}, ...],
+                         "notes": [[start, pitch, end, velocity], ...]},
+                "chords": [[start_step, end_step, "Am7"], ...],   # optional: the chord lane (16th steps)
+                "key": "A minor"}, ...],                           # optional: the key the composer set
      "current": "3f2a...",
      "latent": {LatentState.to_dict()},
      "playback": {PlaybackChoice.to_dict()},
@@ -34,8 +36,10 @@ from typing import Any
 
 from latentcomposer import __version__
 from latentcomposer.core import Clip, CoreError, Note, TempoChange, TimeSignature, TimeSignatureChange
+from latentcomposer.core.chords import ChordTrack
 from latentcomposer.core.clip import MAX_CLIP_NOTES
 from latentcomposer.core.errors import UserFacingError
+from latentcomposer.core.harmony import Key, parse_key
 from latentcomposer.io.atomic import atomic_write_bytes
 from latentcomposer.io.files import FileProblem, read_capped
 
@@ -220,6 +224,42 @@ def clip_from_dict(d: Any, what: str = "clip") -> Clip:
         raise _Bad(f"{what}: {exc}") from None
 
 
+# --- a clip's chord lane and key (optional keys: projects without them still open) -------------
+MAX_CHORDS = 20_000
+
+
+def harmony_to_dict(item: ClipItem) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if item.chords:
+        out["chords"] = item.chords.to_data()
+    if item.key is not None:
+        out["key"] = str(item.key)
+    return out
+
+
+def harmony_from_dict(c: dict[str, Any], what: str) -> tuple[ChordTrack | None, Key | None]:
+    chords = key = None
+    if c.get("chords") is not None:
+        raw = _list(c["chords"], f"{what}.chords")
+        if len(raw) > MAX_CHORDS:
+            raise _Bad(f"{what}.chords holds {len(raw):,} chords; a clip holds up to {MAX_CHORDS:,}")
+        for j, e in enumerate(raw):
+            e = _list(e, f"{what}.chords[{j}]", 3)
+            _int(e[0], f"{what}.chords[{j}][0]", 0, 1 << 30)
+            _int(e[1], f"{what}.chords[{j}][1]", 1, 1 << 30)
+            _text(e[2], f"{what}.chords[{j}][2]")
+        try:
+            chords = ChordTrack.from_data(raw) or None
+        except CoreError as exc:
+            raise _Bad(f"{what}.chords: {exc}") from None
+    if c.get("key") is not None:
+        try:
+            key = parse_key(_text(c["key"], f"{what}.key"))
+        except CoreError as exc:
+            raise _Bad(f"{what}.key: {exc}") from None
+    return chords, key
+
+
 # --- whole projects --------------------------------------------------------------------------
 def project_to_dict(items: list[ClipItem] | tuple[ClipItem, ...], current: str | None,
                     latent: LatentState, playback: PlaybackChoice,
@@ -227,8 +267,8 @@ def project_to_dict(items: list[ClipItem] | tuple[ClipItem, ...], current: str |
     d: dict[str, Any] = {
         "format": FORMAT, "version": VERSION, "saved_by": f"latentcomposer {__version__}",
         "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "clips": [{"id": i.uid, "origin": i.origin, "source": i.source, "clip": clip_to_dict(i.clip)}
-                  for i in items],
+        "clips": [{"id": i.uid, "origin": i.origin, "source": i.source, "clip": clip_to_dict(i.clip),
+                   **harmony_to_dict(i)} for i in items],
         "current": current, "latent": latent.to_dict(), "playback": playback.to_dict(),
     }
     if extra:
@@ -281,8 +321,9 @@ def _project(d: dict[str, Any]) -> ProjectData:
         total += len(clip.notes)
         if total > MAX_PROJECT_NOTES:
             raise _Bad(f"holds over {MAX_PROJECT_NOTES:,} notes in all; a project holds up to that")
+        chords, key = harmony_from_dict(c, f"clips[{k}]")
         items.append(ClipItem(uid, clip, origin if origin in ORIGINS else "user",
-                              source if isinstance(source, str) else ""))
+                              source if isinstance(source, str) else "", chords, key))
     current = d.get("current")  # a stale or odd value only means "no current clip": not worth refusing
     latent = LatentState.from_dict(d.get("latent", {}))
     playback = PlaybackChoice.from_dict(d.get("playback", {}))

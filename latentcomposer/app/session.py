@@ -7,7 +7,8 @@ edit of music is an undoable command.
 
 Change kinds sent to listeners (a set per event): ``"clips"`` (list, names or order changed),
 ``"clip"`` (the current clip's notes/fields changed), ``"current"`` (another clip became current),
-``"selection"``, ``"latent"``, ``"playback"``, ``"undo"``, ``"modified"``, ``"path"``, ``"reset"``.
+``"selection"``, ``"latent"``, ``"playback"``, ``"undo"``, ``"modified"``, ``"path"``, ``"reset"``,
+``"chords"`` (a clip's chord lane or set key changed; see :meth:`Session.set_chords`).
 
 Interpolation slots (``latent.interpolation.slot_a`` / ``slot_b``) never name a clip that is not in the
 session:
@@ -30,18 +31,20 @@ from pathlib import Path
 from typing import Any
 
 from latentcomposer.core import Clip, Note
+from latentcomposer.core.chords import ChordTrack
+from latentcomposer.core.harmony import Key
 
 from . import editing
 from .drum_lanes import DrumLanes, move_hits
 from .state import ClipItem, LatentState, PlaybackChoice, new_uid
-from .undo import Command, InsertClip, Macro, RemoveClip, ReplaceClip, Selection, UndoStack
+from .undo import Command, InsertClip, Macro, RemoveClip, ReplaceClip, Selection, SetHarmony, UndoStack
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[frozenset[str]], None]
 DEFAULT_BARS = 4
 SLOTS = ("a", "b")  # interpolation endpoints
-CONTENT_KINDS = frozenset({"clips", "clip", "latent", "playback", "reset"})
+CONTENT_KINDS = frozenset({"clips", "clip", "latent", "playback", "reset", "chords"})
 
 
 def empty_clip(name: str = "Clip 1", bars: int = DEFAULT_BARS, tempo: float = 120.0) -> Clip:
@@ -206,6 +209,11 @@ class Session:
             kinds.append("clips")
         self._notify(*kinds)
 
+    def _put_harmony(self, uid: str, chords: ChordTrack | None, key: Key | None) -> None:
+        k = self.index_of(uid)
+        self._items[k] = self._items[k].with_harmony(chords, key)
+        self._notify("chords")
+
     def _insert_item(self, index: int, item: ClipItem) -> None:
         self._items.insert(max(0, min(index, len(self._items))), item)
         self._notify("clips")
@@ -270,9 +278,10 @@ class Session:
         return item
 
     def add_clips(self, clips: Sequence[Clip], *, origin: str = "user", source: str = "",
-                  label: str = "Add clips") -> list[ClipItem]:
-        """Several clips in one undo step; the first becomes current."""
-        items = [ClipItem(new_uid(), c, origin, source) for c in clips]
+                  label: str = "Add clips", chords: ChordTrack | None = None) -> list[ClipItem]:
+        """Several clips in one undo step; the first becomes current. ``chords``: the chord lane of each
+        pitched clip (a file's chord track)."""
+        items = [ClipItem(new_uid(), c, origin, source, None if c.is_drum else chords or None) for c in clips]
         if not items:
             return []
         n = len(self._items)
@@ -299,8 +308,9 @@ class Session:
     def duplicate_clip(self, uid: str) -> ClipItem:
         item = self.item(uid)
         copy = item.clip.copy(name=f"{item.clip.name} copy" if item.clip.name else "copy")
-        return self.add_clip(copy, origin=item.origin, source=item.source, index=self.index_of(uid) + 1,
-                             label="Duplicate clip")
+        new = ClipItem(new_uid(), copy, item.origin, item.source, item.chords, item.key)  # with its chords
+        self.push(InsertClip(self.index_of(uid) + 1, new, "Duplicate clip"))
+        return new
 
     def set_current(self, uid: str) -> None:
         """Show another clip (not an edit: no undo step)."""
@@ -362,6 +372,16 @@ class Session:
         if self.current_clip.is_drum:
             raise editing.EditError(editing.DRUMS_NO_TRANSPOSE)
         notes = self._selection or frozenset(self.current_clip.notes)
+        item = self.current
+        if not self._selection and (item.chords or item.key is not None):  # the whole clip: its chords move too
+            new, sel = editing.transpose_notes(item.clip, notes, semitones)
+            new, sel = editing.merge_duplicates(new, sel)
+            label = f"Transpose {semitones:+d}"
+            harmony = (item.chords.transpose(semitones) if item.chords else None,
+                       item.key.transpose(semitones) if item.key is not None else None)
+            self.push(Macro(label, [ReplaceClip(item.uid, item.clip, new, label, self._selection, frozenset(sel)),
+                                    SetHarmony(item.uid, (item.chords, item.key), harmony, label)]))
+            return
         self.edit(f"Transpose {semitones:+d}", lambda c, _s: editing.transpose_notes(c, notes, semitones),
                   merge_duplicates=True)
 
@@ -381,6 +401,21 @@ class Session:
         if abs(clip.tempo - bpm) > 1e-9:
             self.replace_clip(clip.copy(tempo=float(bpm)), "Change tempo", selection=self._selection,
                               merge_key=("tempo", self._current))
+
+    # --- chords and key (undoable) -------------------------------------------------------------
+    def set_chords(self, chords: ChordTrack | None, label: str = "Change chords", *, uid: str | None = None) -> None:
+        """The chord lane of a clip (default: the current one); None or an empty track clears it."""
+        item = self.item(uid or self._current)
+        new = chords if chords else None
+        if new != item.chords:
+            self.push(SetHarmony(item.uid, (item.chords, item.key), (new, item.key), label))
+
+    def set_key(self, key: Key | None, *, uid: str | None = None) -> None:
+        """The key a clip is in (None: the key detected from its notes)."""
+        item = self.item(uid or self._current)
+        if key != item.key:
+            label = f"Set key to {key}" if key is not None else "Use the detected key"
+            self.push(SetHarmony(item.uid, (item.chords, item.key), (item.chords, key), label))
 
     # --- selection and clipboard (not undoable) ------------------------------------------------
     def select(self, notes: Iterable[Note], add: bool = False) -> None:

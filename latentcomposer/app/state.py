@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from latentcomposer.core import Clip
+from latentcomposer.core.chords import ChordTrack
+from latentcomposer.core.harmony import Key
 
 ORIGINS = ("user", "imported", "generated", "interpolated", "recovered")
 OUTPUTS = ("fluidsynth", "midi", "none")
@@ -36,13 +38,19 @@ class ClipItem:
     clip: Clip
     origin: str = "user"
     source: str = ""
+    # the clip's chord lane (None: none yet) and the key the composer set (None: the detected key)
+    chords: ChordTrack | None = None
+    key: Key | None = None
 
     @property
     def name(self) -> str:
         return self.clip.name
 
     def with_clip(self, clip: Clip) -> ClipItem:
-        return ClipItem(self.uid, clip, self.origin, self.source)
+        return ClipItem(self.uid, clip, self.origin, self.source, self.chords, self.key)
+
+    def with_harmony(self, chords: ChordTrack | None, key: Key | None) -> ClipItem:
+        return ClipItem(self.uid, self.clip, self.origin, self.source, chords, key)
 
 
 def _float_list(value: Any, what: str) -> list[float]:
@@ -70,7 +78,7 @@ class InterpolationSettings:
     slot_b: str | None = None
     steps: int = 5
     method: str = "slerp"
-    temperature: float = 0.5
+    temperature: float = 0.0  # the latent panel's default too: the most likely notes (issue 27)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,7 +92,7 @@ class InterpolationSettings:
         steps = d.get("steps", 5)
         if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 1024:
             raise ValueError("latent.interpolation.steps must be an integer 1-1024")
-        temperature = d.get("temperature", 0.5)
+        temperature = d.get("temperature", 0.0)
         if isinstance(temperature, bool) or not isinstance(temperature, int | float) \
                 or not math.isfinite(temperature):
             raise ValueError("latent.interpolation.temperature must be a number")
@@ -211,11 +219,12 @@ class PlaybackChoice:
     metronome: bool = False
     loop: tuple[int, int] | None = None
     loop_enabled: bool = False
+    chords: bool = False  # sound the chord lane (a soft pad on its own channel) with the clip
 
     def to_dict(self) -> dict[str, Any]:
         return {"output": self.output, "soundfont": self.soundfont, "port": self.port,
                 "metronome": self.metronome, "loop": list(self.loop) if self.loop else None,
-                "loop_enabled": self.loop_enabled}
+                "loop_enabled": self.loop_enabled, "chords": self.chords}
 
     @classmethod
     def from_dict(cls, d: Any) -> PlaybackChoice:
@@ -233,4 +242,4 @@ class PlaybackChoice:
             loop = (loop[0], loop[1])
         return cls(output, _opt_str(d.get("soundfont"), "playback.soundfont"),
                    _opt_str(d.get("port"), "playback.port"), bool(d.get("metronome", False)),
-                   loop, bool(d.get("loop_enabled", False)))
+                   loop, bool(d.get("loop_enabled", False)), bool(d.get("chords", False)))

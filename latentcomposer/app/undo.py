@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from latentcomposer.core import Clip, Note
+from latentcomposer.core.chords import ChordTrack
+from latentcomposer.core.harmony import Key
 
 if TYPE_CHECKING:
     from .session import ClipItem, Session
@@ -61,6 +63,20 @@ class ReplaceClip(Command):
             return False
         self.after, self.sel_after = other.after, other.sel_after
         return True
+
+
+class SetHarmony(Command):
+    """Swap the chord lane and the set key of item ``uid`` (``before`` -> ``after``: (chords, key))."""
+
+    def __init__(self, uid: str, before: tuple[ChordTrack | None, Key | None],
+                 after: tuple[ChordTrack | None, Key | None], label: str) -> None:
+        self.uid, self.before, self.after, self.label = uid, before, after, label
+
+    def redo(self, session: Session) -> None:
+        session._put_harmony(self.uid, *self.after)
+
+    def undo(self, session: Session) -> None:
+        session._put_harmony(self.uid, *self.before)
 
 
 class InsertClip(Command):

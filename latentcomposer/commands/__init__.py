@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from latentcomposer.core.errors import UserFacingError
 
-COMMAND_MODULES: tuple[str, ...] = ("app", "files", "training", "generate", "playback")
+COMMAND_MODULES: tuple[str, ...] = ("app", "files", "training", "generate", "playback", "chords", "bars", "personalize")
 
 
 class UserError(UserFacingError):

@@ -13,8 +13,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from latentcomposer.commands import UserError
+from latentcomposer.commands import UserError, sections
 from latentcomposer.commands import args as valid
+from latentcomposer.commands.chords import (
+    add_chords_option,
+    condition_for,
+    needs_conditioned,
+    parse_progression,
+    read_clip_and_chords,
+)
 from latentcomposer.io.atomic import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -57,6 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--prior", choices=["fitted", "standard"], default="fitted",
                    help="fitted: where the model's training latents lie (shipped with the model; better "
                         "samples); standard: N(0, I) as in MusicVAE (default: fitted)")
+    add_chords_option(p)
     p.add_argument("-o", "--output", required=True, help="OUT.mid (all samples one after another) or a folder")
     p.set_defaults(func=cmd_sample)
 
@@ -64,6 +72,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _common(p, temperature=0.0)
     p.add_argument("input")
     p.add_argument("--track", type=valid.track, default=None, help="track index (see `latentcomposer info`)")
+    add_chords_option(p)
+    p.add_argument("--keep", action="append", default=None, metavar="STREAM[,STREAM]",
+                   help="multi-track models (trio_16bar): keep these streams (melody, bass, accompaniment) "
+                        "and regenerate the others, e.g. --keep melody for an arrangement")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_reconstruct)
 
@@ -88,6 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--steps", type=valid.integer(2, valid.STEPS_MAX, "steps"), default=11,
                    help=f"clips including both ends, 2-{valid.STEPS_MAX} (default 11)")
     p.add_argument("--method", choices=["slerp", "lerp"], default="slerp")
+    add_chords_option(p)
     p.add_argument("-o", "--output", default=None, help="OUT.mid: steps one after another, a marker each")
     p.add_argument("--out-dir", default=None, help="also write one file per step here")
     p.set_defaults(func=cmd_interpolate)
@@ -209,7 +222,7 @@ def _call(fn: Any, *a: Any, **kw: Any) -> Any:
 
 # --- verbs -----------------------------------------------------------------------------------
 def cmd_models(args: argparse.Namespace) -> int:
-    from latentcomposer.model.checkpoint import installed_models, models_dir, read_config
+    from latentcomposer.model.checkpoint import installed_models, models_dir, read_config, resolve_model_dir
 
     names = installed_models()
     if not names:
@@ -218,7 +231,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     broken = 0
     for name in names:
         try:  # one broken folder is reported; the others are still listed
-            print(_model_line(name, models_dir() / name, read_config))
+            print(_model_line(name, resolve_model_dir(name), read_config))  # shipped, or the user's own
         except Exception as exc:  # noqa: BLE001 - any failure of one folder, bug or damage
             broken += 1
             print(f"{name:<16} cannot be used: {str(exc)[:200]}", file=sys.stderr)
@@ -247,26 +260,83 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     if args.n < 1:
         raise UserError("-n must be at least 1")
+    chords = parse_progression(args.chords) if getattr(args, "chords", None) else None
     eng = _engine(args)
+    section_verbs = sections.section_engine(eng)
+    if section_verbs is not None:  # a multi-track model: one MIDI track per stream
+        return sections.sample(args, section_verbs)
+    needs_conditioned(eng, chords is not None)
     template = eng.codec.new_clip(args.tempo, "sample")
-    res = _call(eng.sample, args.n, temperature=args.temperature, seed=args.seed, template=template,
-                velocity=_velocity(args), prior=args.prior)
+    if chords is not None:
+        res = _sample_over(eng, args, template, chords)
+    else:
+        res = _call(eng.sample, args.n, temperature=args.temperature, seed=args.seed, template=template,
+                    velocity=_velocity(args), prior=args.prior)
     out = Path(args.output)
+    extra = _chord_tracks(chords, res.clips)
     if out.suffix.lower() in (".mid", ".midi"):
         clip, markers = _concat(res.clips, [f"sample {i + 1}" for i in range(len(res.clips))])
-        _write(out, [clip.copy(name="samples")], markers)
+        if extra:
+            extra = [_concat(extra, [""] * len(extra))[0]]
+        _write(out, [clip.copy(name="samples"), *extra], markers)
     else:
         for i, c in enumerate(res.clips):
-            _write(out / f"sample_{i + 1:03d}.mid", [c])
+            _write(out / f"sample_{i + 1:03d}.mid", [c, *extra[i:i + 1]])
     return 0
 
 
+def _sample_over(eng: Engine, args: argparse.Namespace, template: Clip, chords: Any) -> Any:
+    """``args.n`` samples, each as long as the progression (whole model windows), over its chords."""
+    from latentcomposer.model.engine import Generated
+
+    n_steps = max(chords.end_step, eng.cfg.n_steps)
+    cond = condition_for(eng, chords, n_steps)
+    windows = len(cond)
+    clips = []
+    for i in range(args.n):
+        z = _call(eng.sample_z, windows, seed=args.seed + i, prior=args.prior)
+        clip = _call(eng.decode, z, temperature=args.temperature, seed=args.seed + i, template=template,
+                     velocity=_velocity(args), name=f"sample {i + 1}", join=True, n_steps=n_steps,
+                     condition=cond)[0]
+        clips.append(clip)
+    return Generated(clips, [], None)
+
+
+def _chord_tracks(chords: Any, clips: list[Any]) -> list[Any]:
+    """A chord track for each clip (none without chords), so the file carries the progression."""
+    if chords is None:
+        return []
+    from latentcomposer.app.harmony import chord_clip
+
+    return [chord_clip(chords.slice(0, max(1, c.n_bars) * 16), c.copy(length=max(1, c.n_bars) * c.bar_ticks),
+                       program=0) for c in clips]
+
+
 def cmd_reconstruct(args: argparse.Namespace) -> int:
+    given = parse_progression(args.chords) if getattr(args, "chords", None) else None
     eng = _engine(args)
-    clip = _read_clip(args.input, args.track, eng)
-    res = _call(eng.reconstruct, clip, temperature=args.temperature, seed=args.seed, velocity=_velocity(args))
-    _warn(res.warnings)
-    _write(args.output, res.clips)
+    section_verbs = sections.section_engine(eng)
+    if section_verbs is not None:  # a multi-track model reads and writes one track per stream
+        return sections.reconstruct(args, section_verbs)
+    if args.keep:
+        raise UserError(f"--keep needs a multi-track model (e.g. trio_16bar); {eng.name} has one stream")
+    needs_conditioned(eng, given is not None)
+    if not eng.condition_dim:
+        clip = _read_clip(args.input, args.track, eng)
+        res = _call(eng.reconstruct, clip, temperature=args.temperature, seed=args.seed, velocity=_velocity(args))
+        _warn(res.warnings)
+        _write(args.output, res.clips)
+        return 0
+    clip, found = read_clip_and_chords(args.input, args.track, eng, say=given is None)
+    chords = given or found  # None: the model reads the chords it detects in the melody
+    n_steps = eng.clip_steps(clip)
+    cond = condition_for(eng, chords, n_steps, fit=True)
+    code = _call(eng.encode, [clip], seed=args.seed, condition=cond)
+    _warn(code.warnings)
+    out = _call(eng.decode, code.mu, temperature=args.temperature, seed=args.seed, template=clip,
+                velocity=_velocity(args), name=f"{clip.name} (reconstructed)".strip(), join=True, n_steps=n_steps,
+                condition=cond)
+    _write(args.output, [*out, *_chord_tracks(chords, out)])
     return 0
 
 
@@ -346,10 +416,22 @@ def _check_latents(path: str, z: Any, eng: Any) -> None:
 def cmd_interpolate(args: argparse.Namespace) -> int:
     if not args.output and not args.out_dir:
         raise UserError("give -o OUT.mid and/or --out-dir DIR")
+    given = parse_progression(args.chords) if getattr(args, "chords", None) else None
     eng = _engine(args)
-    a, b = _read_clip(args.a, None, eng), _read_clip(args.b, None, eng)
+    section_verbs = sections.section_engine(eng)
+    if section_verbs is not None:  # a multi-track model: sections in, one track per stream out
+        return sections.interpolate(args, section_verbs)
+    needs_conditioned(eng, given is not None)
+    chords = None
+    if eng.condition_dim:
+        a, found = read_clip_and_chords(args.a, None, eng, say=given is None)
+        b, _ = read_clip_and_chords(args.b, None, eng, say=False)
+        chords = given or found  # every step over A's chords (given, its chord track, or detected)
+    else:
+        a, b = _read_clip(args.a, None, eng), _read_clip(args.b, None, eng)
+    cond = condition_for(eng, chords, max(eng.clip_steps(a), eng.clip_steps(b)), fit=True)
     res = _call(eng.interpolate, a, b, steps=args.steps, method=args.method, temperature=args.temperature,
-                seed=args.seed, velocity=_velocity(args))
+                seed=args.seed, velocity=_velocity(args), condition=cond)
     _warn(res.warnings)
     if args.output:
         clip, markers = _concat(res.clips, [c.name for c in res.clips])

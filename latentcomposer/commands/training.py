@@ -16,7 +16,7 @@ BUILTIN_SPLITS = ("train", "valid", "test")
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("train", help="train a model config (resumes from its last checkpoint)")
     p.add_argument("--config", required=True,
-                   help="mel_2bar | mel_16bar | drums_2bar | poly_2bar | poly_8bar | tiny_2bar ...")
+                   help="mel_2bar | mel_16bar | drums_2bar | poly_2bar | poly_8bar | trio_16bar | tiny_2bar ...")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
                    help="resume from the last checkpoint if there is one (default: yes)")
@@ -27,7 +27,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--work-dir", type=Path, default=None, help="checkpoints and logs (default: user cache)")
     p.add_argument("--init-from", type=Path, default=None,
                    help="with no checkpoint to resume, start from these shipped weights (e.g. models/mel_2bar)")
+    p.add_argument("--data", type=Path, default=None, metavar="FOLDER",
+                   help="train on this folder of MIDI files instead of the built-in corpus (indexed once into "
+                        "the window cache; see docs/TRAINING.md)")
+    p.add_argument("--index-workers", type=int, default=None, metavar="N",
+                   help="processes that index --data the first time (default: one per CPU)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("index", help="index a folder of MIDI files into the window cache for `train --data` "
+                       "(parallel, with a progress bar; bad files are skipped and counted)")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--config", required=True, help="the config it is for (its representation and window length)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per CPU)")
+    p.add_argument("--rebuild", action="store_true", help="index again even if the cache is up to date")
+    p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("eval", help="reconstruction accuracy (teacher-forced and sampled) and KL")
     p.add_argument("--model", required=True, help="installed model name or a model folder")
@@ -60,10 +73,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from latentcomposer.model.config import ConfigError
+    from latentcomposer.model import distributed
+    from latentcomposer.model.config import CONFIGS, ConfigError
     from latentcomposer.model.poly_train import POLY_CONFIGS, run_poly_training
     from latentcomposer.model.train import run_training
 
+    if args.data is not None and args.config not in CONFIGS:
+        raise UserError(f"--data is for the configs model/train.py trains ({', '.join(CONFIGS)}); "
+                        f"{args.config} has its own trainer and data")
+    if distributed.from_env().active and args.config not in CONFIGS:
+        raise UserError(f"{args.config}'s trainer runs in one process; start it without torchrun")
+    from latentcomposer.model.trio_config import TRIO_CONFIGS
+
+    if args.config in TRIO_CONFIGS:  # melody + bass + accompaniment: its own trainer (model/trio_train.py)
+        return _train_trio(args)
     if args.config in POLY_CONFIGS:  # the piano models have their own trainer (note-tree loss)
         if args.device == "cuda":
             raise UserError("the piano trainer runs on the CPU here; train it on a GPU with poly_train's own "
@@ -73,14 +96,51 @@ def cmd_train(args: argparse.Namespace) -> int:
                                  work_dir=args.work_dir, init_from=args.init_from)
         print(f"stopped at step {poly.step}; best validation note F1 {poly.best_valid_f1:.4f}")
         return 0
+    if args.data is not None and not args.data.is_dir():
+        raise UserError(f"--data {args.data}: not a folder (give a folder of .mid files)")
     try:
         state = run_training(args.config, device=args.device, resume=args.resume, max_steps=args.max_steps,
                              max_minutes=args.max_minutes, threads=args.threads, out=args.out,
-                             work_dir=args.work_dir, init_from=args.init_from)
+                             work_dir=args.work_dir, init_from=args.init_from, data=args.data,
+                             index_workers=args.index_workers)
     except (ConfigError, RuntimeError) as exc:
         raise UserError(str(exc)) from None
     print(f"stopped at step {state.step}; best validation sampled accuracy {state.best_valid_sampled:.4f} "
           f"(step {state.best_step})")
+    return 0
+
+
+def _train_trio(args: argparse.Namespace) -> int:
+    from latentcomposer.model.train import pick_device
+    from latentcomposer.model.trio_train import run_trio_training
+
+    if args.init_from is not None:
+        raise UserError("--init-from is not supported for the trio models")
+    try:
+        device = pick_device(args.device)
+        state = run_trio_training(args.config, resume=args.resume, max_steps=args.max_steps,
+                                  max_minutes=args.max_minutes, threads=args.threads, out=args.out,
+                                  work_dir=args.work_dir, device=str(device))
+    except RuntimeError as exc:
+        raise UserError(str(exc)) from None
+    print(f"stopped at step {state.step}; best validation score {state.best_valid:.4f} (step {state.best_step})")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from latentcomposer.data.folder_index import ProgressBar, index_folder
+    from latentcomposer.model.config import ConfigError, get_config
+
+    try:
+        cfg = get_config(args.config).model
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    if not args.folder.is_dir():
+        raise UserError(f"{args.folder}: not a folder (give a folder of .mid files)")
+    index = index_folder(args.folder, cfg.representation, cfg.n_bars, workers=args.workers, rebuild=args.rebuild,
+                         progress=ProgressBar())
+    print(index.summary())
+    print(f"cache: {index.path}")
     return 0
 
 

@@ -24,7 +24,7 @@ Krumhansl & Kessler's (1982 probe-tone ratings).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -370,6 +370,52 @@ def detect_key(notes: Notes, profile: str = DEFAULT_KEY_PROFILE) -> Key:
     return key_candidates(notes, profile)[0][0]
 
 
+# --- keeping notes in a key (a post-process) -------------------------------------------------------
+def snap_pitch(pitch: int, key: Key) -> int:
+    """``pitch`` moved to the nearest note of ``key``'s scale (a tie goes down; in-scale notes stay)."""
+    scale = set(key.scale_pitch_classes())
+    for d in (0, -1, 1, -2, 2):
+        p = pitch + d
+        if 0 <= p <= 127 and p % 12 in scale:
+            return p
+    return pitch
+
+
+def snap_to_key(clip: Clip, key: Key) -> Clip:
+    """Every note outside ``key``'s scale moved a semitone to the nearest scale note (a post-process on
+    a finished clip, not something the model knows; drums are returned as they are). Notes that land on
+    the same pitch and start are merged (the first kept)."""
+    if clip.is_drum or not clip.notes:
+        return clip
+    out, seen = [], set()
+    for n in clip.notes:
+        p = snap_pitch(n.pitch, key)
+        if (p, n.start) in seen:
+            continue
+        seen.add((p, n.start))
+        out.append(n if p == n.pitch else replace(n, pitch=p))
+    return clip.with_notes(out)
+
+
+def out_of_key(clip: Clip, key: Key) -> int:
+    """How many of ``clip``'s notes lie outside ``key``'s scale."""
+    scale = set(key.scale_pitch_classes())
+    return 0 if clip.is_drum else sum(1 for n in clip.notes if n.pitch % 12 not in scale)
+
+
+def voicing(chord: Chord, low: int = 48) -> list[int]:
+    """MIDI pitches for sounding ``chord`` (its bass an octave below, its tones close above ``low``);
+    empty for "N"."""
+    if chord.root is None:
+        return []
+    root = low + (chord.root - low) % 12
+    tones = [root + i for i in chord.intervals if i < 12]
+    bass_pc = chord.bass_pitch_class if chord.bass_pitch_class is not None else chord.root
+    bass = low - 12 + (bass_pc - low) % 12
+    return [bass, *tones]
+
+
 __all__ = ["DEFAULT_DETECTOR", "DETECT_QUALITIES", "KEY_PROFILES", "DetectorSettings", "Key", "NotEnoughNotes",
            "chord_scores", "detect_chord", "detect_chords", "detect_key", "key_candidates", "key_correlations",
-           "parse_key", "pitch_class_histogram", "segment_profiles", "step_profiles"]
+           "out_of_key", "parse_key", "pitch_class_histogram", "segment_profiles", "snap_pitch", "snap_to_key",
+           "step_profiles", "voicing"]

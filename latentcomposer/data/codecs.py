@@ -31,13 +31,14 @@ from .corpora import SkipCounter
 from .drum_codec import DrumCodec
 from .melody_codec import MelodyCodec
 from .poly_codec import PolyCodec
+from .trio_codec import TRIO, MultiStreamCodec
 
 __all__ = ["CANNOT", "CODECS", "NATURAL", "REDUCED", "Codec", "CodecError", "DrumCodec", "Encoded",
-           "MelodyCodec", "PolyCodec", "WindowSet", "best_codec_for_clip", "codec_for", "file_windows", "register_codec",
+           "MelodyCodec", "MultiStreamCodec", "PolyCodec", "WindowSet", "best_codec_for_clip", "codec_for", "file_windows", "register_codec",
            "template_velocity"]
 
 CODECS: dict[str, Codec] = {"melody": MelodyCodec(), "drums": DrumCodec(), "poly": PolyCodec(),
-                            "melody_chords": ChordMelodyCodec()}
+                            "melody_chords": ChordMelodyCodec(), "trio": TRIO}
 
 FILE_METRES = {(4, 4), (2, 4), (2, 2)}  # metres whose bars are 16 sixteenths (or pairs of them)
 

@@ -109,6 +109,7 @@ ARCHITECTURES: dict[str, str] = {
     "tvae": "latentcomposer.model.transformer_vae:TransformerVAE",
     "pianotree": "latentcomposer.model.pianotree:PianoTreeVAE",
     "pianotree_bars": "latentcomposer.model.pianotree:PianoTreeVAE",
+    "trio": "latentcomposer.model.trio:TrioVAE",
 }
 # each architecture's config class (torch-free modules: the registry reads config.json without torch)
 CONFIG_CLASSES: dict[str, str] = {
@@ -116,6 +117,7 @@ CONFIG_CLASSES: dict[str, str] = {
     "tvae": "latentcomposer.model.config:ModelConfig",
     "pianotree": "latentcomposer.model.poly_config:PolyConfig",
     "pianotree_bars": "latentcomposer.model.poly_config:PolyConfig",
+    "trio": "latentcomposer.model.trio_config:TrioConfig",
 }
 
 

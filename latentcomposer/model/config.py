@@ -186,6 +186,10 @@ class TrainConfig:
     # toms), and with probability ghost_drop its soft hits (velocity bins 0-1: ghost notes) are removed
     tom_shuffle: float = 0.0
     ghost_drop: float = 0.0
+    # attribute-regularized dims (AR-VAE, model/ar_reg.py): {attribute: latent dim}; 0 weight = off
+    ar_dims: dict[str, int] = field(default_factory=dict)
+    ar_weight: float = 0.0
+    ar_delta: float = 10.0  # sharpness of the ordering (tanh(delta * dz)); the paper's default
     max_steps: int = 200_000
     eval_every_minutes: float = 10.0
     checkpoint_every_minutes: float = 5.0
@@ -215,6 +219,16 @@ CONFIGS: dict[str, NamedConfig] = {
         ModelConfig(name="mel_2bar", n_bars=2, z_dim=256, encoder="flat", enc_hidden=512,
                     decoder="flat", dec_hidden=256, dec_layers=2),
         TrainConfig(batch_size=128, free_bits=768.0, beta=0.2),
+    ),
+    # mel_2bar fine-tuned with attribute-regularized dims 0-5 (AR-VAE, model/ar_reg.py): start it with
+    # `latentcomposer train --config mel_2bar_ar --init-from models/mel_2bar` (beta at 0.2 from step 1)
+    "mel_2bar_ar": NamedConfig(
+        ModelConfig(name="mel_2bar_ar", n_bars=2, z_dim=256, encoder="flat", enc_hidden=512,
+                    decoder="flat", dec_hidden=256, dec_layers=2),
+        TrainConfig(batch_size=128, free_bits=768.0, beta=0.2, kl_anneal_steps=1, learning_rate=5e-4,
+                    ar_dims={"density": 0, "range": 1, "register": 2, "interval": 3, "syncopation": 4,
+                             "rests": 5},
+                    ar_weight=1.0),
     ),
     # hierarchical decoder under a Transformer bar encoder, z read as one slot per bar (docs/MODELS.md)
     "mel_16bar": NamedConfig(

@@ -31,11 +31,14 @@ import torch
 from safetensors.torch import load_file
 
 from latentcomposer.core import Clip
+from latentcomposer.core.chords import ChordTrack
 from latentcomposer.core.errors import UserFacingError
 from latentcomposer.data.codecs import CodecError, codec_for
 from latentcomposer.data.melody import STEPS_PER_BAR
 
+from . import continuation
 from .architectures import LatentModel, ModelShape
+from .bar_prior import BarPrior, load_bar_prior
 from .checkpoint import CheckpointError, load_model, resolve_model_dir
 from .prior import KEYS as PRIOR_KEYS
 from .prior import FittedPrior
@@ -234,6 +237,17 @@ class Engine:
             out[: len(got)] = got[: len(out)]
         return out.reshape(chunks, window, -1)
 
+    def chords_condition(self, chords: ChordTrack, n_steps: int) -> np.ndarray | None:
+        """A chord track (a clip's chord lane, ``--chords``) as this model's condition, windows
+        [chunks, window, Cs] covering ``n_steps`` (padded with no chord), or None when the model
+        reads no chords."""
+        make = getattr(self.codec, "condition_from_chords", None)
+        if not self.condition_dim or make is None:
+            return None
+        window = self.cfg.n_steps
+        chunks = max(1, -(-int(n_steps) // window))
+        return np.asarray(make(chords, chunks * window), np.float32).reshape(chunks, window, -1)
+
     def _condition_tensor(self, condition: np.ndarray | torch.Tensor | None, rows: int) -> torch.Tensor | None:
         """[rows, window, Cs] for the model (a [window*rows, Cs] condition is cut into windows)."""
         if condition is None:
@@ -264,13 +278,18 @@ class Engine:
 
     @torch.inference_mode()
     def decode_full(self, z: torch.Tensor | np.ndarray, temperature: float = 0.0, seed: int | None = None,
-                    condition: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
+                    condition: np.ndarray | None = None, decoding: str | None = None
+                    ) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
         """(tokens [N, window], per-step extras or None: drums' velocity bins and offsets).
-        ``condition`` (conditioned models): [N, window, Cs], or one window's [window, Cs] for all rows."""
+        ``condition`` (conditioned models): [N, window, Cs], or one window's [window, Cs] for all rows.
+        ``decoding``: this call's temperature-0 decoding ("search" / "greedy"; default: the engine's)."""
         zt = self._z_tensor(z)
         cond = self._condition_tensor(condition, zt.shape[0])
+        mode = self.decoding if decoding is None else decoding
+        if mode not in DECODINGS:
+            raise EngineError(f"unknown decoding '{mode}' (use {' or '.join(DECODINGS)})")
         with self._threads(zt.shape[0]):
-            if temperature <= 0 and self.decoding == "search" and self.beam > 1 and self.model.supports_search:
+            if temperature <= 0 and mode == "search" and self.beam > 1 and self.model.supports_search:
                 toks, aux = self.model.search_decode_full(zt, self.beam, condition=cond)
             else:
                 gen = self._generator(seed) if temperature > 0 else None
@@ -326,15 +345,16 @@ class Engine:
 
     def decode(self, z: np.ndarray | torch.Tensor, temperature: float = 0.0, seed: int | None = 0,
                template: Clip | None = None, velocity: int | None = None, name: str = "decoded",
-               join: bool = False, n_steps: int | None = None, condition: np.ndarray | None = None
-               ) -> list[Clip]:
+               join: bool = False, n_steps: int | None = None, condition: np.ndarray | None = None,
+               decoding: str | None = None) -> list[Clip]:
         """One clip per row of z (or, with ``join``, all rows as consecutive chunks of one clip,
         trimmed to ``n_steps``). Tempo/ppq/program come from ``template``; conditioned models decode
-        with ``condition`` [rows, window, Cs] or else the template's own."""
+        with ``condition`` [rows, window, Cs] or else the template's own. ``decoding``: see
+        :meth:`decode_full`."""
         rows = int(np.shape(z)[0]) if np.ndim(z) > 1 else 1
         if condition is None:
             condition = self._template_condition(template, rows, join)
-        tokens, aux = self.decode_full(z, temperature, seed, condition)
+        tokens, aux = self.decode_full(z, temperature, seed, condition, decoding)
         if join:
             flat_aux = None if aux is None else {k: v.reshape(-1, *v.shape[2:]) for k, v in aux.items()}
             return [self._to_clip(tokens.reshape(-1, *tokens.shape[2:]), flat_aux, template, velocity, name, n_steps)]
@@ -347,14 +367,18 @@ class Engine:
         p = self.attributes.prior if self.attributes is not None else None
         return p if p is not None and p.z_dim == self.cfg.z_dim else None
 
-    def sample_z(self, n: int, seed: int | None = 0, prior: Literal["fitted", "standard"] = "fitted") -> torch.Tensor:
+    def sample_z(self, n: int, seed: int | None = 0, prior: Literal["fitted", "standard", "bar"] = "fitted"
+                 ) -> torch.Tensor:
         """``n`` latents [n, z_dim] from the fitted prior when the model ships one (``"fitted"``), else
-        (or with ``"standard"``) from N(0, I) as MusicVAE samples."""
+        (or with ``"standard"``) from N(0, I) as MusicVAE samples; ``"bar"``: from a per-bar model's
+        bar prior, bar after bar (model/continuation.py)."""
         if n < 1:
             raise EngineError("sample: n must be at least 1")
-        if prior not in ("fitted", "standard"):
-            raise EngineError(f"unknown prior '{prior}' (fitted or standard)")
+        if prior not in ("fitted", "standard", "bar"):
+            raise EngineError(f"unknown prior '{prior}' (fitted, standard or bar)")
         seed = 0 if seed is None else int(seed)
+        if prior == "bar":
+            return continuation.sample_bar_prior_z(self, n, seed)
         fitted = self.fitted_prior
         if prior == "fitted" and fitted is not None:
             return torch.from_numpy(fitted.sample(n, np.random.default_rng(seed)))
@@ -362,7 +386,8 @@ class Engine:
 
     def sample(self, n: int = 1, temperature: float = 1.0, seed: int | None = 0,
                template: Clip | None = None, velocity: int | None = None,
-               prior: Literal["fitted", "standard"] = "fitted", condition: np.ndarray | None = None) -> Generated:
+               prior: Literal["fitted", "standard", "bar"] = "fitted", condition: np.ndarray | None = None
+               ) -> Generated:
         """``n`` clips from the prior (seeded): the fitted one when shipped, else z ~ N(0, I).
         Conditioned models: ``condition`` [window, Cs] (or [n, window, Cs]), else the template's."""
         z = self.sample_z(n, seed, prior)
@@ -387,7 +412,7 @@ class Engine:
         chunks, warnings = self.clip_windows(clip)
         x = torch.as_tensor(chunks, dtype=torch.long, device=self.device)
         cond = self._condition_tensor(self.clip_condition(clip), len(x))
-        with torch.inference_mode():
+        with torch.inference_mode(), self._threads(len(x)):
             mu, _ = self.model.encode(x, cond)
             heads = self.model.predict_dynamics(x, cond)
         aux = {k: v.reshape(-1, v.shape[-1]).cpu().numpy() for k, v in heads.items()}
@@ -397,11 +422,12 @@ class Engine:
 
     def interpolate(self, a: Clip, b: Clip, steps: int = 11, method: Literal["slerp", "lerp"] = "slerp",
                     temperature: float = 0.0, seed: int | None = 0, velocity: int | None = None,
-                    condition: np.ndarray | None = None) -> Generated:
+                    condition: np.ndarray | None = None, decoding: str | None = None) -> Generated:
         """``steps`` clips from A to B (both endpoints included, decoded from their posterior means),
         all decoded in one batch. Clips of different lengths: the shorter is padded with rests to
         the longer's length, and a warning says so (nothing is trimmed). Conditioned models decode
-        every step over ``condition`` [windows, window, Cs], else over A's own condition."""
+        every step over ``condition`` [windows, window, Cs], else over A's own condition. ``decoding``:
+        see :meth:`decode_full`."""
         if steps < 2:
             raise EngineError("interpolate: steps must be at least 2 (the endpoints)")
         if method not in ("slerp", "lerp"):
@@ -429,7 +455,7 @@ class Engine:
                 full = np.zeros((n, self.cfg.n_steps, self.condition_dim), np.float32)
                 full[: min(n, len(base))] = base[:n]
                 step_cond = np.tile(full, (steps, 1, 1))
-        tokens, aux = self.decode_full(z.reshape(steps * n, -1), temperature, seed, step_cond)
+        tokens, aux = self.decode_full(z.reshape(steps * n, -1), temperature, seed, step_cond, decoding)
         tokens = tokens.reshape(steps, n * self.cfg.n_steps, *tokens.shape[2:])
         aux_s = None if aux is None else {k: v.reshape(steps, n * self.cfg.n_steps, *v.shape[2:])
                                            for k, v in aux.items()}
@@ -516,13 +542,61 @@ class Engine:
                                n_steps=self.clip_steps(clip))
         return Generated([out], [], z)
 
+    # --- the bar prior (per-bar models): Continue, infill (model/continuation.py) -----------------
+    @property
+    def bar_prior(self) -> BarPrior | None:
+        """The per-bar model's autoregressive bar prior when its folder holds one fitted to these weights."""
+        if not hasattr(self, "_bar_prior"):
+            self._bar_prior = (load_bar_prior(self.folder, self.cfg.bar_z_dim, self.cfg.n_bars)
+                               if self.per_bar else None)
+        return self._bar_prior
+
+    def reset_bar_prior(self) -> None:
+        """Read the bar prior again (after ``fit-bar-prior`` wrote a new one)."""
+        self.__dict__.pop("_bar_prior", None)
+
+    def continue_clip(self, clip: Clip, bars: int = 4, temperature: float = 1.0, seed: int | None = 0,
+                      velocity: int | None = None) -> Generated:
+        """The clip extended by ``bars`` bars in its style; its own bars come back unchanged."""
+        out, z = continuation.continue_clip(self, clip, bars, temperature, seed, velocity=velocity)
+        return Generated([out], [], z)
+
+    def infill(self, clip: Clip, bars: tuple[int, int], temperature: float = 1.0, seed: int | None = 0,
+               candidates: int = continuation.DEFAULT_CANDIDATES, velocity: int | None = None) -> Generated:
+        """Bars ``[a, b)`` (0-based) regenerated given both sides; every other bar unchanged."""
+        out, _ = continuation.infill(self, clip, bars, temperature, seed, candidates, velocity=velocity)
+        return Generated([out], [], None)
+
     # --- attribute vectors and directions ---------------------------------------------------
+    @property
+    def ar_dims(self) -> dict[str, int]:
+        """{attribute: latent dim} the model was trained to regularize (AR-VAE; empty for most models)."""
+        if not hasattr(self, "_ar_dims"):
+            from .config import train_from_dict
+            from .registry import read_entry
+
+            tc = None
+            if self.folder is not None:
+                with contextlib.suppress(Exception):
+                    tc = read_entry(self.folder).training
+            tc = tc or train_from_dict(self.meta.get("train_config"))
+            dims = tc.ar_dims if tc is not None and tc.ar_weight > 0 else {}
+            self._ar_dims = {str(k): int(v) for k, v in dims.items() if 0 <= int(v) < self.cfg.z_dim}
+        return self._ar_dims
+
     def attribute_names(self) -> list[str]:
         return list(self.attributes.names) if self.attributes else []
 
     def shift(self, z: np.ndarray, attribute: str, amount: float) -> np.ndarray:
         """z moved ``amount`` times along the attribute vector (MusicVAE §5.3), or along principal
-        direction ``"dim3"`` in units of the training latents' std along it."""
+        direction ``"dim3"`` in units of the training latents' std along it. An attribute the model was
+        trained to tie to one latent dim (AR-VAE, model/ar_reg.py) moves that dim alone, ``amount``
+        prior units."""
+        dim = self.ar_dims.get(attribute.lower())
+        if dim is not None:
+            moved = np.array(z, dtype=np.float32)
+            moved[..., dim] += amount
+            return moved
         if self.attributes is None:
             raise EngineError(f"model {self.name} ships no attribute vectors")
         z = np.asarray(z, dtype=np.float32)

@@ -1,6 +1,7 @@
 """The one decoder step kernel: a StepDecoder's LSTM stack with its weights folded once, stepped by
 every decoding loop -- the NumPy greedy/sampling loop (CPU), the torch loop (CUDA, and the reference),
-beam search (model/search.py), and scheduled sampling in training.
+beam search (model/search.py; its NumPy loop in model/fastsearch.py), and scheduled sampling in
+training.
 
 Folding (each lever measured in benchmarks/decode_latency.py, see docs/BENCHMARKS.md):
 - the token embedding folded into the first layer's input weights: a [V+1, 4H] lookup table (with both

@@ -18,7 +18,7 @@ from typing import Any
 from latentcomposer.core.errors import UserFacingError
 from latentcomposer.data.codecs import codec_for
 from latentcomposer.io.files import FileProblem, read_capped
-from latentcomposer.paths import models_dir
+from latentcomposer.paths import models_dir, user_models_dir
 
 from .architectures import ModelShape, config_class
 from .config import (
@@ -113,34 +113,47 @@ def read_entry(folder: Path) -> ModelEntry:
     return ModelEntry(folder.name, folder, cfg, meta, training)
 
 
+def model_roots() -> list[Path]:
+    """Where models are looked for, in order: the installed (shipped) models, then the user's own
+    (``latentcomposer finetune``; a shipped name always wins)."""
+    return [models_dir(), user_models_dir()]
+
+
 def resolve_model_dir(name_or_path: str | os.PathLike[str]) -> Path:
     p = Path(name_or_path)
     if p.is_dir():
         return p
-    candidate = models_dir() / str(name_or_path)
-    if candidate.is_dir():
-        return candidate
+    for root in model_roots():
+        candidate = root / str(name_or_path)
+        if candidate.is_dir():
+            return candidate
     known = ", ".join(installed_models()) or "none"
     raise CheckpointError(f"no model named {str(name_or_path)!r} (installed: {known})")
 
 
 def installed_models() -> list[str]:
-    """Names of the complete model folders (config.json + weights) in the models folder."""
-    root = models_dir()
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if (p / CONFIG_FILE).exists() and (p / WEIGHTS_FILE).exists())
+    """Names of the complete model folders (config.json + weights) in the models folder and the
+    user's models folder."""
+    names: set[str] = set()
+    for root in model_roots():
+        if root.is_dir():
+            names.update(p.name for p in root.iterdir()
+                         if not p.name.startswith(".") and (p / CONFIG_FILE).exists() and (p / WEIGHTS_FILE).exists())
+    return sorted(names)
 
 
 def scan_entries(root: Path | None = None) -> tuple[list[ModelEntry], dict[str, str]]:
-    """Every complete model under ``root`` that this version can read, and for the others why not."""
-    root = models_dir() if root is None else Path(root)
+    """Every complete model under ``root`` (default: every model root) that this version can read, and
+    for the others why not."""
+    roots = model_roots() if root is None else [Path(root)]
     entries: list[ModelEntry] = []
     problems: dict[str, str] = {}
-    try:
-        folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    except OSError:
-        return [], {}
+    folders: list[Path] = []
+    for r in roots:
+        try:
+            folders += sorted(p for p in r.iterdir() if p.is_dir() and not p.name.startswith("."))
+        except OSError:
+            continue
     for folder in folders:
         if not (folder / CONFIG_FILE).is_file() or not (folder / WEIGHTS_FILE).is_file():
             continue

@@ -18,17 +18,24 @@ Measured on GMD validation (docs/MODELS.md): drums_2bar greedy 0.877, beam 8 0.8
 from; a second reranking pass (each bar re-chosen against the first pass's other bars) changed
 nothing. The decoder's velocity and timing heads read the states of the chosen sequence, as they do
 for greedy decoding.
+
+On the CPU :func:`search_decode` runs the fast path of model/fastsearch.py (the NumPy beam loop, the
+reranking over distinct bars and windows: same tokens, issue 30); the torch functions here are the
+reference (``use_numpy=False``) and the CUDA path.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .bar_encoder import BarEncoder
-from .kernel import FoldedStack, read_aux
+from .fastsearch import beam_search_np, rerank_np
+from .kernel import FoldedStack, NumpyStack, read_aux
 from .vae import StepDecoder
 
 if TYPE_CHECKING:
@@ -97,15 +104,47 @@ def _pick_bars(model: VAEModel, z: torch.Tensor, cands: torch.Tensor) -> torch.T
     return cands.gather(2, pick[:, :, None, None].expand(-1, -1, 1, s)).reshape(b, n * s)
 
 
+_STACKS: weakref.WeakKeyDictionary[StepDecoder, tuple[tuple[object, ...], FoldedStack, NumpyStack | None]] = \
+    weakref.WeakKeyDictionary()
+
+
+def folded_stacks(decoder: StepDecoder, device: torch.device) -> tuple[FoldedStack, NumpyStack | None]:
+    """The decoder's folded weights (and their NumPy copy on the CPU), folded once per weights: kept
+    while no parameter changed in place (a training step bumps the tensors' versions; tensors made under
+    inference mode have none, and are not trained)."""
+    key = (str(device), *((p.data_ptr(), -1 if p.is_inference() else p._version) for p in decoder.parameters()))
+    got = _STACKS.get(decoder)
+    if got is None or got[0] != key:
+        stack = FoldedStack(decoder).to(device)
+        got = (key, stack, NumpyStack(stack) if device.type == "cpu" else None)
+        _STACKS[decoder] = got
+    return got[1], got[2]
+
+
 @torch.inference_mode()
 def search_decode(model: VAEModel, z: torch.Tensor, beam: int = DEFAULT_BEAM, rerank: bool = True,
-                  chunk: int = 32, condition: torch.Tensor | None = None) -> torch.Tensor:
+                  chunk: int = 32, condition: torch.Tensor | None = None, use_numpy: bool = True
+                  ) -> torch.Tensor:
     """Tokens [B, T] for z [B, z_dim] (and conditioned models' per-step ``condition`` [B, T, Cs]):
     beam search, then (``rerank``) the encoder's choice among the beams. Deterministic; ``chunk``
-    windows at a time bound the memory of the variants."""
+    windows at a time bound the memory of the variants. On the CPU the NumPy fast path
+    (model/fastsearch.py) runs unless ``use_numpy`` is False (this torch path: the reference, and CUDA)."""
     model.eval()
     cfg = model.cfg
-    stack = FoldedStack(model.decoder).to(z.device)
+    stack, np_stack = folded_stacks(model.decoder, z.device)
+    if use_numpy and np_stack is not None:
+        outs_np = []
+        for i in range(0, z.shape[0], chunk):
+            zc = z[i:i + chunk]
+            cc = condition[i:i + chunk] if condition is not None else None
+            plan = model.decode_plan(zc, cc)
+            step_np = plan.step_cond.numpy() if plan.step_cond is not None else None
+            seqs_np, _ = beam_search_np(np_stack, plan.cond.numpy(), plan.steps, beam, step_np)
+            if rerank and seqs_np.shape[1] > 1:
+                outs_np.append(rerank_np(model, zc, seqs_np, cc))
+            else:
+                outs_np.append(seqs_np[:, 0].reshape(zc.shape[0], -1))
+        return torch.from_numpy(np.concatenate(outs_np))
     outs = []
     for i in range(0, z.shape[0], chunk):
         zc = z[i:i + chunk]
@@ -128,11 +167,11 @@ def search_decode(model: VAEModel, z: torch.Tensor, beam: int = DEFAULT_BEAM, re
 
 @torch.inference_mode()
 def search_decode_full(model: VAEModel, z: torch.Tensor, beam: int = DEFAULT_BEAM, rerank: bool = True,
-                       condition: torch.Tensor | None = None
+                       condition: torch.Tensor | None = None, use_numpy: bool = True
                        ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
     """(tokens [B, T], aux or None) as :meth:`FastDecoder.decode_full` returns them: the velocity and
     timing heads read the decoder's states along the chosen tokens."""
-    toks = search_decode(model, z, beam, rerank, condition=condition)
+    toks = search_decode(model, z, beam, rerank, condition=condition, use_numpy=use_numpy)
     if model.decoder.aux is None:
         return toks, None
     _, hidden = model.decode_hidden(z, toks, condition=condition)

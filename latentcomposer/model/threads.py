@@ -60,6 +60,15 @@ def _openblas_handles() -> list[tuple[object, object]]:
 _HANDLES: list[tuple[object, object]] | None = None
 
 
+def blas_threads() -> list[int]:
+    """The thread count of every OpenBLAS loaded in this process (what :class:`single_thread` sets
+    and restores; empty where none is found)."""
+    global _HANDLES
+    if _HANDLES is None:
+        _HANDLES = _openblas_handles()
+    return [int(getter()) for _, getter in _HANDLES]  # type: ignore[operator]
+
+
 class single_thread:
     """Run a block on one CPU thread (torch intra-op and OpenBLAS), then restore the caller's settings.
 

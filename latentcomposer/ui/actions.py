@@ -60,6 +60,8 @@ def create_actions(w: MainWindow) -> dict[str, QAction]:
         tip="Export every clip as one multi-track MIDI file")
     add("exportWav", "Export &WAV…", lambda: files.export_wav(), "Ctrl+Shift+E",
         tip="Render the current clip to a WAV file")
+    add("learnStyle", "&Learn My Style…", w.learn_style,
+        tip="Personalize a model on a folder of your MIDI files (or the project's clips)")
     add("quit", "&Quit", w.close, Key.Quit)
     # Edit
     add("undo", "&Undo", w.session.undo, "Ctrl+Z")
@@ -114,6 +116,8 @@ def create_menus(w: MainWindow) -> None:
     m.addActions([a["save"], a["saveAs"]])
     m.addSeparator()
     m.addActions([a["exportMidi"], a["exportAllMidi"], a["exportWav"]])
+    m.addSeparator()
+    m.addAction(a["learnStyle"])
     m.addSeparator()
     m.addAction(a["quit"])
 

@@ -1,5 +1,9 @@
 """The clip list: every clip of the session; select to edit it, rename in place, drag out as MIDI.
 
+Each row shows a mini-roll of the clip, its name and a line with its length, instrument and note
+count (:mod:`.clip_row`). The context menu changes a clip's instrument (General MIDI program) and
+asks for its Groove (``grooveRequested``; the latent tools do it).
+
 Dragging a clip out of the list gives a file URL to a temporary ``.mid`` named after the clip, so it
 drops into a DAW or a file manager. Interpolation slots show as "A" / "B" badges.
 """
@@ -12,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,9 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from latentcomposer.app.exporting import temp_midi_for_drag
-from latentcomposer.app.instruments import instrument_name
+from latentcomposer.app.instruments import GM_PROGRAMS
 from latentcomposer.app.session import Session, empty_clip
+from latentcomposer.core import Clip
 from latentcomposer.io.midifile import MidiFileError
+
+from . import messages
+from .clip_row import SUBTITLE_ROLE, ClipRowDelegate, subtitle, thumbnail
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -66,11 +74,15 @@ class ClipListView(QListWidget):
 
 
 class ClipListPanel(QWidget):
+    grooveRequested = Signal(str)  # a clip's uid: give it a drummer's timing and dynamics
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("clipList")
         self.session = session
         self.list = ClipListView(self)
+        self.list.setItemDelegate(ClipRowDelegate(self.list))
+        self._thumbs: dict[str, tuple[Clip, QPixmap]] = {}
         self._temp: Path | None = None
         self._rebuilding = False
         layout = QVBoxLayout(self)
@@ -84,12 +96,17 @@ class ClipListPanel(QWidget):
             ("duplicateClip", "Copy", "Duplicate the clip", self.duplicate_current),
             ("renameClip", "Rename", "Rename the clip (or double-click it)", self.rename_current),
             ("deleteClip", "Delete", "Delete the clip (undoable)", self.delete_current),
+            ("instrumentClip", "Instrument…", "Change the clip's instrument (General MIDI)", self.choose_instrument),
+            ("grooveClip", "Groove", "Give a drum clip a drummer's timing and dynamics (a preview to apply)",
+             lambda: self.grooveRequested.emit(self.session.current_uid)),
         ):
             action = QAction(text, self)
             action.setObjectName(name)
             action.setToolTip(tip)
             action.triggered.connect(slot)
             self.actions_by_name[name] = action
+            if name in ("instrumentClip",):
+                continue  # in the context menu only (the row of buttons stays narrow)
             button = QToolButton(self)
             button.setDefaultAction(action)
             button.setObjectName(name + "Button")
@@ -130,12 +147,21 @@ class ClipListPanel(QWidget):
                 uid = it.data(UID_ROLE)
                 ci = self.session.item(uid)
                 it.setText(self.label_for(uid))
-                it.setToolTip(f"{ci.clip.name or 'untitled'} — {len(ci.clip.notes)} notes, {ci.clip.n_bars} bars, "
-                              f"{instrument_name(ci.clip)}; {ci.origin}"
+                it.setData(SUBTITLE_ROLE, subtitle(ci.clip))
+                it.setData(Qt.ItemDataRole.DecorationRole, self._thumb(uid, ci.clip))
+                it.setToolTip(f"{ci.clip.name or 'untitled'} — {subtitle(ci.clip)}; {ci.origin}"
                               + (f" ({ci.source})" if ci.source else "") + "\nDrag out to a DAW as a MIDI file")
+            self._thumbs = {u: t for u, t in self._thumbs.items() if u in uids}
             self.list.setCurrentRow(self.session.current_index)
         finally:
             self._rebuilding = False
+
+    def _thumb(self, uid: str, clip: Clip) -> QPixmap:
+        cached = self._thumbs.get(uid)
+        if cached is None or cached[0] is not clip:  # clips are immutable: same object, same picture
+            cached = (clip, thumbnail(clip))
+            self._thumbs[uid] = cached
+        return cached[1]
 
     def _on_current_item(self, current: QListWidgetItem | None, _previous: object) -> None:
         if self._rebuilding or current is None:
@@ -175,6 +201,23 @@ class ClipListPanel(QWidget):
             self._rebuilding = False
             self.list.editItem(item)
 
+    def choose_instrument(self) -> None:
+        """Ask for a General MIDI instrument for the current clip (one undoable step)."""
+        uid = self.session.current_uid
+        clip = self.session.current_clip
+        if clip.is_drum:
+            self.list.dragFailed.emit("A drum clip plays the drum kit (MIDI channel 10); its sounds are chosen "
+                                      "by note, not by instrument")
+            return
+        names = [f"{k + 1:3d}  {name}" for k, name in enumerate(GM_PROGRAMS)]
+        answer = messages.pick_item(self, "Instrument", f"Instrument for “{clip.name or 'untitled'}”:",
+                                    names, clip.program)
+        if answer is None or answer not in names:
+            return
+        program = names.index(answer)
+        if program != clip.program:
+            self.session.replace_clip(clip.copy(program=program), "Change instrument", uid=uid)
+
     def _context_menu(self, pos: QPoint) -> None:
         item = self.list.itemAt(pos)
         if item is None:
@@ -185,6 +228,9 @@ class ClipListPanel(QWidget):
         menu.addAction(self.actions_by_name["renameClip"])
         menu.addAction(self.actions_by_name["duplicateClip"])
         menu.addAction(self.actions_by_name["deleteClip"])
+        menu.addSeparator()
+        menu.addAction(self.actions_by_name["instrumentClip"])
+        menu.addAction(self.actions_by_name["grooveClip"])
         menu.addSeparator()
         menu.addAction("Use as interpolation A", lambda: self.session.set_slot("a", uid))
         menu.addAction("Use as interpolation B", lambda: self.session.set_slot("b", uid))

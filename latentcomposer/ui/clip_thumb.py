@@ -97,15 +97,23 @@ class ClipThumb(QFrame):
         if (event.position().toPoint() - self._press).manhattanLength() < QApplication.startDragDistance():
             return
         self._press = None
-        path = self.drag_file(self.clip)
-        if path is None:
+        mime = self.mime_data()
+        if mime is None:
             return
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(str(path))])
         drag = QDrag(self)
         drag.setMimeData(mime)
         drag.setPixmap(self.grab())
         drag.exec(Qt.DropAction.CopyAction)
+
+    def mime_data(self) -> QMimeData | None:
+        """What a drag out carries: the file URL of a temporary MIDI file of the clip (None if it
+        could not be written, or the thumbnail has no drag)."""
+        path = self.drag_file(self.clip) if self.drag_file is not None else None
+        if path is None:
+            return None
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        return mime
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._press is not None and event.button() == Qt.MouseButton.LeftButton:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from latentcomposer.app import autosave, exporting
 from latentcomposer.app.exporting import ExportCancelled, ExportError, safe_filename
+from latentcomposer.app.harmony import export_clips, take_chord_track
 from latentcomposer.app.midi_import import MIDI_SUFFIXES, MidiTracks, read_tracks
 from latentcomposer.app.project import SUFFIX, ProjectError, apply_to_session, load_project, save_project
 from latentcomposer.app.session import Session
@@ -30,9 +31,9 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 def is_pristine(session: Session) -> bool:
-    """A fresh session: one empty clip, never saved, nothing to undo."""
+    """A fresh session: one empty clip (or the untouched welcome example), never saved, nothing to undo."""
     return (session.path is None and not session.modified and len(session.items) == 1
-            and not session.current_clip.notes)
+            and (not session.current_clip.notes or session.items[0].origin == "example"))
 
 
 def read_midi_file(parent: QWidget, path: Path) -> MidiTracks | None:
@@ -56,6 +57,7 @@ class FileController(QObject):
         self.wav_job: WavJob | None = None
         self.wav_dialog: QProgressDialog | None = None
         self._cancel = threading.Event()
+        self.opened_midi: Path | None = None  # the MIDI file a fresh session was opened from (Save As's name)
 
     @property
     def session(self) -> Session:
@@ -77,6 +79,7 @@ class FileController(QObject):
     def new(self) -> None:
         if self.maybe_save_changes():
             self.session.reset()
+            self.opened_midi = None
             self.window.autosaver.remove()
             self.window.show_message("New session")
 
@@ -96,6 +99,7 @@ class FileController(QObject):
         tracks = read_midi_file(self.window, path)
         if tracks is None:
             return False
+        tracks, chords = take_chord_track(tracks)  # a chord track becomes the clips' chord lane
         rows, merge = None, False
         if tracks.several:
             answer = dialogs.pick_tracks(self.window, list(tracks.clips), tracks.name)
@@ -104,9 +108,12 @@ class FileController(QObject):
             rows, merge = answer
         imported = tracks.choose(rows, merge)
         if is_pristine(self.session):
-            self.session.reset([ClipItem(new_uid(), c, "imported", imported.source) for c in imported.clips])
+            self.session.reset([ClipItem(new_uid(), c, "imported", imported.source, None if c.is_drum else chords)
+                                for c in imported.clips])
+            self.opened_midi = path
         else:
-            self.session.add_clips(imported.clips, origin="imported", source=imported.source, label=imported.label)
+            self.session.add_clips(imported.clips, origin="imported", source=imported.source, label=imported.label,
+                                   chords=chords)
         self._remember(path)
         n = len(imported.clips)
         self.window.show_message(f"Opened {n} clip{'s' if n != 1 else ''} from {path.name}")
@@ -126,6 +133,7 @@ class FileController(QObject):
             return False
         self.window.autosaver.remove()
         apply_to_session(self.session, data, path)
+        self.opened_midi = None
         self.window.project_loaded()
         self._remember(path)
         self.window.show_message(f"Opened project {path.name}")
@@ -154,7 +162,10 @@ class FileController(QObject):
 
     def save_as(self, path: str | Path | None = None) -> bool:
         if path is None:
-            suggested = str(Path(self._folder() or ".") / f"{safe_filename(self.session.title, 'project')}{SUFFIX}")
+            # a session opened from tune.mid proposes tune.lcproj beside it, not "Untitled" (issue 27)
+            stem = self.opened_midi.stem if self.session.path is None and self.opened_midi else self.session.title
+            folder = str(self.opened_midi.parent) if self.session.path is None and self.opened_midi else self._folder()
+            suggested = str(Path(folder or ".") / f"{safe_filename(stem, 'project')}{SUFFIX}")
             path = messages.save_path(self.window, "Save project", messages.PROJECT_FILTER, suggested)
             if path is None:
                 return False
@@ -177,7 +188,8 @@ class FileController(QObject):
 
     # --- exports -----------------------------------------------------------------------------
     def export_midi(self, all_clips: bool = False, path: str | Path | None = None) -> bool:
-        clips = list(self.session.clips) if all_clips else [self.session.current_clip]
+        items = list(self.session.items) if all_clips else [self.session.current]
+        clips = export_clips(items)  # each clip with its chord lane as a chord track ("Chords")
         if path is None:
             name = self.session.title if all_clips else self.session.current_clip.name
             suggested = str(Path(self._folder() or ".") / f"{safe_filename(name)}.mid")
@@ -192,7 +204,8 @@ class FileController(QObject):
         except MidiFileError as exc:
             self._error("Cannot export MIDI", exc)
             return False
-        self.window.show_message(f"Exported {len(clips)} clip{'s' if len(clips) != 1 else ''} to {path.name}")
+        chords = " with chord tracks" if len(clips) > len(items) else ""
+        self.window.show_message(f"Exported {len(items)} clip{'s' if len(items) != 1 else ''}{chords} to {path.name}")
         return True
 
     def export_wav(self, path: str | Path | None = None) -> bool:

@@ -6,6 +6,10 @@ reference points, the session's clips (the mean of their windows' codes), the in
 the current code as a target. Click anywhere to decode that point (the other dimensions stay those of
 the current z); drag the target to move through the plane with live decoding, like an XY pad.
 
+Issue 27, defect 6: the axes are named by the attributes they move most ("less density ← → more
+density", :func:`latentcomposer.app.latent.info.axis_movers`), and the clips' names are placed so that
+none overlaps another (:mod:`.label_layout`, again after every zoom or pan).
+
 pyqtgraph is imported when the map is first shown, not at start-up.
 """
 
@@ -15,9 +19,10 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtGui import QPaintEvent
+from PySide6.QtGui import QFontMetrics, QPaintEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from .label_layout import place_labels
 from .latent_tools import LatentTools
 
 BACKGROUND = "#1d2026"
@@ -35,6 +40,7 @@ class LatentMap(QWidget):
         self.plot: Any = None
         self._moving = False
         self._labels: list[Any] = []
+        self._label_points: list[tuple[float, float]] = []
         layout = QVBoxLayout(self)
         self._box = layout
         layout.setContentsMargins(2, 2, 2, 2)
@@ -43,7 +49,9 @@ class LatentMap(QWidget):
         self.info.setWordWrap(True)
         self.info.setStyleSheet("color: #8a8f99;")
         layout.addWidget(self.info)
-        self.setMinimumSize(200, 200)
+        self.setMinimumSize(260, 260)
+        self._relayout = QTimer(self, singleShot=True, interval=30)
+        self._relayout.timeout.connect(self.layout_labels)
         tools.engineChanged.connect(self.rebuild)
         tools.pointsChanged.connect(self.refresh)
         self.refresh_info()
@@ -62,8 +70,6 @@ class LatentMap(QWidget):
         plot = pg.PlotWidget(self, background=BACKGROUND)
         plot.setObjectName("latentMapPlot")
         plot.showGrid(x=True, y=True, alpha=0.15)
-        plot.setLabel("bottom", "PC 1 (training std)")
-        plot.setLabel("left", "PC 2 (training std)")
         plot.setMenuEnabled(False)
         self.reference = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(*REFERENCE))
         self.clips = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#ffffff", width=1), brush=pg.mkBrush(*CLIP))
@@ -76,6 +82,7 @@ class LatentMap(QWidget):
             plot.addItem(item)
         self.target.sigPositionChanged.connect(self._target_moved)
         plot.scene().sigMouseClicked.connect(self._clicked)
+        plot.getPlotItem().getViewBox().sigRangeChanged.connect(lambda *_a: self._relayout.start())
         self._box.addWidget(plot, 1)
         self.plot = plot
         self.rebuild()
@@ -88,19 +95,37 @@ class LatentMap(QWidget):
         info = self.tools.info
         ref = info.plane.reference if info is not None else np.zeros((0, 2))
         self.reference.setData(ref[:, 0], ref[:, 1]) if len(ref) else self.reference.clear()
+        x_label, y_label = self.axis_titles()
+        self.plot.setLabel("bottom", x_label)
+        self.plot.setLabel("left", y_label)
+        if info is not None:
+            tips = [", ".join(f"{'+' if c > 0 else '−'}{n}" for n, c in m) for m in info.plane.movers]
+            self.plot.setToolTip(f"Right moves: {tips[0] or 'no named attribute'}\n"
+                                 f"Up moves: {tips[1] or 'no named attribute'}")
         self.refresh()
         self.plot.enableAutoRange()
+
+    def axis_titles(self) -> tuple[str, str]:
+        """What moving right and up does, in the attributes' words (the principal directions' names
+        when no attribute moves along them)."""
+        info = self.tools.info
+        if info is None:
+            return "", ""
+        if not info.plane.fitted:
+            return "latent dimension 1", "latent dimension 2"
+        x, y = info.plane.labels
+        return x or "main direction 1 of the music it learned", y or "main direction 2"
 
     def refresh_info(self) -> None:
         info = self.tools.info
         if info is None:
             self.info.setText("The map appears when a model is loaded.")
         elif not info.plane.fitted:
-            self.info.setText(f"{info.name} ships no principal directions: the axes are z1 and z2. "
-                              "Click to decode a point; drag the target.")
+            self.info.setText("This model ships no map of what it learned; the axes are two of its raw "
+                              "dimensions. Click to hear a point; drag the target.")
         else:
-            self.info.setText(f"{info.name}: PCA of its training latents ({len(info.plane.reference)} reference "
-                              "points, grey). Click to decode a point; drag the target.")
+            self.info.setText("Grey: passages the model learned from; blue: your clips. Click to hear a point; "
+                              "drag the target.")
 
     # --- showing --------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -112,18 +137,18 @@ class LatentMap(QWidget):
         for label in self._labels:
             self.plot.removeItem(label)
         self._labels = []
+        self._label_points = []
         pts = [(uid, p) for uid, p in t.clip_points.items() if t.session.has(uid)]
         if pts:
             xy = np.stack([p for _, p in pts])
             self.clips.setData(xy[:, 0], xy[:, 1])
-            (x0, x1), _ = self.plot.getPlotItem().getViewBox().viewRange()
             for uid, p in pts:
-                right_half = p[0] > (x0 + x1) / 2  # labels point inwards, so none is cut at an edge
-                label = pg.TextItem(t.session.item(uid).clip.name or "untitled", color="#c9ccd3",
-                                    anchor=(1, 1) if right_half else (0, 1))
+                label = pg.TextItem(t.session.item(uid).clip.name or "untitled", color="#c9ccd3", anchor=(0, 0))
                 label.setPos(float(p[0]), float(p[1]))
                 self.plot.addItem(label)
                 self._labels.append(label)
+                self._label_points.append((float(p[0]), float(p[1])))
+            self.layout_labels()
         else:
             self.clips.clear()
         if t.path is not None and len(t.path):
@@ -137,6 +162,21 @@ class LatentMap(QWidget):
             self.target.setPos(QPointF(float(here[0]), float(here[1])))
             self._moving = False
             self._keep_in_view(float(here[0]), float(here[1]))
+
+    def layout_labels(self) -> None:
+        """Put every clip name beside its point, none over another (in screen pixels)."""
+        if self.plot is None or not self._labels:
+            return
+        vb = self.plot.getPlotItem().getViewBox()
+        scene_pts = [vb.mapViewToScene(QPointF(x, y)) for x, y in self._label_points]
+        metrics = QFontMetrics(self.font())
+        sizes = [(metrics.horizontalAdvance(lb.toPlainText()) + 6.0, metrics.height() + 4.0) for lb in self._labels]
+        area = vb.sceneBoundingRect()
+        rects = place_labels([(p.x(), p.y()) for p in scene_pts], sizes,
+                             (area.x(), area.y(), area.width(), area.height()))
+        for label, (x, y, _w, _h) in zip(self._labels, rects, strict=True):
+            top_left = vb.mapSceneToView(QPointF(x, y))
+            label.setPos(top_left.x(), top_left.y())
 
     def _keep_in_view(self, x: float, y: float) -> None:
         """Widen the view when the current code leaves it (never narrows what the user chose)."""

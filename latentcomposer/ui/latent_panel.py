@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -29,7 +31,8 @@ from PySide6.QtWidgets import (
 
 from latentcomposer.app.latent.info import SLIDER_RANGE, SliderSpec
 from latentcomposer.app.latent.locks import LOCK_TIPS
-from latentcomposer.app.model_service import gpu_summary, list_titles
+from latentcomposer.app.model_names import listed, plain_titles
+from latentcomposer.app.model_service import DEFAULT_MODEL, gpu_summary
 
 from .latent_tools import PLAY_MODES, LatentTools, make_button
 
@@ -116,12 +119,24 @@ class LatentPanel(QWidget):
         top.addWidget(self.card_button, 0, 2)
         top.addWidget(QLabel("Device", self), 1, 0)
         top.addWidget(self.device_combo, 1, 1, 1, 2)
+        self.advanced_box = QCheckBox("Advanced: list baseline models too", self)
+        self.advanced_box.setObjectName("advancedModels")
+        self.advanced_box.setToolTip("Baselines are models kept for comparison (for example a 16-bar melody "
+                                     "model without the per-bar planner); most pieces sound better without")
+        top.addWidget(self.advanced_box, 2, 0, 1, 3)
         outer.addLayout(top)
+
+        self.loading_bar = QProgressBar(self)
+        self.loading_bar.setObjectName("modelLoading")
+        self.loading_bar.setRange(0, 0)  # indeterminate: loading takes a few seconds, with no steps to count
+        self.loading_bar.setTextVisible(False)
+        self.loading_bar.setFixedHeight(6)
+        self.loading_bar.hide()
+        outer.addWidget(self.loading_bar)
 
         self.status = QLabel("", self)
         self.status.setObjectName("latentStatus")
         self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #8a8f99;")
         outer.addWidget(self.status)
 
         buttons = QGridLayout()
@@ -132,7 +147,11 @@ class LatentPanel(QWidget):
                                           "code (or a new random one after Sample)", tools.ctl.reroll)
         self.reset_button = self._button("resetButton", "Reset", "Back to the encoded clip: all sliders at 0",
                                          tools.ctl.reset)
-        for k, b in enumerate((self.encode_button, self.sample_button, self.reroll_button, self.reset_button)):
+        self.continue_button = self._button("continueButton", "Continue", "Extend the clip by 4 bars in its style "
+                                            "(per-bar models); each press another continuation",
+                                            lambda: tools.ctl.continue_current(4))
+        for k, b in enumerate((self.encode_button, self.sample_button, self.reroll_button, self.reset_button,
+                               self.continue_button)):
             buttons.addWidget(b, k // 2, k % 2)
         outer.addLayout(buttons)
 
@@ -194,6 +213,7 @@ class LatentPanel(QWidget):
         self.model_combo.activated.connect(self._model_chosen)
         self.device_combo.activated.connect(self._model_chosen)
         self.card_button.clicked.connect(self.show_card)
+        self.advanced_box.toggled.connect(lambda _on: self.fill_models())
         self.temperature.valueChanged.connect(self._temperature_moved)
         self.lock_combo.activated.connect(lambda _i: tools.ctl.set_lock(self.lock_combo.currentData()))
         self.decoding_combo.activated.connect(
@@ -211,10 +231,12 @@ class LatentPanel(QWidget):
     def fill_models(self) -> None:
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
-        current = self.tools.info.name if self.tools.info else self.tools.models.model_name
+        loading = getattr(self.tools.models, "loading_name", None)
+        current = loading if loading and self.tools.status[0] == "loading" else \
+            self.tools.info.name if self.tools.info else self.tools.models.model_name
         installed = self.tools.ctl.installed()
-        titles = list_titles(installed)
-        for m in installed:
+        titles = plain_titles(installed)
+        for m in listed(installed, self.advanced_box.isChecked(), keep=current):
             self.model_combo.addItem(titles[m.name], m.name)
             card = m.card()
             tip = f"{m.name}\n\n" + ((card[:700] + ("…" if len(card) > 700 else "")) if card else "No model card")
@@ -222,6 +244,8 @@ class LatentPanel(QWidget):
         if self.model_combo.count() == 0:
             self.model_combo.addItem("no model installed", None)
         index = self.model_combo.findData(current)
+        if index < 0:  # nothing loaded or loading yet: the one a start would load
+            index = self.model_combo.findData(DEFAULT_MODEL)
         self.model_combo.setCurrentIndex(max(0, index))
         self.model_combo.blockSignals(False)
         self.device_combo.blockSignals(True)
@@ -303,23 +327,31 @@ class LatentPanel(QWidget):
         self.sample_button.setEnabled(ready)
         self.reroll_button.setEnabled(ready)
         self.reset_button.setEnabled(has_code)
+        self.continue_button.setEnabled(ready and t.info is not None and t.info.per_bar
+                                        and bool(t.session.current_clip.notes))
         for row in self.rows.values():
             row.slider.setEnabled(has_code)
             row.reset.setEnabled(has_code)
         self.apply_button.setEnabled(t.preview_clip is not None)
         self.add_button.setEnabled(t.preview_clip is not None)
         self.status.setText(self.status_text())
+        loading = t.status[0] == "loading"
+        self.loading_bar.setVisible(loading)
+        if loading and self.model_combo.currentData() != getattr(t.models, "loading_name", None):
+            self.fill_models()  # the combo names the model being loaded, never another one
 
     def status_text(self) -> str:
         t, ctl = self.tools, self.tools.ctl
         state, message = t.status
         if t.info is None:
-            return {"loading": f"Loading… {message}", "error": f"Model problem: {message}",
+            return {"loading": f"Loading the {t.loading_title() or 'model'} model… the sliders appear when "
+                               "it is ready (a few seconds)", "error": f"Model problem: {message}",
                     "none": "No model installed: put one in models/ (see the README)."}.get(
                 state, "No model loaded yet.")
-        head = f"{t.info.name} ({t.info.kind}, {t.info.n_bars}-bar, {t.info.device})"
+        title = plain_titles(self.tools.ctl.installed()).get(t.info.name, t.info.name)
+        head = f"{title} ({t.info.device})"
         if state == "loading":
-            head += f" — {message}"
+            head += f" — loading the {t.loading_title() or 'next'} model…"
         c = ctl.code
         if c is None:
             clip = t.session.current_clip

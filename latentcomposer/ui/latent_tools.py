@@ -37,7 +37,9 @@ from latentcomposer.app.playback_service import PlaybackService
 from latentcomposer.app.session import Session
 from latentcomposer.core import Clip
 
+from . import busy_overlay
 from .decode_worker import EngineWorker
+from .preview_frame import PreviewFramer
 from .roll_preview import RollPreview
 
 if TYPE_CHECKING:
@@ -132,6 +134,8 @@ class LatentTools(QObject):
         self.roll = roll
         self.worker = EngineWorker(self)
         self.overlay = RollPreview(roll) if roll is not None else None
+        self.framer = PreviewFramer(roll) if roll is not None else None  # previews land in view (issue 27)
+        self.busy = busy_overlay.attach(self)  # a busy state where the preview will appear (issue 27)
         self.audio = PreviewAudio(player, session, self) if player is not None else None
         self._signals = {"engine": self.engineChanged, "state": self.stateChanged, "preview": self.previewChanged,
                          "points": self.pointsChanged}
@@ -163,6 +167,8 @@ class LatentTools(QObject):
                 self.overlay.clear()
         elif self.overlay is not None and shown.uid == self.session.current_uid:
             self.overlay.show_clip(shown.clip, shown.label, shown.stamp)
+            if self.framer is not None:
+                self.framer.frame(shown.clip)
         if self.audio is not None:
             self.audio.follow(shown.clip if shown is not None else None)
 
@@ -181,6 +187,13 @@ class LatentTools(QObject):
     @property
     def status(self) -> tuple[str, str]:
         return self.ctl.status
+
+    def loading_title(self) -> str:
+        """The model being loaded, in a composer's words ("Melody · 2 bars"); "" when none is."""
+        name = getattr(self.models, "loading_name", None)
+        if not name:
+            return ""
+        return next((m.title for m in self.models.installed() if m.name == name), name)
 
     @property
     def decoding(self) -> str:

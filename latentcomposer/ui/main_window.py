@@ -27,16 +27,18 @@ from latentcomposer.app import autosave
 from latentcomposer.app.editing import DRUMS_NO_TRANSPOSE
 from latentcomposer.app.latent.info import DEVICES
 from latentcomposer.app.midi_import import MIDI_SUFFIXES
+from latentcomposer.app.model_names import plain_model_message
 from latentcomposer.app.model_service import ModelService, gpu_summary
 from latentcomposer.app.playback_service import PlaybackService
 from latentcomposer.app.session import Session
 from latentcomposer.core.errors import UserFacingError
 from latentcomposer.paths import RESOURCES_DIR
 
-from . import dialogs, messages
+from . import dialogs, messages, window_extras
 from .actions import create_actions, create_menus, create_tool_bar
 from .clip_list import ClipListPanel
 from .file_ops import FileController
+from .key_button import KeyButton
 from .latent_map import LatentMap
 from .latent_panel import LatentPanel
 from .latent_tools import LatentTools
@@ -85,6 +87,7 @@ class MainWindow(QMainWindow):
         self.transport = TransportBar([self.action_map[k] for k in ("play", "stop", "rewind", "loop", "metronome")],
                                       self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport)
+        self.transport.addSeparator()
         self.tools_bar = create_tool_bar(self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.tools_bar)
         self.clip_list = ClipListPanel(self.session, self)
@@ -92,16 +95,19 @@ class MainWindow(QMainWindow):
         self.latent_tools = LatentTools(self.session, self.models, roll=self.roll,
                                         player=self.playback_ui.service, parent=self)
         self.latent_panel = LatentPanel(self.latent_tools, self)
+        self.key_button = KeyButton(self.session, self.latent_tools.ctl.set_key_lock, self)
+        self.transport.addWidget(self.key_button)  # "Key: A minor" and the key lock
         self.timeline = TimelineTabs(self.latent_tools, self)
         self.latent_map = LatentMap(self.latent_tools, self)
         panels = {"latentPanel": self.latent_panel, "interpolationTimeline": self.timeline,
                   "latentMap": self.latent_map}
         for name, (title, area, _text) in PLACEHOLDERS.items():
             self._add_dock(name, title, panels[name], area)
-        self.tabifyDockWidget(self.docks["latentPanel"], self.docks["latentMap"])
-        self.docks["latentPanel"].raise_()
+        # the map in view with the sliders (under them), not tabbed behind them (issue 27, defect 6)
+        self.splitDockWidget(self.docks["latentPanel"], self.docks["latentMap"], Qt.Orientation.Vertical)
         create_menus(self)
         self._build_status_bar()
+        window_extras.install(self)  # issue 27: theme, groove, welcome, variations, MIDI in/clock
 
         self.roll.audition.connect(self.playback_ui.audition)
         self.roll.seekRequested.connect(self.playback_ui.seek)
@@ -156,8 +162,9 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(0, self.default_dock_sizes)
 
     def default_dock_sizes(self) -> None:
-        self.resizeDocks([self.docks["clipList"], self.docks["latentPanel"]], [190, 290],
+        self.resizeDocks([self.docks["clipList"], self.docks["latentPanel"]], [190, 340],
                          Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["latentPanel"], self.docks["latentMap"]], [330, 270], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["interpolationTimeline"]], [190], Qt.Orientation.Vertical)
         self._default_state = self.saveState()
 
@@ -214,7 +221,8 @@ class MainWindow(QMainWindow):
 
     def _show_model_status(self, state: str, message: str) -> None:
         gpu = gpu_summary()
-        self.model_label.setText(f"Model: {message}" + (" · no GPU" if "none found" in gpu else ""))
+        shown = plain_model_message(message, self.models.installed())  # plain names (issue 27)
+        self.model_label.setText(f"Model: {shown}" + (" · no GPU" if "none found" in gpu else ""))
         self.model_label.setToolTip(f"{message}\n{gpu}")
 
     def _sync_tool_actions(self) -> None:
@@ -240,6 +248,8 @@ class MainWindow(QMainWindow):
         if kinds & {"clip", "current", "reset"}:
             self.transport.show_tempo(s.current_clip.tempo)
             self.playback_ui.clip_changed()
+        if kinds & {"chords", "playback"} and not kinds & {"clip", "current", "reset"}:
+            self.playback_ui.clip_changed()  # the chord lane heard with the clip
         if "reset" in kinds or "playback" in kinds:
             self.playback_ui.apply_loop()
             self.action_map["metronome"].setChecked(s.playback.metronome)
@@ -356,6 +366,21 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         dialogs.ShortcutsDialog(list(self.action_map.values()), self).exec()
 
+    def learn_style(self) -> QWidget:
+        """"Learn my style…": the dialog (non-modal: playback and editing go on while it trains); the
+        model it makes is listed and selected."""
+        from .personalize_dialog import PersonalizeDialog
+
+        self.models.refresh()
+        dlg = PersonalizeDialog(self.models.installed(), self.models.model_name, self.session.clips, self)
+        dlg.modelCreated.connect(self._personal_model_ready)
+        dlg.show()
+        return dlg
+
+    def _personal_model_ready(self, name: str) -> None:
+        self.models.refresh()
+        self.latent_tools.load_model(name)
+
     def show_about(self) -> None:
         self.models.refresh()
         dialogs.AboutDialog(self.models.cards(), self.models.message, self).exec()
@@ -399,6 +424,7 @@ class MainWindow(QMainWindow):
         self.latent_tools.shutdown()
         self.autosaver.remove()
         self.clip_list.cleanup()
+        window_extras.shutdown(self)
         self._unlisten()
 
 
@@ -418,6 +444,16 @@ def _install_excepthook(window: MainWindow) -> None:
     sys.excepthook = hook
 
 
+def early_models(prefs: Preferences) -> ModelService:
+    """The model service with the default model already loading (issue 30): started before the window
+    is built, so torch's import and the load overlap the window's construction; the window's own
+    start-up load then finds it loading (or loaded) instead of starting another."""
+    models = ModelService()
+    device = prefs.get_str("model/device", "auto")
+    models.start(None, device=device if device in DEVICES else "auto")
+    return models
+
+
 def run(file: str | None = None, argv: list[str] | None = None) -> int:
     """Start the app (``latentcomposer gui [FILE]``); returns the exit code."""
     existing = QApplication.instance()
@@ -429,7 +465,8 @@ def run(file: str | None = None, argv: list[str] | None = None) -> int:
     icon = RESOURCES / "latentcomposer.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    window = MainWindow()
+    prefs = Preferences()
+    window = MainWindow(models=early_models(prefs), prefs=prefs)
     window.show()
     window.roll.canvas.setFocus()
     _install_excepthook(window)
@@ -439,4 +476,5 @@ def run(file: str | None = None, argv: list[str] | None = None) -> int:
         window.files.open_path(file)
     elif not file and not recovered and window.session.current_clip.notes == ():
         window.show_message("Ready. Draw notes (D), open a MIDI file (Ctrl+O) or a project (Ctrl+Shift+O).", 15000)
+        window_extras.first_run(window)  # the welcome: an example clip and three hints (once)
     return int(app.exec())

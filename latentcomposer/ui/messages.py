@@ -43,6 +43,14 @@ def choose(parent: QWidget | None, title: str, text: str, choices: Sequence[str]
     return None
 
 
+def pick_item(parent: QWidget | None, title: str, label: str, items: Sequence[str], current: int = 0) -> str | None:
+    """Pick one of ``items`` from a list (None if cancelled)."""
+    from PySide6.QtWidgets import QInputDialog
+
+    text, ok = QInputDialog.getItem(parent, title, label, list(items), max(0, current), False)
+    return str(text) if ok else None
+
+
 def ask_save_changes(parent: QWidget | None, what: str) -> str:
     """``"save"``, ``"discard"`` or ``"cancel"`` for unsaved changes in ``what``."""
     box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu
 
+from latentcomposer.app.harmony import chord_clip
 from latentcomposer.app.playback_service import (
     OutputResult,
     PlaybackService,
@@ -75,6 +76,9 @@ class PlaybackController(QObject):
         if self._clip_dirty:
             self._clip_dirty = False
             self.service.set_clip(self.session.current_clip)
+            item = self.session.current
+            on = self.session.playback.chords and bool(item.chords)
+            self.service.set_chords(chord_clip(item.chords, item.clip) if on and item.chords else None)
 
     # --- transport -------------------------------------------------------------------------
     def toggle_play(self) -> None:

@@ -52,8 +52,10 @@ from .bars_tab import BarsView
 from .clip_thumb import ClipThumb, pitch_range
 from .file_ops import read_midi_file
 from .latent_tools import LatentTools, make_button
+from .status_note import StatusNote
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 1  # the clip list's role for a clip's uid
+QUICK_INTERPOLATION = "interpolate_quick"  # the greedy first thumbnails of a progressive interpolation
 MIN_STEPS, MAX_STEPS = 2, 32
 
 
@@ -137,6 +139,9 @@ class SlotBox(QFrame):
 
 
 class InterpolationView(QWidget):
+    _request = 0  # the newest interpolation asked for
+    _final = 0  # the newest one whose final (search) result is shown
+
     def __init__(self, tools: LatentTools, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("interpolationView")
@@ -221,10 +226,9 @@ class InterpolationView(QWidget):
         self.export_button = self._button("exportChainButton", "Export MIDI…",
                                           "Export the selected steps (or the whole chain) as a MIDI file",
                                           self.export_selection)
-        self.warning = QLabel("", self)
+        self.warning = StatusNote("", self)  # warning colour only for warnings (issue 27)
         self.warning.setObjectName("interpWarning")
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("color: #e0a84f;")
         for w in (self.play_button, self.loop_check, self.render_button, self.export_button):
             bottom.addWidget(w)
         bottom.addWidget(self.warning, 1)
@@ -322,8 +326,27 @@ class InterpolationView(QWidget):
             self.tools.message.emit(f"Interpolation: {msg}")
             self._busy(False)
 
-        self.tools.ctl.run("interpolate", lambda engine: jobs.interpolate(engine, a, b, n, method, temp, seed),
-                           lambda r: self.show_result(r, a, b, slots), failed)
+        chords, key = self.tools.ctl.harmony_for(slots[0]) if slots[0] else (None, None)  # A's chord lane
+        self._request += 1
+        request = self._request
+
+        def show(r: InterpolationResult, final: bool = True) -> None:
+            # progressive: the greedy thumbnails at once, replaced by the search decode when it is ready
+            if request != self._request or (not final and self._final == request):
+                return
+            if final:
+                self._final = request
+            self.show_result(r, a, b, slots)
+            if not final:
+                self.warning.setText(self.warning.text() + " · refining…")
+
+        if self.tools.ctl.progressive(self.tools.engine, temp):
+            self.tools.ctl.run(QUICK_INTERPOLATION,
+                               lambda engine: jobs.interpolate(engine, a, b, n, method, temp, seed, chords, key,
+                                                               decoding="greedy"),
+                               lambda r: show(r, final=False), failed)
+        self.tools.ctl.run("interpolate", lambda engine: jobs.interpolate(engine, a, b, n, method, temp, seed,
+                                                                          chords, key), show, failed)
         self._busy(True)
         return True
 

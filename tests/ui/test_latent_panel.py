@@ -56,8 +56,13 @@ def test_rapid_moves_coalesce_and_end_in_the_last_state(rig: Rig, qtbot) -> None
         slider.setValue(v)
         QApplication.processEvents()
     rig.idle()
-    decodes = len(rig.engine.called("decode")) - before
+    calls = rig.engine.called("decode")[before:]
+    # search decoding is progressive (issue 30): a quick greedy decode per shown request, then the final
+    # one; both lanes coalesce, and the final (search) decodes, the slow ones, run far fewer times
+    quick = [k for _a, k in calls if k.get("decoding") == "greedy"]
+    decodes = len(calls) - len(quick)
     assert 1 <= decodes < len(values) // 4, decodes
+    assert len(quick) < len(values) // 2, len(quick)
     q = rig.tools.worker.queue
     assert q.coalesced > 0
     assert rig.tools.ctl.sliders["dim1"] == 1.37
@@ -138,11 +143,11 @@ def test_model_switch_keeps_the_clip_and_reencodes(rig: Rig, qtbot) -> None:  # 
     rig.idle()
     assert len(rig.tools.ctl.code.base) == 4  # 8 bars in 2-bar windows
     combo = rig.panel.model_combo
-    # in plain words (the registry's labels), the folder name only where two share a label
+    # in plain words (the registry's labels; "per-bar" for one latent per bar), grouped by kind (issue 27)
     assert [combo.itemText(i) for i in range(combo.count())] == [
-        "Melody · 2 bars", "Melody · 4 bars (tiny_4bar_hier)", "Drums · 2 bars", "Melody · 4 bars (tiny_tvae)"]
-    assert [combo.itemData(i) for i in range(combo.count())] == ["tiny_2bar", "tiny_4bar_hier", "tiny_drums",
-                                                                  "tiny_tvae"]
+        "Melody · 2 bars", "Melody · 4 bars", "Melody · 4 bars (per-bar)", "Drums · 2 bars"]
+    assert [combo.itemData(i) for i in range(combo.count())] == ["tiny_2bar", "tiny_4bar_hier", "tiny_tvae",
+                                                                  "tiny_drums"]
     assert "tiny random model" in combo.itemData(1, 3)  # the card as the tooltip (Qt.ToolTipRole)
     combo.setCurrentIndex(1)
     combo.activated.emit(1)
@@ -255,7 +260,7 @@ def test_no_model_installed(qtbot, tmp_path) -> None:
     try:
         assert "No model installed" in r.panel.status.text()
         assert not r.panel.sample_button.isEnabled() and not r.panel.rows
-        assert r.timeline.bars.currentWidget() is r.timeline.bars.disabled
+        assert r.timeline.bars.currentWidget() is r.timeline.bars.switch_page
     finally:
         r.close()
 

@@ -27,8 +27,8 @@ def test_interpolation_fills_n_plus_2_thumbnails_matching_the_reconstructions(ri
     view.temperature.setValue(0.0)
     view.generate_button.click()
     assert view.progress.isVisible()  # a busy indicator while the batch decodes
-    qtbot.waitUntil(lambda: len(view.thumbs) == 5)
-    assert not view.progress.isVisible()
+    # (the quick greedy thumbnails come first; the search decode replaces them: issue 30)
+    qtbot.waitUntil(lambda: len(view.thumbs) == 5 and not view.progress.isVisible())
     assert [t.objectName() for t in view.thumbs] == [f"thumb_{i}" for i in range(5)]
     assert view.thumbs[0].label.startswith("A") and view.thumbs[-1].label.startswith("B")
     call = eng.called("interpolate")[-1]
@@ -106,8 +106,8 @@ def test_open_a_file_into_a_slot(rig: Rig, qtbot, tmp_path, dialogs) -> None:  #
 def test_bars_tab_is_disabled_for_window_models(rig: Rig, qtbot) -> None:  # noqa: F811
     rig.load("tiny_2bar")
     bars = rig.timeline.bars
-    assert bars.currentWidget() is bars.disabled
-    assert "one latent per 2-bar window" in bars.disabled.text()
+    assert bars.currentWidget() is bars.switch_page  # (issue 27: offers the per-bar model instead)
+    assert "reads 2 bars at a time" in bars.disabled.text()
 
 
 def test_bars_cell_selection_calls_context_transfer(rig: Rig, qtbot) -> None:  # noqa: F811

@@ -42,7 +42,7 @@ def test_the_window_hosts_the_latent_tools(qtbot: Any, tiny_models: Path) -> Non
     assert "Model:" in w.model_label.text() and w.latent_tools.info is None
     w.start_model()  # what start-up does after the window is shown
     qtbot.waitUntil(lambda: w.latent_tools.info is not None, timeout=15000)
-    assert "tiny_2bar ready" in w.model_label.text()
+    assert "Melody · 2 bars ready" in w.model_label.text()  # plain names (issue 27)
     qtbot.waitUntil(lambda: w.latent_tools.ctl.code is not None)
     w.latent_panel.rows["density"].slider.setValue(200)
     qtbot.waitUntil(lambda: w.latent_tools.overlay.isVisible())

@@ -24,6 +24,8 @@ import numpy as np
 
 from latentcomposer.core import Clip
 
+from ..harmony import KEY_LOCK
+from ..model_names import plain_titles, prefer_for_clip
 from ..model_service import ModelInfo, ModelService
 from ..session import Session
 from . import jobs
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 DECODINGS = ("search", "greedy")
+QUICK_PREVIEW = "preview_quick"  # the greedy first result of a progressive preview (lane channel)
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,7 @@ class LatentController(PanelModel):
         self.clip_points: dict[str, np.ndarray] = {}  # uid -> projected mean of its code
         self.path: np.ndarray | None = None  # interpolation path, projected [steps, 2]
         self.request_gen = 0  # bumps with every preview request (benchmark: move -> paint)
+        self._preview_gen = 0  # the request whose preview (quick or final) is shown
         self.loaded_as = "auto"  # the device choice the current engine was loaded with
         self._chosen = False  # the model being loaded was picked by the user
         self._applying = False
@@ -176,7 +180,7 @@ class LatentController(PanelModel):
         if self.info is not None and (name, device) == (self.info.name, self.loaded_as):
             return
         self.loaded_as, self._chosen = device, chosen
-        self.host.say(f"Loading {name} ({device})…")
+        self.host.say(f"Loading {plain_titles(self.installed()).get(name, name)} ({device})…")
         self._start_service(name, device)
 
     def start_model(self, name: str | None, device: str) -> bool:
@@ -229,13 +233,15 @@ class LatentController(PanelModel):
         if self.info is None:
             return False
         what = "drums" if clip.is_drum else "a melody" if clip.is_monophonic() else "polyphonic (chords)"
-        target = model_for_clip(clip, self.info.name, self.info.representation, self.representations())
+        ordered = [(m.name, m.representation or model_representation(m.folder))  # the window that fits first
+                   for m in prefer_for_clip(clip, self.installed())]
+        target = model_for_clip(clip, self.info.name, self.info.representation, ordered)
         if target is None or target == self.info.name:
             if clip.notes and not can_read(self.info, clip):
                 self.host.say(f"'{clip.name}' is {what} and no installed model reads it; "
                               f"{self.info.name} cannot encode it")
             return False
-        label = next((m.title for m in self.installed() if m.name == target), target)
+        label = plain_titles(self.installed()).get(target, target)
         self.host.say(f"'{clip.name}' is {what}: switching to {target} ({label})")
         self.load_model(target, chosen=False)
         return True
@@ -273,7 +279,8 @@ class LatentController(PanelModel):
             self.host.say(f"Cannot encode '{clip.name}': {msg}")
             self.host.changed("state")
 
-        self.lane.submit("encode", lambda: jobs.encode_clip(engine, uid, clip, 0), done, failed)
+        chords = session.current.chords
+        self.lane.submit("encode", lambda: jobs.encode_clip(engine, uid, clip, 0, chords), done, failed)
 
     # --- slider panel actions -------------------------------------------------------------------
     def request_preview(self) -> int:
@@ -285,14 +292,30 @@ class LatentController(PanelModel):
         self.request_gen += 1
         gen = self.request_gen
 
-        def done(result: jobs.PreviewResult) -> None:
+        def done(result: jobs.PreviewResult, final: bool = True) -> None:
+            # progressive: the quick result shows unless a newer one is shown; the final one replaces it
+            if gen < self._preview_gen or (not final and gen == self._preview_gen):
+                return
             if engine is self.engine and self.accept_preview(result):
+                self._preview_gen = gen
                 self.show_preview(result.clip, "Latent preview", uid=result.request.uid, stamp=gen)
                 self.host.changed("points")
                 self.host.soon("store")
 
+        if self.progressive(engine, req.temperature):  # the greedy decode at once, search when it is ready
+            self.lane.submit(QUICK_PREVIEW, lambda: jobs.decode_preview(engine, req, "greedy"),
+                             lambda r: done(r, final=False), self.host.say)
         self.lane.submit("preview", lambda: jobs.decode_preview(engine, req), done, self.host.say)
         return gen
+
+    def progressive(self, engine: object, temperature: float) -> bool:
+        """Whether a decode shows the quick greedy result first (temperature 0, search decoding)."""
+        return temperature <= 0 and self.decoding == "search" and bool(getattr(engine, "supports_search", False))
+
+    def cancel_preview(self) -> None:
+        """Drop the pending preview decodes (both the quick and the final one) and their results."""
+        self.lane.cancel(QUICK_PREVIEW)
+        self.lane.cancel("preview")
 
     def set_slider(self, key: str, value: float) -> int:
         self.sliders[key] = float(value)
@@ -313,6 +336,14 @@ class LatentController(PanelModel):
         if self.preview is not None or self.moved:
             self.request_preview()
         self.host.soon("store")
+
+    def set_key_lock(self, on: bool) -> None:
+        """Keep generated melodies in their clip's key (a post-process: out-of-key notes move into it)."""
+        if bool(self.session.latent.extra.get(KEY_LOCK)) == bool(on):
+            return
+        self.session.update_latent(extra={**self.session.latent.extra, KEY_LOCK: bool(on)})
+        if self.engine is not None and (self.preview is not None or self.moved):
+            self.request_preview()
 
     def set_decoding(self, mode: str, chosen: bool = False) -> None:
         """``"search"`` (beam search + the encoder's choice) or ``"greedy"`` for temperature-0 decodes;
@@ -353,7 +384,7 @@ class LatentController(PanelModel):
         self.request_preview()
 
     def reset(self) -> None:
-        self.lane.cancel("preview")
+        self.cancel_preview()
         if not self.reset_to_encoded():
             self.encode_current()
         self.edited = True
@@ -370,6 +401,21 @@ class LatentController(PanelModel):
         self.set_map_point(x, y)
         self.edited = True
         return self.request_preview()
+
+    def continue_current(self, bars: int = 4) -> bool:
+        """Continue the current clip by ``bars`` bars (per-bar model with a bar prior): the result is a
+        preview (Apply or Add as clip), each press a new seed."""
+        clip, info = self.session.current_clip, self.info
+        if info is None or not info.per_bar:
+            self.host.say("Continue needs a per-bar model (Melody 16 bars, per bar: tvae_16bar)")
+            return False
+        if not clip.notes:
+            self.host.say("The clip has no notes to continue")
+            return False
+        self.continue_seed = getattr(self, "continue_seed", 0) + 1  # its own counter: the latent seed stays
+        seed, uid = self.continue_seed, self.session.current_uid
+        return self.run("continue", lambda engine: jobs.continue_clip(engine, clip, bars, seed),
+                        lambda r: self.show_preview(r.clip, f"Continued by {bars} bars", uid))
 
     # --- previews -------------------------------------------------------------------------------
     def show_preview(self, clip: Clip, label: str, uid: str | None = None, stamp: int = 0) -> None:
@@ -448,7 +494,7 @@ class LatentController(PanelModel):
         """(The session calls it.) What a session event does: a new session restores and re-encodes; another clip, or the current
         clip edited by hand, drops the preview and starts again from the clip."""
         if "reset" in kinds:
-            self.lane.cancel("preview")
+            self.cancel_preview()
             self.forget()
             self.reset_values()
             self.clear_preview()
@@ -460,7 +506,7 @@ class LatentController(PanelModel):
             self.host.soon("points")
             return
         if "current" in kinds:
-            self.lane.cancel("preview")
+            self.cancel_preview()
             self.clear_preview()
             self.forget()
             self.reset_values()
@@ -470,11 +516,16 @@ class LatentController(PanelModel):
         elif "clip" in kinds and not self._applying:
             code = self.code
             if code is None or code.uid == self.session.current_uid:  # edited by hand: start again from it
-                self.lane.cancel("preview")
+                self.cancel_preview()
                 self.clear_preview()
                 self.reset_values()
                 self.encode_current()
                 self.host.changed("state")
+        if "chords" in kinds and "reset" not in kinds and self.engine is not None and self.code is not None \
+                and self.code.uid == self.session.current_uid and (self.preview is not None or self.moved
+                                                                   or self.code.origin != "encoded") \
+                and (self.engine.condition_dim or self.session.latent.extra.get(KEY_LOCK)):
+            self.request_preview()  # the chord lane (a chord model) or the locked key changed: decode again
         if kinds & {"clips", "clip"}:
             self.host.soon("points")
 

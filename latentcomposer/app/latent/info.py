@@ -78,6 +78,10 @@ class MapPlane:
     scale: np.ndarray  # [2]
     reference: np.ndarray  # [M, 2] projected training means
     fitted: bool  # False: no principal directions shipped, the axes are z1, z2
+    # what moving along each axis does, in a composer's words ("more density →"); "" when unknown
+    labels: tuple[str, str] = ("", "")
+    # per axis: (attribute, signed cosine with the axis), strongest first (for tooltips and tests)
+    movers: tuple[tuple[tuple[str, float], ...], ...] = ((), ())
 
     def project(self, z: np.ndarray) -> np.ndarray:
         z = np.atleast_2d(np.asarray(z, dtype=np.float32))
@@ -85,6 +89,33 @@ class MapPlane:
 
     def vector(self, dx: float, dy: float) -> np.ndarray:
         return (dx * self.scale[0] * self.axes[0] + dy * self.scale[1] * self.axes[1]).astype(np.float32)
+
+
+def axis_movers(axes: np.ndarray, names: Sequence[str], vectors: np.ndarray | None
+                ) -> tuple[tuple[tuple[str, float], ...], ...]:
+    """Per map axis, the attributes whose vectors point along it: (name, cosine), by |cosine|, the
+    weak ones (|cos| < 0.15) left out. Moving along an axis moves these attributes most."""
+    out: list[tuple[tuple[str, float], ...]] = []
+    vecs = np.asarray(vectors, np.float32) if vectors is not None and len(names) else np.zeros((0, axes.shape[1]))
+    norms = np.linalg.norm(vecs, axis=1) if len(vecs) else np.zeros(0)
+    for axis in axes[:2]:
+        unit = axis / max(float(np.linalg.norm(axis)), 1e-9)
+        cos = [(str(n), float(v @ unit / nv)) for n, v, nv in zip(names, vecs, norms, strict=False) if nv > 1e-9]
+        out.append(tuple(sorted(((n, c) for n, c in cos if abs(c) >= 0.15), key=lambda t: -abs(t[1]))))
+    while len(out) < 2:
+        out.append(())
+    return tuple(out)
+
+
+def axis_label(movers: Sequence[tuple[str, float]], axis: str) -> str:
+    """"less density ← → more density" (x) or "less density ↓ ↑ more density" (y): the attribute that
+    moves most along the axis (the others are in the map's tooltip)."""
+    if not movers:
+        return ""
+    name, c = movers[0]
+    ups = f"{'more' if c > 0 else 'less'} {name}"
+    downs = f"{'less' if c > 0 else 'more'} {name}"
+    return f"{downs}  ←  →  {ups}" if axis == "x" else f"{downs}  ↓  ↑  {ups}"
 
 
 def map_plane(attributes: Attributes | None, z_dim: int) -> MapPlane:
@@ -95,6 +126,8 @@ def map_plane(attributes: Attributes | None, z_dim: int) -> MapPlane:
         axes = np.asarray(comps[:2], np.float32)
         scale = np.maximum(np.asarray(std[:2], np.float32), 1e-6)
         plane = MapPlane(mean, axes, scale, np.zeros((0, 2), np.float32), True)
+        plane.movers = axis_movers(axes, attributes.names, attributes.vectors)
+        plane.labels = (axis_label(plane.movers[0], "x"), axis_label(plane.movers[1], "y"))
         ref = attributes.reference_latents
         if ref is not None and len(ref):
             plane.reference = plane.project(np.asarray(ref, np.float32))
@@ -149,7 +182,10 @@ class EngineInfo:
         if attrs is not None:
             for name in attrs.names:
                 definition = attrs.definitions.get(name, "")
-                specs.append(SliderSpec(name, name.capitalize(), f"{name}: {definition}".strip(": "), "attribute"))
+                tip = f"{name}: {definition}".strip(": ")
+                if name in engine.ar_dims:  # a regularized dim: the slider moves that one dim (model/ar_reg.py)
+                    tip += f" -- moves latent dim {engine.ar_dims[name] + 1} alone (trained to follow it)"
+                specs.append(SliderSpec(name, name.capitalize(), tip, "attribute"))
             n = 0 if attrs.pca_components is None else min(N_DIMS, len(attrs.pca_components))
             for k in range(n):
                 specs.append(SliderSpec(f"dim{k + 1}", f"Dim {k + 1}",

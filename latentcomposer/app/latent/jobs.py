@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from latentcomposer.core import Clip
+from latentcomposer.core.chords import ChordTrack
+from latentcomposer.core.harmony import Key, snap_to_key
 
 from .locks import apply_lock
 
@@ -54,8 +56,21 @@ class EncodeOutcome:
     model: str
 
 
-def encode_clip(engine: Engine, uid: str, clip: Clip, seed: int = 0) -> EncodeOutcome:
-    code = engine.encode([clip], seed=seed)
+def lane_condition(engine: Engine, chords: ChordTrack | None, n_steps: int) -> np.ndarray | None:
+    """The chord lane as the model's condition (None: the model reads no chords, or there is no lane,
+    and the engine uses the clip's own detected chords)."""
+    return engine.chords_condition(chords, n_steps) if chords else None
+
+
+def in_key(clip: Clip, key: Key | None) -> Clip:
+    """The key lock: notes outside ``key`` moved into it (a post-process; None: unchanged)."""
+    return clip if key is None else snap_to_key(clip, key)
+
+
+def encode_clip(engine: Engine, uid: str, clip: Clip, seed: int = 0, chords: ChordTrack | None = None
+                ) -> EncodeOutcome:
+    """The clip's posterior (a chord-conditioned model reads ``chords``, its lane, when given)."""
+    code = engine.encode([clip], seed=seed, condition=lane_condition(engine, chords, engine.clip_steps(clip)))
     return EncodeOutcome(uid, clip, np.asarray(code.mu, np.float32), np.asarray(code.sigma, np.float32),
                          int(engine.clip_steps(clip)), list(code.warnings), engine.name)
 
@@ -89,6 +104,8 @@ class PreviewRequest:
     template: Clip
     n_steps: int
     model: str
+    chords: ChordTrack | None = None  # the clip's chord lane (what a chord-conditioned model decodes over)
+    key: Key | None = None  # the key lock: keep the result in this key (a post-process)
 
 
 @dataclass
@@ -98,11 +115,16 @@ class PreviewResult:
     z: np.ndarray
 
 
-def decode_preview(engine: Engine, req: PreviewRequest) -> PreviewResult:
+def decode_preview(engine: Engine, req: PreviewRequest, decoding: str | None = None) -> PreviewResult:
+    """The preview of ``req``; ``decoding``: this decode's temperature-0 decoding ("greedy" for the
+    quick first result of a progressive preview; default: the engine's)."""
     z = compose(engine, req.base, dict(req.sliders), req.offset)
+    rows = len(z) if np.ndim(z) > 1 else 1
+    condition = lane_condition(engine, req.chords, rows * engine.cfg.n_steps)  # one window per row of z
     clip = engine.decode(z, temperature=req.temperature, seed=req.seed, template=req.template,
-                         name=req.template.name, join=True, n_steps=req.n_steps)[0]
-    return PreviewResult(req, apply_lock(req.reference, clip, req.lock), z)
+                         name=req.template.name, join=True, n_steps=req.n_steps,
+                         condition=None if condition is None else condition[:rows], decoding=decoding)[0]
+    return PreviewResult(req, in_key(apply_lock(req.reference, clip, req.lock), req.key), z)
 
 
 # --- the latent map ------------------------------------------------------------------------------
@@ -127,11 +149,15 @@ class InterpolationResult:
 
 
 def interpolate(engine: Engine, a: Clip, b: Clip, between: int, method: str, temperature: float,
-                seed: int) -> InterpolationResult:
-    """``between`` steps plus both endpoints (all decoded in one batch by the engine)."""
+                seed: int, chords: ChordTrack | None = None, key: Key | None = None,
+                decoding: str | None = None) -> InterpolationResult:
+    """``between`` steps plus both endpoints (all decoded in one batch by the engine); a chord-conditioned
+    model decodes every step over ``chords`` (A's lane) when given, and ``key`` locks the results."""
+    n_steps = max(engine.clip_steps(a), engine.clip_steps(b))
     gen = engine.interpolate(a, b, steps=between + 2, method="lerp" if method == "lerp" else "slerp",
-                             temperature=temperature, seed=seed)
-    return InterpolationResult(list(gen.clips), list(gen.warnings), gen.z, seed)
+                             temperature=temperature, seed=seed, condition=lane_condition(engine, chords, n_steps),
+                             decoding=decoding)
+    return InterpolationResult([in_key(c, key) for c in gen.clips], list(gen.warnings), gen.z, seed)
 
 
 def join_clips(clips: Sequence[Clip], name: str) -> Clip:
@@ -168,4 +194,16 @@ def resample_bar(engine: Engine, clip: Clip, bar: int, seed: int, toward: Clip |
         gen = engine.resample_bar(clip, bar, seed=seed, toward=toward, amount=0.5)
     else:
         gen = engine.resample_bar(clip, bar, temperature=1.0, seed=seed)
+    return BarsResult(gen.clips[0], list(gen.warnings))
+
+
+def continue_clip(engine: Engine, clip: Clip, bars: int, seed: int) -> BarsResult:
+    """The clip extended by ``bars`` bars in its style (per-bar model + bar prior); its bars unchanged."""
+    gen = engine.continue_clip(clip, bars=bars, seed=seed)
+    return BarsResult(gen.clips[0], list(gen.warnings))
+
+
+def infill_bars(engine: Engine, clip: Clip, first: int, last: int, seed: int) -> BarsResult:
+    """Bars ``first..last`` (0-based, inclusive) regenerated given the bars on both sides."""
+    gen = engine.infill(clip, (first, last + 1), seed=seed)
     return BarsResult(gen.clips[0], list(gen.warnings))

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from latentcomposer.core import Clip
+from latentcomposer.core.chords import ChordTrack
+from latentcomposer.core.harmony import Key
 
+from ..harmony import KEY_LOCK, key_of
 from ..session import Session
 from ..state import PanelState
 from .info import DEVICES, EngineInfo
@@ -164,9 +167,19 @@ class PanelModel:
         template = self.session.item(c.uid).clip if self.session.has(c.uid) else c.clip
         offset = self.info.plane.vector(*self.offset) if np.any(self.offset) else None
         reference = c.clip if c.clip.notes else None
+        chords, key = self.harmony_for(c.uid)
         return PreviewRequest(c.uid, c.base.copy(), tuple(sorted(self.sliders.items())), offset,
                               float(self.temperature), int(self.seed), self.lock if self.lock_supported else "none",
-                              reference, template, c.n_steps, self.info.name)
+                              reference, template, c.n_steps, self.info.name, chords, key)
+
+    def harmony_for(self, uid: str) -> tuple[ChordTrack | None, Key | None]:
+        """Clip ``uid``'s chord lane (what a chord-conditioned model decodes over) and, while the key lock
+        is on, the key to keep results in."""
+        if not self.session.has(uid):
+            return None, None
+        item = self.session.item(uid)
+        key = key_of(item).key if self.session.latent.extra.get(KEY_LOCK) else None
+        return item.chords, key
 
     def accept_preview(self, result: PreviewResult) -> bool:
         if self.code is None or result.request.uid != self.code.uid:

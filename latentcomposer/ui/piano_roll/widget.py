@@ -10,6 +10,9 @@ The roll edits the session's current clip; every finished gesture becomes one un
 the session's undo stack. It asks the window to do things through signals: ``audition(pitch,
 velocity)``, ``seekRequested(tick)``, ``loopChanged(start, end)`` (``-1, -1`` clears the loop) and
 ``message(text)`` for the status bar.
+
+Above the ruler, the chord lane (:mod:`.chord_lane`, objectName ``chordLane``) shows and edits the
+current clip's chords; it hides in the drum lane view.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QLabel, QScrollBar, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QScrollBar, QVBoxLayout, QWidget
 
 from latentcomposer.app.drum_lanes import drum_lanes
 from latentcomposer.app.session import Session
@@ -26,6 +29,7 @@ from latentcomposer.core import Note
 from latentcomposer.core.errors import UserFacingError
 
 from .canvas import MAX_AUDITION, NoteCanvas
+from .chord_lane import ChordLane, ChordLaneHeader
 from .keyboard import WIDTH as KEYBOARD_WIDTH
 from .keyboard import KeyboardWidget
 from .lanes import WIDTH as LANE_HEADER_WIDTH
@@ -74,8 +78,16 @@ class PianoRoll(QWidget):
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(0)
-        grid.addWidget(top_left, 0, 0)
-        grid.addWidget(self.ruler, 0, 1)
+        self.chord_lane = ChordLane(self)
+        self.chord_header = ChordLaneHeader(self, KEYBOARD_WIDTH)
+        left_top, top = QVBoxLayout(), QVBoxLayout()  # the chord lane sits above the ruler
+        for box, parts in ((left_top, (self.chord_header, top_left)), (top, (self.chord_lane, self.ruler))):
+            box.setContentsMargins(0, 0, 0, 0)
+            box.setSpacing(0)
+            for w in parts:
+                box.addWidget(w)
+        grid.addLayout(left_top, 0, 0)
+        grid.addLayout(top, 0, 1)
         grid.addWidget(self.keyboard, 1, 0)
         grid.addWidget(self.lane_header, 1, 0)
         grid.addWidget(self.canvas, 1, 1)
@@ -120,7 +132,7 @@ class PianoRoll(QWidget):
                                                    merge_key=("wheel-velocity", session.current_uid)))
 
     def update_all(self) -> None:
-        for w in (self.canvas, self.keyboard, self.lane_header, self.ruler, self.velocity):
+        for w in (self.canvas, self.keyboard, self.lane_header, self.ruler, self.velocity, self.chord_lane):
             w.update()
 
     @property
@@ -134,6 +146,9 @@ class PianoRoll(QWidget):
         width = LANE_HEADER_WIDTH if drums else KEYBOARD_WIDTH
         self._corner.setFixedWidth(width)
         self._top_left.setFixedWidth(width)
+        self.chord_header.setFixedWidth(width)
+        self.chord_lane.setVisible(not drums)  # drums have no chords
+        self.chord_header.setVisible(not drums)
         self._top_left.setText("Drums" if drums else "")
 
     # --- tools and zoom ----------------------------------------------------------------------
@@ -193,6 +208,8 @@ class PianoRoll(QWidget):
             self._show_clip(center=False)
         if kinds & {"clip", "current", "selection", "reset"}:
             self.update_all()
+        elif "chords" in kinds:
+            self.chord_lane.update()
 
     def _show_clip(self, center: bool) -> None:
         clip = self.session.current_clip
