@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -98,7 +99,7 @@ def main() -> int:
                     help="default: bach for melody models, drummer1 for drum models")
     ap.add_argument("--files", type=int, default=20)
     ap.add_argument("--level", choices=["prior", "finetune"], default="finetune")
-    ap.add_argument("--train", dest="part", choices=["decoder", "full"], default="decoder")
+    ap.add_argument("--train", dest="part", choices=["decoder", "full"], default="full")
     ap.add_argument("--source-data", default="auto", choices=["auto", "corpus", "replay", "none"])
     ap.add_argument("--max-minutes", type=float, default=4.0)
     ap.add_argument("--max-steps", type=int, default=1000)
@@ -141,13 +142,13 @@ def main() -> int:
     phases: dict[str, float] = {}
     last = [time.monotonic(), "start"]
 
-    def progress(p: object) -> None:
-        phase = getattr(p, "phase")
+    def progress(p: Any) -> None:
+        phase = p.phase
         if phase != last[1]:
             now = time.monotonic()
             phases[str(last[1])] = phases.get(str(last[1]), 0.0) + now - float(last[0])  # type: ignore[arg-type]
             last[0], last[1] = now, phase
-            print(f"  [{now - t1:6.1f} s] {getattr(p, 'message')}", flush=True)
+            print(f"  [{now - t1:6.1f} s] {p.message}", flush=True)
 
     t2 = time.monotonic()
     res = personalize(args.model, scan, f"bench_{composer}", opts, progress=progress, engine=engine)

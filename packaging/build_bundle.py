@@ -2,9 +2,14 @@
 
     python packaging/build_bundle.py [--skip-build] [--out build/package]
 
-1. a tools venv (``build/pyi-tools``) with PyInstaller; the app's dependencies are linked in from the
-   interpreter running this script (as in check_wheel.py), so nothing is installed twice;
-2. ``pyinstaller packaging/pyinstaller/latentcomposer.spec`` -> ``<out>/dist/latentcomposer/``, plus
+1. a tools venv (``build/pyi-tools``) with PyInstaller; the app's dependencies are the site-packages
+   of the interpreter running this script, added by a ``.pth`` line (its real path: PyInstaller matches
+   shared libraries by path, and a folder of links made it collect libtorch twice, +445 MB), so nothing
+   is installed twice. The editable install's finder is not activated that way; the spec puts the
+   snapshot (below) first on the path;
+2. ``pyinstaller packaging/pyinstaller/latentcomposer.spec``, run on a snapshot of the tree copied to
+   ``<out>/src`` first (the build takes minutes to an hour; a file edited meanwhile must not give the
+   bundle half of an old module set and half of a new one) -> ``<out>/dist/latentcomposer/``, plus
    ``share/`` (the .desktop file, the hicolor icons) and ``install-desktop-entry.sh``;
 3. ``<out>/latentcomposer-<version>-linux-<arch>.tar.gz``;
 4. the check: the archive unpacked into a temporary folder and started from there with a bare
@@ -20,13 +25,14 @@ import platform
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_wheel import ROOT, dependency_links, shipped_models  # noqa: E402
+from check_wheel import ROOT, shipped_models  # noqa: E402
 
 TOOLS = ROOT / "build" / "pyi-tools"
 PYINSTALLER = "pyinstaller>=6.10,<7"
@@ -46,11 +52,10 @@ def tools_python() -> Path:
         subprocess.run([str(py), "-m", "pip", "install", "-q", PYINSTALLER], check=True)
     purelib = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                   capture_output=True, text=True, check=True).stdout.strip())
-    deps = TOOLS / "app-deps"
-    if deps.exists():
-        shutil.rmtree(deps)
-    dependency_links(deps)
-    (purelib / "_latentcomposer_app_deps.pth").write_text(f"{deps}\n")
+    if (TOOLS / "app-deps").exists():
+        shutil.rmtree(TOOLS / "app-deps")
+    site = Path(sysconfig.get_paths()["purelib"]).resolve()
+    (purelib / "_latentcomposer_app_deps.pth").write_text(f"{site}\n")
     return py
 
 
@@ -58,12 +63,27 @@ def dir_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+SNAPSHOT = ("latentcomposer", "models", "resources", "packaging")
+
+
+def snapshot(out: Path) -> Path:
+    """A copy of what the bundle is built from, taken at one moment."""
+    src = out / "src"
+    if src.exists():
+        shutil.rmtree(src)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.tmp", ".*.tmp", "*.pt")
+    for name in SNAPSHOT:
+        shutil.copytree(ROOT / name, src / name, ignore=ignore)
+    return src
+
+
 def build(out: Path) -> Path:
     py = tools_python()
     t = time.monotonic()
+    src = snapshot(out)
     subprocess.run([str(py), "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
                     "--distpath", str(out / "dist"), "--workpath", str(out / "work"),
-                    str(ROOT / "packaging" / "pyinstaller" / "latentcomposer.spec")], cwd=ROOT, check=True)
+                    str(src / "packaging" / "pyinstaller" / "latentcomposer.spec")], cwd=src, check=True)
     print(f"pyinstaller: {time.monotonic() - t:.0f} s")
     bundle = out / "dist" / "latentcomposer"
     share = bundle / "share"
@@ -74,6 +94,23 @@ def build(out: Path) -> Path:
     shutil.copy2(ROOT / "packaging" / "linux" / "latentcomposer.desktop", share / "applications")
     shutil.copy2(ROOT / "packaging" / "linux" / "install-desktop-entry.sh", bundle)
     return bundle
+
+
+def dedupe_libraries(bundle: Path) -> int:
+    """PyInstaller puts some of torch's libraries (libtorch_cpu.so: 415 MiB) both in ``_internal/`` and in
+    ``_internal/torch/lib/``; make the top-level copy a relative link to the other. Returns bytes saved."""
+    internal = bundle / "_internal"
+    saved = 0
+    for top in sorted(internal.glob("*.so*")):
+        twin = internal / "torch" / "lib" / top.name
+        if top.is_symlink() or not twin.is_file() or twin.is_symlink():
+            continue
+        if top.stat().st_size != twin.stat().st_size or top.read_bytes() != twin.read_bytes():
+            continue
+        saved += top.stat().st_size
+        top.unlink()
+        top.symlink_to(Path("torch") / "lib" / top.name)
+    return saved
 
 
 def archive(bundle: Path, out: Path) -> Path:
@@ -130,6 +167,7 @@ def main() -> int:
     args = ap.parse_args()
     out = args.out.resolve()
     bundle = out / "dist" / "latentcomposer" if args.skip_build else build(out)
+    print(f"duplicate libraries linked: {dedupe_libraries(bundle) / 2**20:.0f} MiB saved")
     check(archive(bundle, out))
     return 0
 

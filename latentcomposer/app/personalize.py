@@ -64,6 +64,8 @@ class PersonalizeJob:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self, fn: Callable[[], None], name: str) -> None:
+        if self._thread is not None:
+            self._thread.join(2.0)  # a scan that has reported is ending: wait for it (a blink)
         if self.running:
             raise RuntimeError("a personalization job is already running")
         self._thread = threading.Thread(target=self._guard, args=(fn,), daemon=True, name=name)

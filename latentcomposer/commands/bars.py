@@ -25,8 +25,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=PER_BAR_MODEL, help=f"a per-bar model (default {PER_BAR_MODEL})")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
     p.add_argument("--seed", type=valid.seed, default=0, help="random seed (default 0)")
-    p.add_argument("--temperature", type=valid.temperature, default=1.0,
-                   help="spread of the bar prior's draws: 0 = its most likely bars, 1 = as the data (default 1)")
+    p.add_argument("--temperature", type=valid.temperature, default=0.5,
+                   help="spread of the bar prior's draws: 0 = its most likely bars, 1 = its full spread "
+                        "(default 0.5: stays in the key more often)")
     p.add_argument("--velocity", type=valid.velocity, default=None, help="velocity of new notes (default: input's)")
     p.add_argument("--decoding", choices=["search", "greedy"], default="search",
                    help="how new bars' latents become notes (default search)")

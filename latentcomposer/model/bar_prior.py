@@ -33,11 +33,13 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from latentcomposer.core.errors import UserFacingError
+
 WEIGHTS, META = "bar_prior.safetensors", "bar_prior.json"
 BAR_PRIOR_FORMAT = 1
 
 
-class BarPriorError(RuntimeError):
+class BarPriorError(UserFacingError):
     """A bar prior file that cannot be used (damaged, or of another shape than its model)."""
 
 
@@ -145,6 +147,7 @@ def save_bar_prior(folder: Path, prior: BarPrior, meta: dict[str, Any]) -> None:
     tensors = {k: v.detach().cpu().float().contiguous() for k, v in prior.state_dict().items()}
     tmp = folder / f".{WEIGHTS}.tmp"
     save_file(tensors, str(tmp), metadata={"format": str(BAR_PRIOR_FORMAT)})
+    tmp.chmod(0o644)  # readable as the weights beside it are (safetensors writes the file 0600)
     tmp.replace(folder / WEIGHTS)
     doc = {"format": BAR_PRIOR_FORMAT, "config": asdict(prior.cfg), "model_sha256": weights_digest(folder),
            "meta": meta}
@@ -164,6 +167,16 @@ def bar_prior_status(folder: Path | None) -> str:
     if doc.get("model_sha256") != weights_digest(folder):
         return "its bar prior was fitted to other weights"
     return ""
+
+
+def bar_prior_meta(folder: Path | None) -> dict[str, Any]:
+    """The ``meta`` block of ``bar_prior.json`` ({} when there is none or it is unreadable)."""
+    try:
+        doc = json.loads((Path(folder) / META).read_text()) if folder is not None else {}
+    except (OSError, ValueError):
+        return {}
+    meta = doc.get("meta", {}) if isinstance(doc, dict) else {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def load_bar_prior(folder: Path | None, bar_z_dim: int, n_bars: int) -> BarPrior | None:

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 DEFAULT_CANDIDATES = 8
+# the bar prior's spread for Continue and infill: 0.5 kept more continuations in the clip's key than 1.0
+# (tvae_16bar, 40 test phrases: 85 % vs 65 % of the 16 bars in one key; docs/MODELS.md)
+DEFAULT_TEMPERATURE = 0.5
 
 
 def _error(msg: str) -> Exception:
@@ -124,8 +127,8 @@ def _keep_outside(clip: Clip, lo: int, hi: int) -> list[Note]:
     return out
 
 
-def continue_clip(engine: Engine, clip: Clip, bars: int = 4, temperature: float = 1.0, seed: int | None = 0,
-                  decode_temperature: float = 0.0, velocity: int | None = None) -> tuple[Clip, np.ndarray]:
+def continue_clip(engine: Engine, clip: Clip, bars: int = 4, temperature: float = DEFAULT_TEMPERATURE,
+                  seed: int | None = 0, decode_temperature: float = 0.0, velocity: int | None = None) -> tuple[Clip, np.ndarray]:
     """(the clip extended by ``bars`` bars, the latents [given + new bars, d] of the last window)."""
     prior = require_bar_prior(engine, "Continue")
     if not 1 <= int(bars) <= 256:
@@ -158,8 +161,8 @@ def continue_clip(engine: Engine, clip: Clip, bars: int = 4, temperature: float 
     return out, z_last
 
 
-def infill(engine: Engine, clip: Clip, bars: tuple[int, int], temperature: float = 1.0, seed: int | None = 0,
-           candidates: int = DEFAULT_CANDIDATES, decode_temperature: float = 0.0,
+def infill(engine: Engine, clip: Clip, bars: tuple[int, int], temperature: float = DEFAULT_TEMPERATURE,
+           seed: int | None = 0, candidates: int = DEFAULT_CANDIDATES, decode_temperature: float = 0.0,
            velocity: int | None = None) -> tuple[Clip, dict[str, Any]]:
     """(the clip with bars [a, b) (0-based, b exclusive) regenerated, details: the window used, each
     candidate's right-side log-likelihood and the one kept)."""
@@ -202,6 +205,54 @@ def infill(engine: Engine, clip: Clip, bars: tuple[int, int], temperature: float
     kept = _keep_outside(clip, round(lo_s * tps), round(hi_s * tps))
     out = clip.copy(notes=tuple(kept + new), name=f"{clip.name} (bars {a + 1}-{b} regenerated)".strip())
     return out, {"window": (ws, we), "scores": [float(s) for s in scores], "kept": best}
+
+
+BAR_ATTRIBUTES = ("density", "register")  # the per-bar sliders (attribute vectors of single bars)
+
+
+def bar_vectors(z: np.ndarray, windows: np.ndarray, table: Any, names: tuple[str, ...] = BAR_ATTRIBUTES
+                ) -> dict[str, list[float]]:
+    """Per-bar attribute vectors (MusicVAE's recipe, one bar at a time): the mean latent of training
+    bars in an attribute's top quartile minus the bottom quartile's. ``z`` [N, bars, d], ``windows``
+    [N, bars * steps_per_bar]."""
+    zb = z.reshape(-1, z.shape[-1])
+    bars = np.asarray(windows).reshape(len(zb), -1)
+    sounding = (bars < 128).any(1) if bars.ndim == 2 else np.ones(len(zb), bool)
+    out = {}
+    for name in names:
+        if name not in table:
+            continue
+        v = np.array([table[name][0](b) for b in bars], dtype=np.float32)
+        lo, hi = np.quantile(v[sounding], [0.25, 0.75])
+        top, bottom = zb[sounding & (v >= hi)], zb[sounding & (v <= lo)]
+        if len(top) and len(bottom) and hi > lo:
+            out[name] = [round(float(x), 5) for x in top.mean(0) - bottom.mean(0)]
+    return out
+
+
+def shift_bar(engine: Engine, clip: Clip, bar: int, attribute: str, amount: float,
+              velocity: int | None = None) -> Clip:
+    """Bar ``bar`` (0-based) moved ``amount`` times along its per-bar attribute vector; every other bar
+    is the clip's own (the bar is decoded in the context of the bars before it)."""
+    vectors = engine.bar_vectors
+    if not vectors:
+        require_bar_prior(engine, "Per-bar sliders")
+    if attribute not in vectors:
+        raise _error(f"no per-bar vector for {attribute!r} (known: {', '.join(vectors)})")
+    given = _bar_tokens(engine, clip)
+    n = engine.cfg.n_bars
+    if not 0 <= bar < len(given):
+        raise _error(f"bar {bar + 1} is outside the clip (1..{len(given)})")
+    ws = max(0, bar - (n - 1))
+    with engine._threads(1), torch.inference_mode():
+        z = _window_latents(engine, given[ws:bar + 1])
+        z[-1] = z[-1] + float(amount) * np.asarray(vectors[attribute], np.float32)
+        toks = _decode_window(engine, z[None], 0.0, 0)[0, -1]
+    tps = _ticks_per_step(clip)
+    lo_s = bar * STEPS_PER_BAR
+    new = _notes_of(engine, toks.reshape(-1, *toks.shape[1:]), clip, velocity, lo_s, lo_s, lo_s + STEPS_PER_BAR)
+    kept = _keep_outside(clip, round(lo_s * tps), round((lo_s + STEPS_PER_BAR) * tps))
+    return clip.copy(notes=tuple(kept + new), name=f"{clip.name} (bar {bar + 1} {attribute} {amount:+.1f})".strip())
 
 
 def sample_bar_prior_z(engine: Engine, n: int, seed: int | None = 0, temperature: float = 1.0) -> torch.Tensor:
@@ -254,6 +305,7 @@ def fit_for_engine(engine: Engine, max_train_windows: int = 8000, max_valid_wind
     log(f"fitting the bar prior ({steps} steps) ...")
     prior, figures = fit_bar_prior(z_tr, z_va, cfg, steps=steps, batch=batch, seed=seed, log=log)
     figures["transpose_range"] = transpose_range
+    figures["bar_vectors"] = bar_vectors(z_tr, tr, engine.codec.attributes())
     save_bar_prior(engine.folder, prior, figures)
     engine.reset_bar_prior()
     return figures

@@ -38,7 +38,7 @@ from latentcomposer.data.melody import STEPS_PER_BAR
 
 from . import continuation
 from .architectures import LatentModel, ModelShape
-from .bar_prior import BarPrior, load_bar_prior
+from .bar_prior import BarPrior, bar_prior_meta, load_bar_prior
 from .checkpoint import CheckpointError, load_model, resolve_model_dir
 from .prior import KEYS as PRIOR_KEYS
 from .prior import FittedPrior
@@ -555,14 +555,24 @@ class Engine:
         """Read the bar prior again (after ``fit-bar-prior`` wrote a new one)."""
         self.__dict__.pop("_bar_prior", None)
 
-    def continue_clip(self, clip: Clip, bars: int = 4, temperature: float = 1.0, seed: int | None = 0,
-                      velocity: int | None = None) -> Generated:
+    @property
+    def bar_vectors(self) -> dict[str, list[float]]:
+        """Per-bar attribute vectors fitted with the bar prior ({} without one): the per-bar sliders."""
+        return bar_prior_meta(self.folder).get("bar_vectors", {}) if self.bar_prior is not None else {}
+
+    def shift_bar(self, clip: Clip, bar: int, attribute: str, amount: float,
+                  velocity: int | None = None) -> Generated:
+        """Bar ``bar`` (0-based) moved along its per-bar attribute vector; the other bars unchanged."""
+        return Generated([continuation.shift_bar(self, clip, bar, attribute, amount, velocity)], [], None)
+
+    def continue_clip(self, clip: Clip, bars: int = 4, temperature: float = continuation.DEFAULT_TEMPERATURE,
+                      seed: int | None = 0, velocity: int | None = None) -> Generated:
         """The clip extended by ``bars`` bars in its style; its own bars come back unchanged."""
         out, z = continuation.continue_clip(self, clip, bars, temperature, seed, velocity=velocity)
         return Generated([out], [], z)
 
-    def infill(self, clip: Clip, bars: tuple[int, int], temperature: float = 1.0, seed: int | None = 0,
-               candidates: int = continuation.DEFAULT_CANDIDATES, velocity: int | None = None) -> Generated:
+    def infill(self, clip: Clip, bars: tuple[int, int], temperature: float = continuation.DEFAULT_TEMPERATURE,
+               seed: int | None = 0, candidates: int = continuation.DEFAULT_CANDIDATES, velocity: int | None = None) -> Generated:
         """Bars ``[a, b)`` (0-based) regenerated given both sides; every other bar unchanged."""
         out, _ = continuation.infill(self, clip, bars, temperature, seed, candidates, velocity=velocity)
         return Generated([out], [], None)

@@ -154,7 +154,9 @@ def card_text(info: dict[str, Any]) -> str:
         lines += [f"- Fine-tune: {t['part']} weights, {t['steps']} steps of batch {t['batch_size']} "
                   f"({t['source_share']:.0%} of each batch from {t['source_data']}), learning rate "
                   f"{t['learning_rate']:g}; best held-out NLL at step {t['best_step']}; stopped by "
-                  f"{t['stopped_by']}; {t['seconds']:.0f} s on {t['device']}"]
+                  f"{t['stopped_by']}; {t['seconds']:.0f} s on {t['device']}"
+                  + ("; no step lowered the held-out NLL, so the weights kept are the source's" if not t["best_step"]
+                     else "")]
     lines += [f"- Sampling prior: fitted to the posteriors of {info['prior_windows']} windows of the files "
               "learned from (model/prior.py); attribute vectors "
               + ("refitted after the fine-tune" if info.get("training") else "kept from the source model "

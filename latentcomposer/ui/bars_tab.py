@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSizePolicy,
+    QSlider,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -43,6 +44,10 @@ CELL_BG = QColor("#262a31")
 NOTE_A = QColor("#7fc4ff")
 NOTE_B = QColor("#9be28f")
 SELECTED = QColor("#f2f27a")
+# per-bar sliders (the model's per-bar attribute vectors, fitted with its bar prior): key, label, tooltip
+BAR_SLIDERS = (("density", "Density", "Notes in this bar only: fewer (left) or more (right); the other bars "
+                "stay as they are"),
+               ("register", "Register", "This bar only: lower (left) or higher (right)"))
 MODEL_BAR_BEATS = 4  # the models read bars of 16 sixteenth steps (4 beats), whatever the clip's metre
 
 
@@ -240,8 +245,25 @@ class BarsView(QStackedWidget):
         buttons.addWidget(self.regenerate)
         buttons.addWidget(self.add)
         buttons.addStretch(1)
+        per_bar_row = QHBoxLayout()
+        self.bar_label = QLabel("Per-bar sliders: Shift+click a bar", page)
+        self.bar_label.setObjectName("barSliderLabel")
+        per_bar_row.addWidget(self.bar_label)
+        self.bar_sliders: dict[str, QSlider] = {}
+        for key, text, tip in BAR_SLIDERS:
+            per_bar_row.addWidget(QLabel(text, page))
+            slider = QSlider(Qt.Orientation.Horizontal, page)
+            slider.setObjectName(f"barSlider_{key}")
+            slider.setRange(-20, 20)  # tenths of the per-bar attribute vector
+            slider.setToolTip(tip)
+            slider.setEnabled(False)
+            slider.sliderReleased.connect(lambda k=key: self.shift_bar(k))
+            per_bar_row.addWidget(slider)
+            self.bar_sliders[key] = slider
+        per_bar_row.addStretch(1)
         lay.addWidget(self.info)
         lay.addWidget(self.grid)
+        lay.addLayout(per_bar_row)
         lay.addLayout(buttons)
         lay.addStretch(1)
         self.page = page
@@ -253,7 +275,7 @@ class BarsView(QStackedWidget):
         self.grid.cellAudition.connect(self.audition)
         self.all_b.clicked.connect(self.all_from_b)
         self.regenerate.clicked.connect(self.regenerate_selection)
-        self.grid.selectionChanged.connect(lambda: self.regenerate.setEnabled(self.grid.selection is not None))
+        self.grid.selectionChanged.connect(self._selection_changed)
         self.add.clicked.connect(lambda: self.result is not None and tools.ctl.add_as_clip(self.result, "generated"))
         tools.engineChanged.connect(self._engine_changed)
         self._unlisten = self.session.listen(self._on_session)
@@ -383,6 +405,27 @@ class BarsView(QStackedWidget):
         label = f"{'AB'[row]} bar {bar + 1} " + (f"toward {'AB'[1 - row]}" if toward else "re-sampled")
         self.tools.ctl.run("bars", lambda engine: jobs.resample_bar(engine, clip, bar, seed, toward=other),
                            lambda r: self._show(r, label), self._failed)
+
+    def _selection_changed(self) -> None:
+        sel = self.grid.selection
+        self.regenerate.setEnabled(sel is not None)
+        for slider in self.bar_sliders.values():
+            slider.blockSignals(True)
+            slider.setValue(0)
+            slider.blockSignals(False)
+            slider.setEnabled(sel is not None)
+        self.bar_label.setText(f"Bar {sel[1] + 1} of {'AB'[sel[0]]}:" if sel is not None
+                               else "Per-bar sliders: Shift+click a bar")
+
+    def shift_bar(self, key: str) -> None:
+        """The selected bar (the first of a run) moved along its per-bar vector; the other bars kept."""
+        ends, sel = self.clips, self.grid.selection
+        if self.tools.engine is None or ends is None or sel is None:
+            return
+        row, bar = sel[0], sel[1]
+        clip, amount = ends[row], self.bar_sliders[key].value() / 10.0
+        self.tools.ctl.run("bars", lambda engine: jobs.shift_bar(engine, clip, bar, key, amount),
+                           lambda r: self._show(r, f"{'AB'[row]} bar {bar + 1}: {key} {amount:+.1f}"), self._failed)
 
     def regenerate_selection(self) -> None:
         sel = self.grid.selection

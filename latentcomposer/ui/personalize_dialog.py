@@ -239,7 +239,10 @@ class PersonalizeDialog(QDialog):
                                **self.options_override)
 
     def start(self) -> None:
-        if self.job is None or self.job.scan is None or self.job.running:
+        if self.job is None or self.job.scan is None:
+            return
+        self.job.wait(2.0)  # the scan's thread ends just after it reports
+        if self.job.running:
             return
         self.result_label.setText("")
         self.curve.set_points([])

@@ -113,9 +113,7 @@ def test_sample_matches_log_prob() -> None:
 def test_stale_prior_is_ignored(prior_dir: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     shutil.copytree(prior_dir, other)
-    data = bytearray((other / "model.safetensors").read_bytes())
-    (other / "model.safetensors").write_bytes(bytes(data[:-4]) + bytes(data[-4:]))  # same bytes: still valid
-    assert bar_prior_status(other) == ""
+    assert bar_prior_status(other) == ""  # a copy of the same weights: still theirs
     from safetensors.torch import load_file, save_file
 
     t = load_file(str(other / "model.safetensors"))
@@ -147,3 +145,67 @@ def test_cli_continue_and_infill(prior_dir: Path, tiny_model_dir: Path, tmp_path
     assert "use tvae_16bar" in capsys.readouterr().err
     assert main(["infill", str(src), "--bars", "x", "--model", str(prior_dir), "--out", str(tmp_path / "x.mid")]) == 2
     assert "bad bar range" in capsys.readouterr().err
+
+
+def test_cli_sample_from_the_bar_prior(prior_dir: Path, tiny_model_dir: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from latentcomposer.cli import main
+    from latentcomposer.io.midifile import read_midi
+
+    out = tmp_path / "s.mid"
+    assert main(["sample", "--model", str(prior_dir), "--prior", "bar", "-n", "2", "--seed", "3", "-o", str(out)]) == 0
+    first = read_midi(out)[0].notes
+    assert main(["sample", "--model", str(prior_dir), "--prior", "bar", "-n", "2", "--seed", "3", "-o", str(out)]) == 0
+    assert read_midi(out)[0].notes == first  # seeded
+    capsys.readouterr()
+    assert main(["sample", "--model", str(tiny_model_dir), "--prior", "bar", "-o", str(out)]) == 2
+    assert "per-bar" in capsys.readouterr().err
+
+
+def test_cli_fit_bar_prior_refits_in_one_command(prior_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from latentcomposer.cli import main
+    from latentcomposer.data.codec_base import WindowSet
+    from latentcomposer.data.melody_codec import MelodyCodec
+    from tests.helpers_models import _windows
+
+    folder = tmp_path / "m"
+    shutil.copytree(prior_dir, folder)
+    (folder / "bar_prior.json").unlink()
+    windows = _windows(64)
+    monkeypatch.setattr(MelodyCodec, "corpus_windows",
+                        lambda self, split, n_bars, hop_steps=16: WindowSet({"tokens": windows}, {}, split))
+    assert Engine.load(folder, device="cpu", warmup=False).bar_prior is None
+    import latentcomposer.model.threads as threads
+
+    monkeypatch.setattr(threads, "limit_cpu_threads", lambda n=1: [])  # keep this test process's threads
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: None)
+    assert main(["fit-bar-prior", "--model", str(folder), "--steps", "5", "--train-windows", "32"]) == 0
+    assert "validation NLL per bar" in capsys.readouterr().out
+    assert bar_prior_status(folder) == ""
+    assert Engine.load(folder, device="cpu", warmup=False).bar_prior is not None
+
+
+def test_per_bar_slider_moves_only_its_bar(eng: Engine) -> None:
+    assert set(eng.bar_vectors) == {"density", "register"}
+    clip = example_clip("twinkle").slice_bars(0, 6)
+    out = eng.shift_bar(clip, 2, "density", 2.0).clips[0]
+    assert out.slice_bars(0, 2).notes == clip.slice_bars(0, 2).notes
+    assert out.slice_bars(3, 6).notes == clip.slice_bars(3, 6).notes
+    with pytest.raises(EngineError, match="outside the clip"):
+        eng.shift_bar(clip, 6, "density", 1.0)
+    with pytest.raises(EngineError, match="no per-bar vector"):
+        eng.shift_bar(clip, 1, "loudness", 1.0)
+
+
+def test_damaged_bar_prior_is_one_line_for_the_user(prior_dir: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from latentcomposer.cli import main
+    from latentcomposer.io.midifile import write_midi
+
+    folder = tmp_path / "m"
+    shutil.copytree(prior_dir, folder)
+    (folder / "bar_prior.safetensors").write_bytes(b"not a safetensors file")
+    src = write_midi(tmp_path / "in.mid", [example_clip("twinkle").slice_bars(0, 2)])
+    assert main(["continue", str(src), "--model", str(folder), "--out", str(tmp_path / "o.mid")]) == 2
+    assert "damaged" in capsys.readouterr().err

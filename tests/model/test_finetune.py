@@ -149,3 +149,15 @@ def test_cli_finetune_then_models_lists_it(dirs: dict[str, Path], melody_folder:
     empty.mkdir()
     assert main(["finetune", "--model", "tiny_2bar", str(empty), "--name", "other", "--device", "cpu"]) == 2
     assert "no MIDI files found" in capsys.readouterr().err
+
+
+def test_the_projects_clips_scan_like_files() -> None:
+    from latentcomposer.core.examples import NAMES, example_clip, example_drums
+    from latentcomposer.data.style_files import scan_clips
+
+    clips = [example_clip(n) for n in NAMES[:3]] + [example_drums(4)]
+    scan = scan_clips(clips, codec_for("melody"), 2)
+    assert len(scan.files) == 4 and len(scan.used) == 3
+    assert [f.skipped for f in scan.files if not f.used] == ["no melody (only drums)"]
+    drums = scan_clips(clips, codec_for("drums"), 2)
+    assert len(drums.used) == 1 and drums.used[0].how

@@ -80,3 +80,27 @@ def test_regenerate_selected_bars_keeps_the_others(brig: Rig, qtbot: Any) -> Non
     assert brig.engine.called("infill")[-1][0][1] == (2, 4)
     brig.timeline.resize(1100, 220)
     shot(brig.timeline, "bars_regenerate")
+
+
+def test_per_bar_slider_changes_only_the_selected_bar(brig: Rig, qtbot: Any) -> None:
+    brig.load("tiny_tvae")
+    s = brig.session
+    s.set_slot("a", s.items[0].uid)
+    s.set_slot("b", s.items[1].uid)
+    bars = brig.timeline.bars
+    brig.timeline.setCurrentWidget(bars)
+    qtbot.waitUntil(lambda: bars.grid.usable == 8, timeout=10000)
+    slider = bars.bar_sliders["density"]
+    assert slider.objectName() == "barSlider_density" and not slider.isEnabled()
+    qtbot.mouseClick(bars.grid, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier,
+                     bars.grid.cell_rect(1, 4).center())
+    assert slider.isEnabled() and bars.bar_label.text() == "Bar 5 of B:"
+    slider.setValue(15)
+    slider.sliderReleased.emit()
+    qtbot.waitUntil(lambda: bars.result is not None, timeout=20000)
+    b = s.items[1].clip
+    out = bars.result
+    assert out is not None
+    assert out.slice_bars(0, 4).notes == b.slice_bars(0, 4).notes
+    assert out.slice_bars(5, 8).notes == b.slice_bars(5, 8).notes
+    assert brig.engine.called("shift_bar")[-1][0][1:] == (4, "density", 1.5)

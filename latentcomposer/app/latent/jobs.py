@@ -207,3 +207,9 @@ def infill_bars(engine: Engine, clip: Clip, first: int, last: int, seed: int) ->
     """Bars ``first..last`` (0-based, inclusive) regenerated given the bars on both sides."""
     gen = engine.infill(clip, (first, last + 1), seed=seed)
     return BarsResult(gen.clips[0], list(gen.warnings))
+
+
+def shift_bar(engine: Engine, clip: Clip, bar: int, attribute: str, amount: float) -> BarsResult:
+    """Bar ``bar`` (0-based) moved along its per-bar attribute vector (per-bar slider); others unchanged."""
+    gen = engine.shift_bar(clip, bar, attribute, amount)
+    return BarsResult(gen.clips[0], list(gen.warnings))
