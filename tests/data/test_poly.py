@@ -86,7 +86,8 @@ def grid_clips(draw: st.DrawFn) -> Clip:
     n_steps = 16 * draw(st.integers(1, 3))
     notes: list[Note] = []
     busy: dict[int, int] = {}
-    for start in sorted(draw(st.lists(st.integers(0, n_steps - 1), max_size=40))):
+    # distinct starts: a step repeated three times could hold more than the grid's 16 notes
+    for start in sorted(draw(st.lists(st.integers(0, n_steps - 1), max_size=40, unique=True))):
         pitches = draw(st.lists(st.integers(21, 108), min_size=1, max_size=6, unique=True))
         for p in pitches:
             if busy.get(p, -1) > start:
