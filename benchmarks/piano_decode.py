@@ -11,29 +11,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
-from collections.abc import Callable
 
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from decode_latency import timed  # noqa: E402  (benchmarks/ is the script's folder)
 
 from latentcomposer.model.engine import Engine  # noqa: E402
 from latentcomposer.model.pianotree import PianoTreeVAE, PolyRuntime  # noqa: E402
-
-
-def timed(fn: Callable[[], object], repeats: int, warmup: int = 2) -> float:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return statistics.median(out) * 1000
 
 
 def measure(name: str, repeats: int) -> tuple[float, float, float]:
