@@ -128,7 +128,8 @@ def transfer_check(engine: Engine, windows: np.ndarray, near: float = 0.875, unl
 
     X2: windows with a later bar agreeing with their bar 1 on >= ``near`` of its steps (a recurrence);
     X1: another window whose bar 1 agrees with X2's bar 1 on < ``unlike`` of its steps. Bar 1's latent is
-    taken from X1 (the posterior means), every other from X2, decoded greedily. At each recurrence the
+    taken from X1 (the posterior means), every other from X2, decoded at temperature 0 with the engine's
+    decoding (search by default, as the app's transfer). At each recurrence the
     output bar is compared step by step with X1's bar 1; bars of X2 unlike its bar 1 (< ``unlike``) are
     compared with X2's own reconstruction. Agreement counts the steps where either bar has an event
     (a note starts or ends), so held notes do not inflate it."""

@@ -34,9 +34,8 @@ from latentcomposer.data.paths import cache_dir
 from latentcomposer.data.poly import reconstruction_metrics, transpose_batch, window_stats
 from latentcomposer.data.poly_dataset import PolyCorpus, poly_corpus
 
+from .checkpoint import models_dir
 from .pianotree import PianoTreeVAE, PolyConfig, load_poly_model, save_poly_model
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -166,7 +165,7 @@ class PolyTrainer:
                  log: Any = print) -> None:
         self.named, self.cfg, self.tcfg = named, named.model, named.train
         self.log = log
-        self.out_dir = out_dir or REPO_ROOT / "models" / self.cfg.name
+        self.out_dir = out_dir or models_dir() / self.cfg.name
         self.work = work_dir or cache_dir() / "train" / self.cfg.name
         self.work.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(self.tcfg.seed)

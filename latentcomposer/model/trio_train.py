@@ -29,12 +29,10 @@ import torch
 from latentcomposer.data.paths import cache_dir
 from latentcomposer.data.trio import TrioCorpus, transpose_windows, trio_corpus
 
-from .checkpoint import save_model
+from .checkpoint import models_dir, save_model
 from .poly_train import _stop_on_signals
 from .trio import TrioVAE
 from .trio_config import TrioConfig, TrioNamedConfig, get_trio_config
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -57,7 +55,7 @@ class TrioTrainer:
         self.named, self.cfg, self.tcfg = named, named.model, named.train
         self.log = log
         self.device = torch.device(device)
-        self.out_dir = out_dir or REPO_ROOT / "models" / self.cfg.name
+        self.out_dir = out_dir or models_dir() / self.cfg.name
         self.work = work_dir or cache_dir() / "train" / self.cfg.name
         self.work.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(self.tcfg.seed)
