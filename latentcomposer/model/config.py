@@ -283,9 +283,10 @@ CONFIGS: dict[str, NamedConfig] = {
     "tvae_16bar": NamedConfig(
         ModelConfig(name="tvae_16bar", architecture="tvae", n_bars=16, bar_z_dim=32, z_dim=512,
                     bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2, dec_hidden=256, dec_layers=2),
-        # 8 nats free per bar to step 3,949 (every bar, repeats too, used its 8 nats: issue 32); from there
-        # 1 nat per bar (warm start: `train --config tvae_16bar --init-from models/tvae_16bar`), so a
-        # repeated bar pays for its code and reference to an earlier bar beats re-encoding it
+        # The shipped weights: 8 nats free per bar to step 3,949 (every bar, repeats too, used its 8 nats:
+        # issue 32). From there 1 nat per bar (warm start: `train --config tvae_16bar --init-from
+        # models/tvae_16bar`), so a repeated bar pays for its code: 528 steps of it changed nothing
+        # measurable (docs/MODELS.md, "Repeats and context transfer"); not shipped, checkpoint in the cache
         TrainConfig(batch_size=64, free_bits=16 * 1.0, beta=0.2, kl_anneal_steps=5000),
     ),
     # mel_2bar over chords: the chord of every step (37 floats, data/chord_melody_codec.py) beside z at

@@ -128,3 +128,23 @@ def test_repetition_check_is_well_formed(eng: Engine) -> None:
     rep = repetition_check(eng, np.stack([toks, toks]))
     assert rep.windows == 2 and rep.repeated_bars == 2 and rep.first_occurrences == 2
     assert rep.kl_repeated >= 0 and 0.0 <= rep.repeat_reproduced <= 1.0
+
+
+def test_transfer_check_finds_recurrences_and_scores_a_splice_as_a_splice(eng: Engine) -> None:
+    """Windows whose bar 1 recurs (bar 3) are transfer targets; a donor with another bar 1 is found;
+    'splice_follows_new' is what keeping X2's own bar would score, from the data alone."""
+    from latentcomposer.data.melody import NO_EVENT, clip_to_tokens
+    from latentcomposer.model.analysis import transfer_check
+
+    n = eng.cfg.n_bars * 16
+    a = np.full(n, NO_EVENT, dtype=np.int64)
+    a[:64] = clip_to_tokens(example_clip("twinkle"))[:64]
+    a[32:48] = a[0:16]  # bar 3 repeats bar 1
+    b = np.full(n, NO_EVENT, dtype=np.int64)
+    b[:64] = clip_to_tokens(example_clip("mary"))[:64]
+    rep = transfer_check(eng, np.stack([a, b]))
+    assert rep.pairs == 1 and rep.recurrences >= 1
+    assert 0.0 <= rep.follows_new <= 1.0 and 0.0 <= rep.keeps_old <= 1.0
+    assert rep.splice_follows_new < 0.5  # Mary's bar 1 is not Twinkle's
+    with pytest.raises(ValueError, match="repeats its first bar"):
+        transfer_check(eng, np.stack([b, b[::-1].copy()]))
