@@ -75,26 +75,17 @@ def read_clip_and_chords(path: str, track: int | None, eng: Engine, *, say: bool
     """The clip a model reads from ``path`` (a chord track is never taken for it) and the chords of the
     file's chord track (None without one)."""
     from latentcomposer.app.harmony import take_chord_track
-    from latentcomposer.app.midi_import import ImportProblem
-    from latentcomposer.data.codecs import CodecError
 
-    from .generate import _read_tracks
+    from .generate import _choose_clip, _read_tracks
 
     tracks = _read_tracks(path)
     without, found = take_chord_track(tracks)
     if track is None:  # (--track counts the file's tracks as they are)
         tracks = without
-    try:
-        chosen = tracks.for_model(eng.codec, track)
-    except ImportProblem as exc:
-        raise UserError(str(exc)) from None
-    except CodecError as exc:
-        raise UserError(f"{path}: {exc} for the {eng.codec.label.lower()} model {eng.name}") from None
-    if tracks.several and track is None:
-        print(f"{path}: using {chosen.how} (choose another with --track)", file=sys.stderr)
+    clip = _choose_clip(path, tracks, track, eng)
     if found and say:
         print(f"{path}: chords from its chord track: {progression_text(found)}", file=sys.stderr)
-    return chosen.clip, found
+    return clip, found
 
 
 def needs_conditioned(eng: Engine, given: bool) -> None:

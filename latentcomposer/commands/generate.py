@@ -167,10 +167,15 @@ def _read_clip(path: str, track: int | None, eng: Engine) -> Clip:
     """The clip a model works on (:meth:`MidiTracks.for_model <latentcomposer.app.midi_import.MidiTracks.
     for_model>`): ``--track``, else the track its representation reads (the melody for melody models,
     the drum tracks for drum models)."""
+    return _choose_clip(path, _read_tracks(path), track, eng)
+
+
+def _choose_clip(path: str, tracks: MidiTracks, track: int | None, eng: Engine) -> Clip:
+    """:func:`_read_clip` on tracks already read: the clip the model reads, with the
+    same messages."""
     from latentcomposer.app.midi_import import ImportProblem
     from latentcomposer.data.codecs import CodecError
 
-    tracks = _read_tracks(path)
     try:
         chosen = tracks.for_model(eng.codec, track)
     except ImportProblem as exc:
