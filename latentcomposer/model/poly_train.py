@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import dataclasses
 import json
-import signal
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +33,7 @@ from latentcomposer.data.poly_dataset import PolyCorpus, poly_corpus
 
 from .checkpoint import models_dir
 from .pianotree import PianoTreeVAE, PolyConfig, load_poly_model, save_poly_model
+from .train import append_validation, stop_on_signals
 
 
 @dataclass(frozen=True)
@@ -264,7 +262,7 @@ class PolyTrainer:
 
     # --- the loop ---------------------------------------------------------------------------------
     def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> PolyTrainState:
-        with _stop_on_signals() as stop:
+        with stop_on_signals() as stop:
             return self._train(stop, max_steps, max_minutes)
 
     def _train(self, stop: threading.Event, max_steps: int | None, max_minutes: float | None) -> PolyTrainState:
@@ -317,41 +315,11 @@ class PolyTrainer:
         return self.state
 
     def _log_metrics(self, path: Path, m: dict[str, float]) -> None:
-        new = not path.exists()
-        row = {"step": self.state.step, "windows_seen": self.state.windows_seen,
-               "wall_seconds": round(self.state.wall_seconds), "lr": self.lr(), "beta": self.beta(), **m}
-        with path.open("a", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(row))
-            if new:
-                w.writeheader()
-            w.writerow(row)
-        self.log("  valid: " + " ".join(f"{k}={v:.4f}" for k, v in m.items()))
+        append_validation(path, self.state, self.lr(), self.beta(), m, self.log)
 
 
 def _owners(corpus: PolyCorpus, starts: np.ndarray) -> np.ndarray:
     return np.searchsorted(corpus.offsets, starts, side="right") - 1
-
-
-@contextlib.contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
-    stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def handler(signum: int, frame: object) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-
-    for sig in previous:
-        signal.signal(sig, handler)
-    try:
-        yield stop
-    finally:
-        for sig, h in previous.items():
-            signal.signal(sig, h)
 
 
 # --- test figures, prior samples, the card ---------------------------------------------------------

@@ -29,7 +29,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -333,7 +333,7 @@ class Trainer:
     def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> TrainState:
         """Train until ``max_steps``/``max_minutes``, or until SIGINT/SIGTERM (Ctrl+C, ``kill``): the
         step in progress finishes, a checkpoint is written and the method returns (``self.stopped``)."""
-        with _stop_on_signals() as stop:
+        with stop_on_signals() as stop:
             return self._train(stop, max_steps, max_minutes)
 
     def _train(self, stop: threading.Event, max_steps: int | None, max_minutes: float | None) -> TrainState:
@@ -412,20 +412,28 @@ class Trainer:
     stopped = False
 
     def _log_metrics(self, path: Path, m: dict[str, float]) -> None:
-        new = not path.exists()
-        row = {"step": self.state.step, "windows_seen": self.state.windows_seen,
-               "wall_seconds": round(self.state.wall_seconds), "lr": self.lr(), "beta": self.beta(), **m}
-        with path.open("a", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(row))
-            if new:
-                w.writeheader()
-            w.writerow(row)
-        self.log("  valid: " + " ".join(f"{k}={v:.4f}" for k, v in m.items()))
+        append_validation(path, self.state, self.lr(), self.beta(), m, self.log)
         plot_curves(path, self.work / "curves.png", self.cfg.name)
 
 
+def append_validation(path: Path, state: Any, lr: float, beta: float, m: dict[str, float],
+                      log: Callable[[str], None]) -> None:
+    """One validation row (step, windows seen, wall seconds, lr, beta, the metrics) appended to the
+    trainer's metrics.csv (header on a new file), and logged. ``state``: any trainer's state (``step``,
+    ``windows_seen``, ``wall_seconds``); the piano and trio trainers write the same file."""
+    new = not path.exists()
+    row = {"step": state.step, "windows_seen": state.windows_seen, "wall_seconds": round(state.wall_seconds),
+           "lr": lr, "beta": beta, **m}
+    with path.open("a", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(row))
+        if new:
+            w.writeheader()
+        w.writerow(row)
+    log("  valid: " + " ".join(f"{k}={v:.4f}" for k, v in m.items()))
+
+
 @contextlib.contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
+def stop_on_signals() -> Iterator[threading.Event]:
     """An event set by SIGINT/SIGTERM while the block runs (handlers restored after); outside the
     main thread no handler can be installed and the event is never set."""
     stop = threading.Event()

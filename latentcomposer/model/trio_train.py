@@ -14,7 +14,6 @@ steps per second on real windows. Validation reads the valid split only; test is
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import json
 import threading
@@ -30,7 +29,7 @@ from latentcomposer.data.paths import cache_dir
 from latentcomposer.data.trio import TrioCorpus, transpose_windows, trio_corpus
 
 from .checkpoint import models_dir, save_model
-from .poly_train import _stop_on_signals
+from .train import append_validation, stop_on_signals
 from .trio import TrioVAE
 from .trio_config import TrioConfig, TrioNamedConfig, get_trio_config
 
@@ -151,7 +150,7 @@ class TrioTrainer:
 
     # --- the loop ---------------------------------------------------------------------------------
     def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> TrioTrainState:
-        with _stop_on_signals() as stop:
+        with stop_on_signals() as stop:
             return self._train(stop, max_steps, max_minutes)
 
     def _train(self, stop: threading.Event, max_steps: int | None, max_minutes: float | None) -> TrioTrainState:
@@ -192,15 +191,7 @@ class TrioTrainer:
         return self.state
 
     def _log_metrics(self, path: Path, m: dict[str, float]) -> None:
-        new = not path.exists()
-        row = {"step": self.state.step, "windows_seen": self.state.windows_seen,
-               "wall_seconds": round(self.state.wall_seconds), "lr": self.lr(), "beta": self.beta(), **m}
-        with path.open("a", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(row))
-            if new:
-                w.writeheader()
-            w.writerow(row)
-        self.log("  valid: " + " ".join(f"{k}={v:.4f}" for k, v in m.items()))
+        append_validation(path, self.state, self.lr(), self.beta(), m, self.log)
 
 
 def write_trio_card(folder: Path, cfg: TrioConfig, meta: dict[str, Any]) -> None:
