@@ -141,6 +141,33 @@ def _read_chorale_worker(path: str) -> tuple[tuple[str, str, bytes, int, list[st
 
 
 # --- the corpus -----------------------------------------------------------------------------------
+def full_windows(offsets: np.ndarray, songs: list[int], n_bars: int, hop_bars: int,
+                 needs: list[tuple[np.ndarray, float]]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Windows of ``n_bars`` bars (hop ``hop_bars``) in ``songs`` of a concatenated corpus (song i at
+    ``offsets[i]:offsets[i + 1]``) that are not near empty: for every ``(count per step, minimum per
+    bar)`` in ``needs`` the window's count reaches the minimum times ``n_bars``. Returns (start index
+    [N] int64, song index [N], number of windows dropped)."""
+    length, hop = n_bars * STEPS_PER_BAR, hop_bars * STEPS_PER_BAR
+    csums = [(np.concatenate([[0], np.cumsum(c.astype(np.int64))]), need) for c, need in needs]
+    starts: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    dropped = 0
+    for i in songs:
+        a, b = int(offsets[i]), int(offsets[i + 1])
+        if b - a < length:
+            continue
+        s = np.arange(a, b - length + 1, hop, dtype=np.int64)
+        keep = np.ones(len(s), bool)
+        for csum, need in csums:
+            keep &= (csum[s + length] - csum[s]) >= need * n_bars
+        dropped += int((~keep).sum())
+        starts.append(s[keep])
+        owners.append(np.full(int(keep.sum()), i, np.int64))
+    if not starts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), dropped
+    return np.concatenate(starts), np.concatenate(owners), dropped
+
+
 @dataclass
 class PolyCorpus:
     arrays: np.ndarray  # uint8 [total steps, MAX_NOTES, 3], all songs concatenated
@@ -163,25 +190,9 @@ class PolyCorpus:
                       min_notes_per_bar: float = MIN_NOTES_PER_BAR) -> tuple[np.ndarray, np.ndarray, int]:
         """Windows of ``n_bars`` bars (hop ``hop_bars``) in the songs of ``split``: (start index into
         :attr:`arrays` [N] int64, song index [N], number of near-empty windows dropped)."""
-        length, hop = n_bars * STEPS_PER_BAR, hop_bars * STEPS_PER_BAR
-        notes_per_step = (self.arrays[..., PITCH] < 128).sum(-1).astype(np.int64)
-        csum = np.concatenate([[0], np.cumsum(notes_per_step)])
-        starts: list[np.ndarray] = []
-        owners: list[np.ndarray] = []
-        dropped = 0
-        for i in self.songs_in(split, source):
-            a, b = int(self.offsets[i]), int(self.offsets[i + 1])
-            if b - a < length:
-                continue
-            s = np.arange(a, b - length + 1, hop, dtype=np.int64)
-            n = csum[s + length] - csum[s]
-            keep = n >= min_notes_per_bar * n_bars
-            dropped += int((~keep).sum())
-            starts.append(s[keep])
-            owners.append(np.full(int(keep.sum()), i, np.int64))
-        if not starts:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), dropped
-        return np.concatenate(starts), np.concatenate(owners), dropped
+        notes_per_step = (self.arrays[..., PITCH] < 128).sum(-1)
+        return full_windows(self.offsets, self.songs_in(split, source), n_bars, hop_bars,
+                            [(notes_per_step, min_notes_per_bar)])
 
     def windows(self, starts: np.ndarray, n_steps: int) -> np.ndarray:
         """The windows ``[N, n_steps, MAX_NOTES, 3]`` starting at ``starts``."""

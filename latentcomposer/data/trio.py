@@ -38,6 +38,7 @@ from .corpora import SkipCounter, pop909_song_dirs, read_pop909_track
 from .dataset import SPLITS, split_of
 from .npz_cache import read_npz, write_npz
 from .paths import cache_dir, shared_data_dir
+from .poly_dataset import full_windows
 
 STREAMS = ("melody", "bass", "accompaniment")
 TRIO_CORPUS_VERSION = 2  # 2: the annotated chord root of every step
@@ -206,28 +207,11 @@ class TrioCorpus:
         """Windows of ``n_bars`` bars (hop ``hop_bars``) in the songs of ``split`` that have at least
         :data:`MIN_ACC_NOTES_PER_BAR` accompaniment notes and :data:`MIN_MONO_ONSETS_PER_BAR` melody
         and bass onsets per bar: (start index into :attr:`arrays` [N], song index [N], windows dropped)."""
-        length, hop = n_bars * poly.STEPS_PER_BAR, hop_bars * poly.STEPS_PER_BAR
         per_step = stream_counts(self.arrays[:, None])
-        csum = {k: np.concatenate([[0], np.cumsum(v.astype(np.int64))]) for k, v in per_step.items()}
         need = {"melody": MIN_MONO_ONSETS_PER_BAR, "bass": MIN_MONO_ONSETS_PER_BAR,
                 "accompaniment": MIN_ACC_NOTES_PER_BAR}
-        starts: list[np.ndarray] = []
-        owners: list[np.ndarray] = []
-        dropped = 0
-        for i in self.songs_in(split):
-            a, b = int(self.offsets[i]), int(self.offsets[i + 1])
-            if b - a < length:
-                continue
-            s = np.arange(a, b - length + 1, hop, dtype=np.int64)
-            keep = np.ones(len(s), bool)
-            for k, c in csum.items():
-                keep &= (c[s + length] - c[s]) >= need[k] * n_bars
-            dropped += int((~keep).sum())
-            starts.append(s[keep])
-            owners.append(np.full(int(keep.sum()), i, np.int64))
-        if not starts:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), dropped
-        return np.concatenate(starts), np.concatenate(owners), dropped
+        return full_windows(self.offsets, self.songs_in(split), n_bars, hop_bars,
+                            [(v, need[k]) for k, v in per_step.items()])
 
     def windows(self, starts: np.ndarray, n_steps: int) -> np.ndarray:
         """Packed windows [N, n_steps, STEP_ROWS, 3] (uint8) starting at ``starts``."""
