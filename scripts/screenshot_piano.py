@@ -12,15 +12,13 @@ User settings go to a temporary folder; the models are read from the repository'
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from shot_rig import isolate_user_dirs, waiter  # noqa: E402  (scripts/ is this script's folder)
 
 from latentcomposer.core import Clip, Note  # noqa: E402
 
@@ -47,11 +45,7 @@ def main() -> int:
     ap.add_argument("--value", type=float, default=1.5)
     ap.add_argument("--timeout", type=float, default=240.0)
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="lc-shots-"))
-    for var, sub in (("LATENTCOMPOSER_DATA_DIR", "data"), ("LATENTCOMPOSER_CONFIG_DIR", "config")):
-        (tmp / sub).mkdir()
-        os.environ[var] = str(tmp / sub)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    isolate_user_dirs()
 
     from PySide6.QtWidgets import QApplication
 
@@ -61,16 +55,7 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication(sys.argv)
 
-    def wait(what: str, ok: Callable[[], bool], timeout: float = args.timeout) -> None:
-        end = time.monotonic() + timeout
-        while not ok():
-            if time.monotonic() > end:
-                raise SystemExit(f"timed out waiting for {what}")
-            app.processEvents()
-            time.sleep(0.02)
-        for _ in range(20):
-            app.processEvents()
-            time.sleep(0.01)
+    wait = waiter(app, args.timeout)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
