@@ -18,7 +18,6 @@ cache dir (``data/chord_melody_corpus.npz``); training transposes melody and cho
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from latentcomposer.core.harmony import DEFAULT_DETECTOR, DetectorSettings, dete
 
 from . import melody
 from .codec_base import Augmenter, CodecError, WindowSet
-from .corpora import SkipCounter, pop909_song_dirs, read_pop909_song
+from .corpora import SkipCounter, pop909_fingerprint, pop909_song_dirs, read_pop909_song
 from .dataset import MIN_SOUNDING, SPLITS, split_of
 from .melody_codec import PITCH_HI, PITCH_LO, MelodyCodec, pitch_bounds
 from .npz_cache import read_npz, write_npz
@@ -223,14 +222,7 @@ def cut_windows(song: Mapping[str, np.ndarray], n_bars: int, hop_bars: int = 1, 
 
 
 def _fingerprint(data_root: Path) -> str:
-    h = hashlib.sha1(f"chord_melody={CORPUS_VERSION}".encode())
-    pop = data_root / "pop909"
-    if pop.is_dir():
-        for d in pop909_song_dirs(pop):
-            for name in (f"{d.name}.mid", "beat_midi.txt", "chord_midi.txt"):
-                p = d / name
-                h.update(f"{d.name}/{name}:{p.stat().st_size if p.exists() else -1}".encode())
-    return h.hexdigest()[:16]
+    return pop909_fingerprint(data_root, f"chord_melody={CORPUS_VERSION}")
 
 
 def build_chord_melody_corpus(data_root: Path | None = None,

@@ -10,6 +10,7 @@ music21 is imported only inside the folk reader (it is slow to import and only t
 from __future__ import annotations
 
 import collections
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,6 +218,19 @@ def _metric_fit(notes: list[tuple[Any, float]], bar_q: float) -> float:
 
 def pop909_song_dirs(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and (p / f"{p.name}.mid").exists())
+
+
+def pop909_fingerprint(data_root: Path, tag: str) -> str:
+    """A cache's key over POP909 (``tag``: the cache's name and version): each song's MIDI file, beat and
+    chord annotations by name and size (-1 when missing)."""
+    h = hashlib.sha1(tag.encode())
+    pop = data_root / "pop909"
+    if pop.is_dir():
+        for d in pop909_song_dirs(pop):
+            for name in (f"{d.name}.mid", "beat_midi.txt", "chord_midi.txt"):
+                p = d / name
+                h.update(f"{d.name}/{name}:{p.stat().st_size if p.exists() else -1}".encode())
+    return h.hexdigest()[:16]
 
 
 class NotFourFour(ValueError):

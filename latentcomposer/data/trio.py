@@ -23,7 +23,6 @@ figure :func:`bass_root_share` (how often the bass plays the chord's root).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ import numpy as np
 from latentcomposer.core import StepNote
 
 from . import melody, poly
-from .corpora import SkipCounter, pop909_song_dirs, read_pop909_track
+from .corpora import SkipCounter, pop909_fingerprint, pop909_song_dirs, read_pop909_track
 from .dataset import SPLITS, split_of
 from .npz_cache import read_npz, write_npz
 from .paths import cache_dir, shared_data_dir
@@ -280,14 +279,7 @@ def bass_root_share(windows: np.ndarray, roots: np.ndarray) -> float:
 
 
 def _fingerprint(data_root: Path) -> str:
-    h = hashlib.sha1(f"trio={TRIO_CORPUS_VERSION}".encode())
-    pop = data_root / "pop909"
-    if pop.is_dir():
-        for d in pop909_song_dirs(pop):
-            for name in (f"{d.name}.mid", "beat_midi.txt", "chord_midi.txt"):
-                p = d / name
-                h.update(f"{d.name}/{name}:{p.stat().st_size if p.exists() else -1}".encode())
-    return h.hexdigest()[:16]
+    return pop909_fingerprint(data_root, f"trio={TRIO_CORPUS_VERSION}")
 
 
 def trio_corpus_path() -> Path:
