@@ -34,7 +34,7 @@ from .codec_base import Augmenter, CodecError, WindowSet
 from .corpora import SkipCounter, pop909_fingerprint, pop909_song_dirs, read_pop909_song
 from .dataset import MIN_SOUNDING, SPLITS, split_of
 from .melody_codec import PITCH_HI, PITCH_LO, MelodyCodec, pitch_bounds
-from .npz_cache import read_npz, write_npz
+from .npz_cache import load_fresh, write_npz
 from .paths import cache_dir, shared_data_dir
 from .pop909_chords import AnnotationError, chord_track
 
@@ -266,14 +266,11 @@ def chord_melody_corpus(data_root: Path | None = None, *, rebuild: bool = False,
     data_root = data_root or shared_data_dir()
     fp = _fingerprint(data_root)
     path = chord_melody_corpus_path()
-    if path.exists() and not rebuild:
-        try:
-            z, meta = read_npz(path)
-            if meta["fingerprint"] == fp:
-                return ChordMelodyCorpus(z["tokens"], z["root"], z["pcs"], z["bass"], z["offsets"],
-                                         meta["tune_ids"], meta["splits"], meta["skipped"])
-        except (OSError, ValueError, KeyError):
-            pass
+    cached = load_fresh(path, fp, lambda z, meta: ChordMelodyCorpus(
+        z["tokens"], z["root"], z["pcs"], z["bass"], z["offsets"], meta["tune_ids"], meta["splits"],
+        meta["skipped"]), rebuild)
+    if cached is not None:
+        return cached
     corpus = build_chord_melody_corpus(data_root, progress)
     meta = {"fingerprint": fp, "tune_ids": corpus.tune_ids, "splits": corpus.splits, "skipped": corpus.skipped,
             "version": CORPUS_VERSION}

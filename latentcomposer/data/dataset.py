@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from .corpora import (
     read_pop909_song,
 )
 from .melody import NO_EVENT, NOTE_OFF, STEPS_PER_BAR, sounding_ratio
-from .npz_cache import read_npz, write_npz
+from .npz_cache import load_fresh, write_npz
 from .paths import cache_dir, shared_data_dir
 
 CONVERTER_VERSION = 4  # 4: folk repeats expanded
@@ -161,11 +162,9 @@ def save_corpus(corpus: MelodyCorpus, path: Path, fingerprint: str) -> None:
     write_npz(path, {"tokens": corpus.tokens, "offsets": corpus.offsets}, meta)
 
 
-def load_corpus_file(path: Path) -> tuple[MelodyCorpus, str]:
-    z, meta = read_npz(path)
-    corpus = MelodyCorpus(z["tokens"], z["offsets"], meta["sources"], meta["tune_ids"], meta["splits"],
-                          meta["skipped"])
-    return corpus, meta["fingerprint"]
+def _corpus_from_npz(z: dict[str, np.ndarray], meta: dict[str, Any]) -> MelodyCorpus:
+    return MelodyCorpus(z["tokens"], z["offsets"], meta["sources"], meta["tune_ids"], meta["splits"],
+                        meta["skipped"])
 
 
 def melody_corpus(data_root: Path | None = None, *, rebuild: bool = False,
@@ -174,13 +173,8 @@ def melody_corpus(data_root: Path | None = None, *, rebuild: bool = False,
     data_root = data_root or shared_data_dir()
     fp = _fingerprint(data_root)
     path = cache_dir() / "data" / "melody_corpus.npz"
-    if path.exists() and not rebuild:
-        try:
-            corpus, old = load_corpus_file(path)
-            if old == fp:
-                return corpus
-        except (OSError, ValueError, KeyError):
-            pass
-    corpus = build_corpus(data_root, progress)
-    save_corpus(corpus, path, fp)
+    corpus = load_fresh(path, fp, _corpus_from_npz, rebuild)
+    if corpus is None:
+        corpus = build_corpus(data_root, progress)
+        save_corpus(corpus, path, fp)
     return corpus

@@ -10,7 +10,7 @@ import numpy as np
 
 from .drums import N_CLASSES, read_groove
 from .melody import STEPS_PER_BAR
-from .npz_cache import read_npz, write_npz
+from .npz_cache import load_fresh, write_npz
 from .paths import cache_dir, shared_data_dir
 
 DRUM_CONVERTER_VERSION = 1
@@ -30,15 +30,11 @@ def groove_takes_cached(root: Path | None = None) -> dict[str, Any]:
     root = root or shared_data_dir() / "groove"
     fp = _fingerprint(root)
     path = cache_dir() / "data" / "groove_takes.npz"
-    if path.exists():
-        try:
-            z, meta = read_npz(path)
-            if meta["fingerprint"] == fp:
-                return {"tokens": z["tokens"], "velocity": z["velocity"], "offset": z["offset"],
-                        "starts": z["starts"], "splits": meta["splits"], "ids": meta["ids"],
-                        "beat_types": meta["beat_types"]}
-        except (OSError, ValueError, KeyError):
-            pass
+    cached = load_fresh(path, fp, lambda z, meta: {
+        "tokens": z["tokens"], "velocity": z["velocity"], "offset": z["offset"], "starts": z["starts"],
+        "splits": meta["splits"], "ids": meta["ids"], "beat_types": meta["beat_types"]})
+    if cached is not None:
+        return cached
     takes = read_groove(root)
     lengths = [len(t.steps.hits) for t in takes]
     data: dict[str, np.ndarray] = {

@@ -32,7 +32,7 @@ import numpy as np
 from .codec_base import WindowSet
 from .dataset import SPLITS, split_of
 from .midi_windows import expand_paths
-from .npz_cache import read_npz, write_npz
+from .npz_cache import load_fresh, write_npz
 from .paths import cache_dir
 
 INDEX_VERSION = 1
@@ -166,13 +166,10 @@ def index_folder(folder: str | os.PathLike[str], codec: str, n_bars: int, *, wor
     files = expand_paths([root])
     fp = fingerprint(root, files, codec, n_bars)
     path = cache_path(root, codec, n_bars)
-    if path.exists() and not rebuild:
-        try:
-            z, meta = read_npz(path)
-            if meta.get("fingerprint") == fp:
-                return _from_npz(root, codec, n_bars, z, meta, path, time.monotonic() - t0)
-        except (OSError, ValueError, KeyError):
-            pass  # damaged or from another version: index again
+    cached = load_fresh(path, fp, lambda z, meta: _from_npz(root, codec, n_bars, z, meta, path, time.monotonic() - t0),
+                        rebuild)
+    if cached is not None:  # else missing, damaged or from another version: index again
+        return cached
     per_file: dict[int, dict[str, np.ndarray]] = {}
     skipped: Counter[str] = Counter()
     chunks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]

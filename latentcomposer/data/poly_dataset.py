@@ -31,7 +31,7 @@ from latentcomposer.core import StepNote
 
 from .corpora import SkipCounter, music21_corpus_root, pop909_song_dirs, read_pop909_track
 from .dataset import SPLITS, split_of
-from .npz_cache import read_npz, write_npz
+from .npz_cache import load_fresh, write_npz
 from .paths import cache_dir, shared_data_dir
 from .poly import MAX_NOTES, PITCH, STEPS_PER_BAR, empty_arrays, pitch_bounds, steps_to_arrays
 
@@ -262,11 +262,8 @@ def save_poly_corpus(corpus: PolyCorpus, path: Path, fingerprint: str) -> None:
     write_npz(path, {"arrays": corpus.arrays, "offsets": corpus.offsets}, meta)
 
 
-def load_poly_corpus_file(path: Path) -> tuple[PolyCorpus, str]:
-    z, meta = read_npz(path)
-    corpus = PolyCorpus(z["arrays"], z["offsets"], meta["sources"], meta["tune_ids"], meta["splits"],
-                        meta["skipped"])
-    return corpus, meta["fingerprint"]
+def _poly_corpus_from_npz(z: dict[str, np.ndarray], meta: dict[str, Any]) -> PolyCorpus:
+    return PolyCorpus(z["arrays"], z["offsets"], meta["sources"], meta["tune_ids"], meta["splits"], meta["skipped"])
 
 
 def poly_corpus_path() -> Path:
@@ -279,15 +276,10 @@ def poly_corpus(data_root: Path | None = None, *, rebuild: bool = False,
     data_root = data_root or shared_data_dir()
     fp = _fingerprint(data_root)
     path = poly_corpus_path()
-    if path.exists() and not rebuild:
-        try:
-            corpus, old = load_poly_corpus_file(path)
-            if old == fp:
-                return corpus
-        except (OSError, ValueError, KeyError):
-            pass
-    corpus = build_poly_corpus(data_root, progress, workers=workers)
-    save_poly_corpus(corpus, path, fp)
+    corpus = load_fresh(path, fp, _poly_corpus_from_npz, rebuild)
+    if corpus is None:
+        corpus = build_poly_corpus(data_root, progress, workers=workers)
+        save_poly_corpus(corpus, path, fp)
     return corpus
 
 

@@ -35,7 +35,7 @@ from latentcomposer.core import StepNote
 from . import melody, poly
 from .corpora import SkipCounter, pop909_fingerprint, pop909_song_dirs, read_pop909_track
 from .dataset import SPLITS, split_of
-from .npz_cache import read_npz, write_npz
+from .npz_cache import load_fresh, write_npz
 from .paths import cache_dir, shared_data_dir
 from .poly_dataset import full_windows
 
@@ -292,10 +292,8 @@ def save_trio_corpus(corpus: TrioCorpus, path: Path, fingerprint: str) -> None:
     write_npz(path, {"arrays": corpus.arrays, "offsets": corpus.offsets, "roots": corpus.roots}, meta)
 
 
-def load_trio_corpus_file(path: Path) -> tuple[TrioCorpus, str]:
-    z, meta = read_npz(path)
-    return (TrioCorpus(z["arrays"], z["offsets"], meta["tune_ids"], meta["splits"], meta["skipped"], z["roots"]),
-            meta["fingerprint"])
+def _trio_corpus_from_npz(z: dict[str, np.ndarray], meta: dict[str, Any]) -> TrioCorpus:
+    return TrioCorpus(z["arrays"], z["offsets"], meta["tune_ids"], meta["splits"], meta["skipped"], z["roots"])
 
 
 def trio_corpus(data_root: Path | None = None, *, rebuild: bool = False,
@@ -304,13 +302,8 @@ def trio_corpus(data_root: Path | None = None, *, rebuild: bool = False,
     data_root = data_root or shared_data_dir()
     fp = _fingerprint(data_root)
     path = trio_corpus_path()
-    if path.exists() and not rebuild:
-        try:
-            corpus, old = load_trio_corpus_file(path)
-            if old == fp:
-                return corpus
-        except (OSError, ValueError, KeyError):
-            pass
-    corpus = build_trio_corpus(data_root, progress)
-    save_trio_corpus(corpus, path, fp)
+    corpus = load_fresh(path, fp, _trio_corpus_from_npz, rebuild)
+    if corpus is None:
+        corpus = build_trio_corpus(data_root, progress)
+        save_trio_corpus(corpus, path, fp)
     return corpus
