@@ -88,13 +88,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.config in TRIO_CONFIGS:  # melody + bass + accompaniment: its own trainer (model/trio_train.py)
         return _train_trio(args)
     if args.config in POLY_CONFIGS:  # the piano models have their own trainer (note-tree loss)
-        if args.device == "cuda":
-            raise UserError("the piano trainer runs on the CPU here; train it on a GPU with poly_train's own "
-                            "entry point")
-        poly = run_poly_training(args.config, resume=args.resume, max_steps=args.max_steps,
-                                 max_minutes=args.max_minutes, threads=args.threads, out=args.out,
-                                 work_dir=args.work_dir, init_from=args.init_from)
-        print(f"stopped at step {poly.step}; best validation note F1 {poly.best_valid_f1:.4f}")
+        from latentcomposer.model.train import pick_device
+
+        try:
+            poly = run_poly_training(args.config, resume=args.resume, max_steps=args.max_steps,
+                                     max_minutes=args.max_minutes, threads=args.threads, out=args.out,
+                                     work_dir=args.work_dir, init_from=args.init_from,
+                                     device=str(pick_device(args.device)))
+        except RuntimeError as exc:
+            raise UserError(str(exc)) from None
+        print(f"stopped at step {poly.step}; best validation note F1 {poly.best_valid:.4f} (step {poly.best_step})")
         return 0
     if args.data is not None and not args.data.is_dir():
         raise UserError(f"--data {args.data}: not a folder (give a folder of .mid files)")

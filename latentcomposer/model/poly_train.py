@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import json
-import threading
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,31 +24,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from latentcomposer.data.paths import cache_dir
 from latentcomposer.data.poly import reconstruction_metrics, transpose_batch, window_stats
 from latentcomposer.data.poly_dataset import PolyCorpus, poly_corpus
 
-from .checkpoint import models_dir
+from .loop import LoopState, LoopTrainer, step_seconds
+from .loop_config import LoopTrainConfig
 from .pianotree import PianoTreeVAE, PolyConfig, load_poly_model, save_poly_model
-from .train import append_validation, stop_on_signals
 
-
-@dataclass(frozen=True)
-class PolyTrainConfig:
-    batch_size: int = 32
-    learning_rate: float = 1e-3
-    lr_decay: float = 0.9999  # per step, floored at min_learning_rate
-    min_learning_rate: float = 1e-5
-    beta: float = 0.2
-    free_bits: float = 256.0  # nats per window
-    kl_anneal_steps: int = 2000
-    grad_clip: float = 1.0
-    transpose_range: int = 5  # random +-semitones per window (kept inside 21..108)
-    max_steps: int = 1_000_000
-    eval_every_minutes: float = 10.0
-    checkpoint_every_minutes: float = 5.0
-    valid_windows: int = 512  # validation windows used at each check (fixed, seeded choice)
-    seed: int = 0
+PolyTrainConfig = LoopTrainConfig  # the piano trainer's settings (model/loop_config.py)
 
 
 @dataclass(frozen=True)
@@ -102,8 +82,12 @@ def get_poly_config(name: str) -> PolyNamedConfig:
         raise KeyError(f"no poly config named {name!r}; known: {', '.join(POLY_CONFIGS)}") from None
 
 
-def to_tensor(windows: np.ndarray) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(windows).astype(np.int64))
+def to_tensor(windows: np.ndarray, device: torch.device | None = None) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(windows).astype(np.int64), device=device)
+
+
+def _device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
 
 
 # --- evaluation -------------------------------------------------------------------------------------
@@ -112,11 +96,12 @@ def decode_windows(model: PianoTreeVAE, windows: np.ndarray, batch: int = 128, t
                    seed: int = 0) -> np.ndarray:
     """Encode (z = mu) and decode ``windows`` [N, T, 16, 3]; greedy at temperature 0."""
     model.eval()
-    gen = torch.Generator().manual_seed(seed)
+    dev = _device(model)
+    gen = torch.Generator(device=dev).manual_seed(seed)
     out = []
     for i in range(0, len(windows), batch):
-        mu, _ = model.encode(to_tensor(windows[i:i + batch]))
-        out.append(model.decode(mu, temperature, gen).numpy().astype(np.uint8))
+        mu, _ = model.encode(to_tensor(windows[i:i + batch], dev))
+        out.append(model.decode(mu, temperature, gen).cpu().numpy().astype(np.uint8))
     return np.concatenate(out) if out else np.zeros_like(windows)
 
 
@@ -127,7 +112,7 @@ def teacher_forced(model: PianoTreeVAE, windows: np.ndarray, batch: int = 128) -
     sums = dict.fromkeys(("tf_recon", "kl", "pitch_correct", "pitch_total", "dur_correct", "notes_total"), 0.0)
     n = 0
     for i in range(0, len(windows), batch):
-        x = to_tensor(windows[i:i + batch])
+        x = to_tensor(windows[i:i + batch], _device(model))
         mu, sigma = model.encode(x)
         r = model.reconstruction(mu, x)
         kl = 0.5 * (mu.pow(2) + sigma.pow(2) - 2 * torch.log(sigma) - 1).sum(-1)
@@ -149,30 +134,17 @@ def evaluate(model: PianoTreeVAE, windows: np.ndarray, prefix: str = "") -> dict
 
 
 # --- the trainer ------------------------------------------------------------------------------------
-@dataclass
-class PolyTrainState:
-    step: int = 0
-    windows_seen: int = 0
-    wall_seconds: float = 0.0
-    best_valid_f1: float = -1.0
-    best_step: int = 0
+class PolyTrainer(LoopTrainer[PianoTreeVAE]):
+    """The piano models' trainer: the shared loop (model/loop.py) over piano windows, best by
+    validation note F1."""
 
+    score_label = "valid F1"
 
-class PolyTrainer:
     def __init__(self, named: PolyNamedConfig, out_dir: Path | None = None, work_dir: Path | None = None,
-                 log: Any = print) -> None:
-        self.named, self.cfg, self.tcfg = named, named.model, named.train
-        self.log = log
-        self.out_dir = out_dir or models_dir() / self.cfg.name
-        self.work = work_dir or cache_dir() / "train" / self.cfg.name
-        self.work.mkdir(parents=True, exist_ok=True)
-        torch.manual_seed(self.tcfg.seed)
-        self.model = PianoTreeVAE(self.cfg)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=self.tcfg.learning_rate)
-        self.state = PolyTrainState()
-        self.rng = np.random.default_rng(self.tcfg.seed)
-        self.gen = torch.Generator().manual_seed(self.tcfg.seed)
-        self.data_info: dict[str, Any] = {}
+                 log: Any = print, device: str | torch.device = "cpu") -> None:
+        self.named = named
+        torch.manual_seed(named.train.seed)
+        super().__init__(named.model, named.train, PianoTreeVAE(named.model), out_dir, work_dir, device, log)
 
     def set_corpus(self, corpus: PolyCorpus) -> None:
         n_bars, t = self.cfg.n_bars, self.cfg.n_steps
@@ -200,38 +172,7 @@ class PolyTrainer:
         r = self.tcfg.transpose_range
         if r:
             w = transpose_batch(w, self.rng.integers(-r, r + 1, len(w)))
-        return to_tensor(w)
-
-    def lr(self) -> float:
-        t = self.tcfg
-        return max(t.min_learning_rate, t.learning_rate * t.lr_decay ** self.state.step)
-
-    def beta(self) -> float:
-        return self.tcfg.beta * min(1.0, self.state.step / max(1, self.tcfg.kl_anneal_steps))
-
-    # --- checkpoints ------------------------------------------------------------------------------
-    def save_checkpoint(self) -> None:
-        tmp = self.work / "last.pt.tmp"
-        torch.save({"model": self.model.state_dict(), "opt": self.opt.state_dict(), "state": asdict(self.state),
-                    "config": self.cfg.to_dict(), "np_rng_state": json.dumps(self.rng.bit_generator.state),
-                    "torch_gen": self.gen.get_state(), "torch_rng": torch.get_rng_state()}, tmp)
-        tmp.replace(self.work / "last.pt")
-
-    def load_checkpoint(self) -> bool:
-        path = self.work / "last.pt"
-        if not path.exists():
-            return False
-        ck = torch.load(path, map_location="cpu", weights_only=True)
-        if dataclasses.replace(PolyConfig.from_dict(ck["config"]), name=self.cfg.name) != self.cfg:
-            raise RuntimeError(f"{path} was trained with a different config; delete it or use another --work-dir")
-        self.model.load_state_dict(ck["model"])
-        self.opt.load_state_dict(ck["opt"])
-        self.state = PolyTrainState(**ck["state"])
-        self.rng.bit_generator.state = json.loads(ck["np_rng_state"])
-        self.gen.set_state(ck["torch_gen"])
-        torch.set_rng_state(ck["torch_rng"])
-        self.log(f"resumed from {path} at step {self.state.step}")
-        return True
+        return to_tensor(w, self.device)
 
     def init_from(self, path: Path) -> list[str]:
         """Copy every tensor whose name and shape match from a ``last.pt`` or a model folder (e.g. the
@@ -242,16 +183,13 @@ class PolyTrainer:
             tensors = torch.load(path, map_location="cpu", weights_only=True)["model"]
         own = self.model.state_dict()
         copied = [k for k in own if k in tensors and tensors[k].shape == own[k].shape]
-        self.model.load_state_dict({**own, **{k: tensors[k].float() for k in copied}})
+        self.model.load_state_dict({**own, **{k: tensors[k].float().to(self.device) for k in copied}})
         self.log(f"initialised {len(copied)} of {len(own)} tensors from {path}")
         return copied
 
     def export(self, metrics: dict[str, float], folder: Path | None = None) -> None:
         folder = folder or self.out_dir
-        meta = {"trained_steps": self.state.step, "windows_seen": self.state.windows_seen,
-                "train_wall_seconds": round(self.state.wall_seconds), "device": "cpu",
-                "train_config": asdict(self.tcfg), "valid_metrics": metrics, "data": self.data_info}
-        save_poly_model(self.model, folder, meta)
+        save_poly_model(self.model, folder, self.export_meta(metrics))
         write_model_card(folder)
         self.model.train()
 
@@ -260,62 +198,8 @@ class PolyTrainer:
         self.model.train()
         return m
 
-    # --- the loop ---------------------------------------------------------------------------------
-    def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> PolyTrainState:
-        with stop_on_signals() as stop:
-            return self._train(stop, max_steps, max_minutes)
-
-    def _train(self, stop: threading.Event, max_steps: int | None, max_minutes: float | None) -> PolyTrainState:
-        max_steps = max_steps or self.tcfg.max_steps
-        self.model.train()
-        csv_path = self.work / "metrics.csv"
-        t_start = time.monotonic()
-        last_ck = last_eval = last_log = t_start
-        seg_wall = self.state.wall_seconds
-        running: dict[str, float] = {}
-        n_run = 0
-        while self.state.step < max_steps and not stop.is_set():
-            for g in self.opt.param_groups:
-                g["lr"] = self.lr()
-            x = self.batch()
-            out = self.model.loss(x, self.beta(), self.tcfg.free_bits, self.gen)
-            self.opt.zero_grad(set_to_none=True)
-            out["loss"].backward()
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.tcfg.grad_clip)
-            self.opt.step()
-            self.state.step += 1
-            self.state.windows_seen += len(x)
-            for k, v in out.items():
-                running[k] = running.get(k, 0.0) + float(v.detach())
-            n_run += 1
-            now = time.monotonic()
-            self.state.wall_seconds = seg_wall + (now - t_start)
-            if now - last_log > 60:
-                avg = {k: v / n_run for k, v in running.items()}
-                self.log(f"step {self.state.step} " + " ".join(f"{k} {v:.3f}" for k, v in avg.items())
-                         + f" beta {self.beta():.3f} lr {self.lr():.2e} | {n_run / (now - last_log):.2f} steps/s")
-                running, n_run, last_log = {}, 0, now
-            done = (max_minutes is not None and (now - t_start) / 60 >= max_minutes) or self.state.step >= max_steps
-            if now - last_eval >= self.tcfg.eval_every_minutes * 60 or done:
-                m = self.validate()
-                last_eval = time.monotonic()
-                self._log_metrics(csv_path, m)
-                if m["valid_f1"] > self.state.best_valid_f1:
-                    self.state.best_valid_f1, self.state.best_step = m["valid_f1"], self.state.step
-                    self.export(m)
-                    self.log(f"  new best (valid F1 {m['valid_f1']:.4f}) -> {self.out_dir}")
-            if now - last_ck >= self.tcfg.checkpoint_every_minutes * 60 or done:
-                self.save_checkpoint()
-                last_ck = now
-            if done:
-                break
-        if stop.is_set():
-            self.log(f"stopping at step {self.state.step} (signal); writing a checkpoint")
-        self.save_checkpoint()
-        return self.state
-
-    def _log_metrics(self, path: Path, m: dict[str, float]) -> None:
-        append_validation(path, self.state, self.lr(), self.beta(), m, self.log)
+    def valid_score(self, m: dict[str, float]) -> float:
+        return m["valid_f1"]
 
 
 def _owners(corpus: PolyCorpus, starts: np.ndarray) -> np.ndarray:
@@ -479,27 +363,18 @@ def measure_speed(config: str, batch_sizes: tuple[int, ...], steps: int = 4) -> 
         tr = PolyTrainer(PolyNamedConfig(named.model, PolyTrainConfig(**{**asdict(named.train), "batch_size": b})),
                          work_dir=Path("/tmp") / f"poly_speed_{config}", log=lambda *_: None)
         tr.set_corpus(corpus)
-        times = []
-        for i in range(steps + 1):
-            t0 = time.perf_counter()
-            out_l = tr.model.loss(tr.batch(), 0.2, tr.tcfg.free_bits, tr.gen)
-            tr.opt.zero_grad()
-            out_l["loss"].backward()
-            tr.opt.step()
-            if i:
-                times.append(time.perf_counter() - t0)
-        out[b] = float(np.median(times))
+        out[b] = step_seconds(tr, steps)
         print(f"{config} batch {b}: {out[b]:.3f} s/step, {b / out[b]:.1f} windows/s")
     return out
 
 
 def run_poly_training(config: str, resume: bool = True, max_steps: int | None = None,
                       max_minutes: float | None = None, threads: int | None = None, out: Path | None = None,
-                      work_dir: Path | None = None, init_from: Path | None = None) -> PolyTrainState:
+                      work_dir: Path | None = None, init_from: Path | None = None, device: str = "cpu") -> LoopState:
     """``latentcomposer train --config poly_2bar``: train (resuming from the last checkpoint) a piano
     config; the best weights by validation note F1 go to ``models/<name>/`` (or ``out``)."""
     torch.set_num_threads(threads or 1)
-    tr = PolyTrainer(get_poly_config(config), out_dir=out, work_dir=work_dir)
+    tr = PolyTrainer(get_poly_config(config), out_dir=out, work_dir=work_dir, device=device)
     tr.set_corpus(poly_corpus())
     if not (resume and tr.load_checkpoint()) and init_from is not None:
         tr.init_from(init_from)
@@ -518,6 +393,7 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--threads", type=int, default=1)
     t.add_argument("--out", type=Path)
     t.add_argument("--work-dir", type=Path)
+    t.add_argument("--device", default="cpu", help="cpu or cuda")
     t.add_argument("--init-from", type=Path, help="last.pt or model folder to copy matching tensors from "
                    "(only when no checkpoint is resumed)")
     e = sub.add_parser("eval", help="test figures (greedy) of an exported model folder")
@@ -536,11 +412,8 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     torch.set_num_threads(getattr(a, "threads", 1) or 1)
     if a.cmd == "train":
-        tr = PolyTrainer(get_poly_config(a.config), out_dir=a.out, work_dir=a.work_dir)
-        tr.set_corpus(poly_corpus())
-        if not (a.resume and tr.load_checkpoint()) and a.init_from is not None:
-            tr.init_from(a.init_from)
-        tr.train(a.max_steps, a.max_minutes)
+        run_poly_training(a.config, a.resume, a.max_steps, a.max_minutes, a.threads, a.out, a.work_dir, a.init_from,
+                          a.device)
     elif a.cmd == "eval":
         eval_model(a.folder, a.limit)
         write_model_card(a.folder)

@@ -12,6 +12,7 @@ from latentcomposer.core.errors import UserFacingError
 from latentcomposer.data.poly import MAX_DURATION, MAX_NOTES, VELOCITY_BINS
 
 from .config import ModelConfig
+from .loop_config import LoopTrainConfig
 from .poly_config import PolyConfig
 from .validate import check_fields
 
@@ -130,21 +131,12 @@ class TrioConfig:
 
 
 @dataclass(frozen=True)
-class TrioTrainConfig:
-    batch_size: int = 32
-    learning_rate: float = 1e-3
-    lr_decay: float = 0.9999  # per step, floored at min_learning_rate
-    min_learning_rate: float = 1e-5
-    beta: float = 0.2
+class TrioTrainConfig(LoopTrainConfig):
+    """The shared trainer's settings with the trio's defaults."""
+
     free_bits: float = 4096.0  # nats per section (all streams, all bars)
     kl_anneal_steps: int = 5000
-    grad_clip: float = 1.0
-    transpose_range: int = 5  # every stream of a window moved together (kept on the piano)
-    max_steps: int = 1_000_000
-    eval_every_minutes: float = 10.0
-    checkpoint_every_minutes: float = 5.0
-    valid_windows: int = 256  # validation windows used at each check (fixed, seeded choice)
-    seed: int = 0
+    valid_windows: int = 256
 
 
 @dataclass(frozen=True)

@@ -15,32 +15,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import threading
-import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from latentcomposer.data.paths import cache_dir
 from latentcomposer.data.trio import TrioCorpus, transpose_windows, trio_corpus
 
-from .checkpoint import models_dir, save_model
-from .train import append_validation, stop_on_signals
+from .checkpoint import save_model
+from .loop import LoopState, LoopTrainer, step_seconds
 from .trio import TrioVAE
 from .trio_config import TrioConfig, TrioNamedConfig, get_trio_config
-
-
-@dataclass
-class TrioTrainState:
-    step: int = 0
-    windows_seen: int = 0
-    wall_seconds: float = 0.0
-    best_valid: float = -1.0
-    best_step: int = 0
 
 
 def valid_score(m: dict[str, float]) -> float:
@@ -48,22 +34,15 @@ def valid_score(m: dict[str, float]) -> float:
     return (m["valid_melody_sampled_acc"] + m["valid_bass_sampled_acc"] + m["valid_accompaniment_f1"]) / 3
 
 
-class TrioTrainer:
+class TrioTrainer(LoopTrainer[TrioVAE]):
+    """The trio's trainer: the shared loop (model/loop.py) over packed trio windows, best by
+    :meth:`valid_score`."""
+
     def __init__(self, named: TrioNamedConfig, out_dir: Path | None = None, work_dir: Path | None = None,
                  device: str | torch.device = "cpu", log: Any = print) -> None:
-        self.named, self.cfg, self.tcfg = named, named.model, named.train
-        self.log = log
-        self.device = torch.device(device)
-        self.out_dir = out_dir or models_dir() / self.cfg.name
-        self.work = work_dir or cache_dir() / "train" / self.cfg.name
-        self.work.mkdir(parents=True, exist_ok=True)
-        torch.manual_seed(self.tcfg.seed)
-        self.model = TrioVAE(self.cfg).to(self.device)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=self.tcfg.learning_rate)
-        self.state = TrioTrainState()
-        self.rng = np.random.default_rng(self.tcfg.seed)
-        self.gen = torch.Generator(device=self.device).manual_seed(self.tcfg.seed)
-        self.data_info: dict[str, Any] = {}
+        self.named = named
+        torch.manual_seed(named.train.seed)
+        super().__init__(named.model, named.train, TrioVAE(named.model), out_dir, work_dir, device, log)
 
     def set_corpus(self, corpus: TrioCorpus) -> None:
         self.corpus = corpus
@@ -88,56 +67,12 @@ class TrioTrainer:
             w = transpose_windows(w, self.rng.integers(-r, r + 1, len(w)))
         return torch.as_tensor(w.astype(np.int64), device=self.device)
 
-    def lr(self) -> float:
-        t = self.tcfg
-        return max(t.min_learning_rate, t.learning_rate * t.lr_decay ** self.state.step)
-
-    def beta(self) -> float:
-        return self.tcfg.beta * min(1.0, self.state.step / max(1, self.tcfg.kl_anneal_steps))
-
-    def step(self) -> dict[str, float]:
-        """One optimizer step on a fresh batch; the loss parts as floats."""
-        for g in self.opt.param_groups:
-            g["lr"] = self.lr()
-        x = self.batch()
-        out = self.model.loss(x, self.beta(), self.tcfg.free_bits, self.gen)
-        self.opt.zero_grad(set_to_none=True)
-        out["loss"].backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.tcfg.grad_clip)
-        self.opt.step()
-        self.state.step += 1
-        self.state.windows_seen += len(x)
-        return {k: float(v.detach()) for k, v in out.items()}
-
-    # --- checkpoints ------------------------------------------------------------------------------
-    def save_checkpoint(self) -> None:
-        tmp = self.work / "last.pt.tmp"
-        torch.save({"model": self.model.state_dict(), "opt": self.opt.state_dict(), "state": asdict(self.state),
-                    "config": self.cfg.to_dict(), "np_rng_state": json.dumps(self.rng.bit_generator.state),
-                    "torch_gen": self.gen.get_state(), "torch_rng": torch.get_rng_state()}, tmp)
-        tmp.replace(self.work / "last.pt")
-
-    def load_checkpoint(self) -> bool:
-        path = self.work / "last.pt"
-        if not path.exists():
-            return False
-        ck = torch.load(path, map_location=self.device, weights_only=True)
-        if dataclasses.replace(TrioConfig.from_dict(ck["config"]), name=self.cfg.name) != self.cfg:
-            raise RuntimeError(f"{path} was trained with a different config; delete it or use another --work-dir")
-        self.model.load_state_dict(ck["model"])
-        self.opt.load_state_dict(ck["opt"])
-        self.state = TrioTrainState(**ck["state"])
-        self.rng.bit_generator.state = json.loads(ck["np_rng_state"])
-        self.gen.set_state(ck["torch_gen"].cpu())
-        torch.set_rng_state(ck["torch_rng"].cpu())
-        self.log(f"resumed from {path} at step {self.state.step}")
-        return True
+    def valid_score(self, m: dict[str, float]) -> float:
+        return valid_score(m)
 
     def export(self, metrics: dict[str, float], folder: Path | None = None) -> None:
         folder = folder or self.out_dir
-        meta = {"trained_steps": self.state.step, "windows_seen": self.state.windows_seen,
-                "train_wall_seconds": round(self.state.wall_seconds), "device": self.device.type,
-                "train_config": asdict(self.tcfg), "valid_metrics": metrics, "data": self.data_info}
+        meta = self.export_meta(metrics)
         save_model(self.model, self.cfg, folder, meta, dtype=torch.float16)
         write_trio_card(folder, self.cfg, meta)
         self.model.train()
@@ -147,51 +82,6 @@ class TrioTrainer:
         self.model.train()
         return {f"valid_{k}": v for k, v in res.figures.items() if not k.endswith(("_true", "_pred"))} | \
             {"valid_kl": res.kl}
-
-    # --- the loop ---------------------------------------------------------------------------------
-    def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> TrioTrainState:
-        with stop_on_signals() as stop:
-            return self._train(stop, max_steps, max_minutes)
-
-    def _train(self, stop: threading.Event, max_steps: int | None, max_minutes: float | None) -> TrioTrainState:
-        max_steps = max_steps or self.tcfg.max_steps
-        self.model.train()
-        t_start = time.monotonic()
-        last_ck = last_eval = last_log = t_start
-        seg_wall = self.state.wall_seconds
-        running: dict[str, float] = {}
-        n_run = 0
-        while self.state.step < max_steps and not stop.is_set():
-            for k, v in self.step().items():
-                running[k] = running.get(k, 0.0) + v
-            n_run += 1
-            now = time.monotonic()
-            self.state.wall_seconds = seg_wall + (now - t_start)
-            if now - last_log > 60:
-                self.log(f"step {self.state.step} " + " ".join(f"{k} {v / n_run:.3f}" for k, v in running.items())
-                         + f" beta {self.beta():.3f} lr {self.lr():.2e} | {n_run / (now - last_log):.3f} steps/s")
-                running, n_run, last_log = {}, 0, now
-            done = (max_minutes is not None and (now - t_start) / 60 >= max_minutes) or self.state.step >= max_steps
-            if now - last_eval >= self.tcfg.eval_every_minutes * 60 or done:
-                m = self.validate()
-                last_eval = time.monotonic()
-                self._log_metrics(self.work / "metrics.csv", m)
-                if valid_score(m) > self.state.best_valid:
-                    self.state.best_valid, self.state.best_step = valid_score(m), self.state.step
-                    self.export(m)
-                    self.log(f"  new best (valid score {valid_score(m):.4f}) -> {self.out_dir}")
-            if now - last_ck >= self.tcfg.checkpoint_every_minutes * 60 or done:
-                self.save_checkpoint()
-                last_ck = now
-            if done:
-                break
-        if stop.is_set():
-            self.log(f"stopping at step {self.state.step} (signal); writing a checkpoint")
-        self.save_checkpoint()
-        return self.state
-
-    def _log_metrics(self, path: Path, m: dict[str, float]) -> None:
-        append_validation(path, self.state, self.lr(), self.beta(), m, self.log)
 
 
 def write_trio_card(folder: Path, cfg: TrioConfig, meta: dict[str, Any]) -> None:
@@ -245,20 +135,14 @@ def measure_speed(config: str, batch_sizes: tuple[int, ...], steps: int = 3, dev
         tr = TrioTrainer(TrioNamedConfig(named.model, dataclasses.replace(named.train, batch_size=b)),
                          work_dir=Path("/tmp") / f"trio_speed_{config}", device=device, log=lambda *_: None)
         tr.set_corpus(corpus)
-        times = []
-        for i in range(steps + 1):
-            t0 = time.perf_counter()
-            tr.step()
-            if i:
-                times.append(time.perf_counter() - t0)
-        out[b] = float(np.median(times))
+        out[b] = step_seconds(tr, steps)
         print(f"{config} batch {b}: {out[b]:.2f} s/step ({1 / out[b]:.3f} steps/s, {b / out[b]:.1f} windows/s)")
     return out
 
 
 def run_trio_training(config: str, resume: bool = True, max_steps: int | None = None,
                       max_minutes: float | None = None, threads: int | None = None, out: Path | None = None,
-                      work_dir: Path | None = None, device: str = "cpu") -> TrioTrainState:
+                      work_dir: Path | None = None, device: str = "cpu") -> LoopState:
     """``latentcomposer train --config trio_16bar``: train (resuming from the last checkpoint); the best
     weights by validation score go to ``models/<name>/`` (or ``out``)."""
     torch.set_num_threads(threads or 1)
