@@ -117,13 +117,12 @@ def _train_trio(args: argparse.Namespace) -> int:
     from latentcomposer.model.train import pick_device
     from latentcomposer.model.trio_train import run_trio_training
 
-    if args.init_from is not None:
-        raise UserError("--init-from is not supported for the trio models")
     try:
         device = pick_device(args.device)
         state = run_trio_training(args.config, resume=args.resume, max_steps=args.max_steps,
                                   max_minutes=args.max_minutes, threads=args.threads, out=args.out,
-                                  work_dir=args.work_dir, device=str(device))
+                                  work_dir=args.work_dir, device=str(device),
+                                  init_from=args.init_from)
     except RuntimeError as exc:
         raise UserError(str(exc)) from None
     print(f"stopped at step {state.step}; best validation score {state.best_valid:.4f} (step {state.best_step})")

@@ -134,6 +134,22 @@ class LoopTrainer(Generic[M]):
         self.log(f"resumed from {path} at step {self.state.step}")
         return True
 
+    def init_from(self, path: Path) -> list[str]:
+        """Copy every tensor whose name and shape match from a ``last.pt`` or an exported model folder
+        (its ``model.safetensors``; e.g. poly_2bar's step encoder and bar decoder into poly_8bar, or a
+        model's shipped weights into a fresh run on a GPU); a fresh optimizer and step 0."""
+        if path.is_dir():
+            from safetensors.torch import load_file
+
+            tensors = load_file(str(path / "model.safetensors"))
+        else:
+            tensors = torch.load(path, map_location="cpu", weights_only=True)["model"]
+        own = self.model.state_dict()
+        copied = [k for k in own if k in tensors and tensors[k].shape == own[k].shape]
+        self.model.load_state_dict({**own, **{k: tensors[k].float().to(self.device) for k in copied}})
+        self.log(f"initialised {len(copied)} of {len(own)} tensors from {path}")
+        return copied
+
     # --- the loop ---------------------------------------------------------------------------------
     def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> LoopState:
         with stop_on_signals() as stop:

@@ -174,19 +174,6 @@ class PolyTrainer(LoopTrainer[PianoTreeVAE]):
             w = transpose_batch(w, self.rng.integers(-r, r + 1, len(w)))
         return to_tensor(w, self.device)
 
-    def init_from(self, path: Path) -> list[str]:
-        """Copy every tensor whose name and shape match from a ``last.pt`` or a model folder (e.g. the
-        step encoder and bar decoder of poly_2bar into poly_8bar); a fresh optimizer and step 0."""
-        if path.is_dir():
-            tensors = load_poly_model(path)[0].state_dict()
-        else:
-            tensors = torch.load(path, map_location="cpu", weights_only=True)["model"]
-        own = self.model.state_dict()
-        copied = [k for k in own if k in tensors and tensors[k].shape == own[k].shape]
-        self.model.load_state_dict({**own, **{k: tensors[k].float().to(self.device) for k in copied}})
-        self.log(f"initialised {len(copied)} of {len(own)} tensors from {path}")
-        return copied
-
     def export(self, metrics: dict[str, float], folder: Path | None = None) -> None:
         folder = folder or self.out_dir
         save_poly_model(self.model, folder, self.export_meta(metrics))

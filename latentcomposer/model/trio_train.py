@@ -142,14 +142,16 @@ def measure_speed(config: str, batch_sizes: tuple[int, ...], steps: int = 3, dev
 
 def run_trio_training(config: str, resume: bool = True, max_steps: int | None = None,
                       max_minutes: float | None = None, threads: int | None = None, out: Path | None = None,
-                      work_dir: Path | None = None, device: str = "cpu") -> LoopState:
-    """``latentcomposer train --config trio_16bar``: train (resuming from the last checkpoint); the best
-    weights by validation score go to ``models/<name>/`` (or ``out``)."""
+                      work_dir: Path | None = None, device: str = "cpu", init_from: Path | None = None
+                      ) -> LoopState:
+    """``latentcomposer train --config trio_16bar``: train (resuming from the last checkpoint, else
+    starting from ``init_from``'s matching tensors when given); the best weights by validation score go
+    to ``models/<name>/`` (or ``out``)."""
     torch.set_num_threads(threads or 1)
     tr = TrioTrainer(get_trio_config(config), out_dir=out, work_dir=work_dir, device=device)
     tr.set_corpus(trio_corpus())
-    if resume:
-        tr.load_checkpoint()
+    if not (resume and tr.load_checkpoint()) and init_from is not None:
+        tr.init_from(init_from)
     tr.train(max_steps, max_minutes)
     return tr.state
 
@@ -166,6 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--device", default="cpu")
     t.add_argument("--out", type=Path)
     t.add_argument("--work-dir", type=Path)
+    t.add_argument("--init-from", type=Path, help="last.pt or model folder to copy matching tensors from")
     s = sub.add_parser("speed")
     s.add_argument("--config", required=True)
     s.add_argument("--batch-sizes", type=int, nargs="+", default=[16, 32])
@@ -176,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(a.threads or 1)
     if a.cmd == "train":
         run_trio_training(a.config, not a.no_resume, a.max_steps, a.max_minutes, a.threads, a.out, a.work_dir,
-                          a.device)
+                          a.device, a.init_from)
     else:
         measure_speed(a.config, tuple(a.batch_sizes), a.steps, a.device)
 

@@ -154,6 +154,13 @@ def test_trainer_checkpoints_resumes_and_exports(shared_data: Path, tmp_path: Pa
     eng = Engine.load(tmp_path / "out", device="cpu")
     res = eng.model.evaluate(corpus.windows(corpus.window_starts("train", 4)[0][:4], 64))
     assert 0.0 <= res.figures["accompaniment_f1"] <= 1.0 and len(res.lines()) == 4
+    # a fresh run started from the exported weights (a GPU run from the shipped model): same tensors
+    tr3 = TrioTrainer(named, out_dir=tmp_path / "out3", work_dir=tmp_path / "work3", log=lambda *_: None)
+    copied = tr3.init_from(tmp_path / "out")
+    assert len(copied) == len(tr3.model.state_dict()) and tr3.state.step == 0
+    exported = eng.model.state_dict()
+    for k, v in tr3.model.state_dict().items():
+        assert torch.allclose(v, exported[k].float())
 
 
 def test_cli_train_dispatches_to_the_trio_trainer(shared_data: Path, tmp_path: Path,
