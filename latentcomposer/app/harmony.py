@@ -9,6 +9,8 @@ are moved a semitone into it; the model itself knows nothing of the key.
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
@@ -81,6 +83,35 @@ class KeyInfo:
     text: str
 
 
+KEY_NOTES = 20_000  # a clip's key is read from its first 20,000 notes (a 200k-note clip took 2.4 s)
+_keys: dict[int, Key | None] = {}  # id(clip) -> its detected key (None: not enough notes), while it lives
+
+
+def detected_key(clip: Clip) -> Key:
+    """``detect_key(clip)`` (from its first :data:`KEY_NOTES` notes), remembered for the clip object:
+    the key button asks on every session event, and the file reader warms it off the UI thread."""
+    got = _keys.get(id(clip), False)
+    if got is False:
+        part = clip if len(clip.notes) <= KEY_NOTES else clip.with_notes(clip.notes[:KEY_NOTES])
+        try:
+            got = detect_key(part)
+        except NotEnoughNotes:
+            got = None
+        _keys[id(clip)] = got
+        weakref.finalize(clip, _keys.pop, id(clip), None)
+    if got is None:
+        raise NotEnoughNotes("not enough notes to tell the key")
+    assert isinstance(got, Key)
+    return got
+
+
+def warm_key(clip: Clip) -> None:
+    """Work out ``clip``'s key now (off the UI thread: a file reader), so that showing it is instant."""
+    if clip.notes and not clip.is_drum:
+        with contextlib.suppress(NotEnoughNotes):
+            detected_key(clip)
+
+
 def key_of(item: ClipItem) -> KeyInfo:
     if item.key is not None:
         return KeyInfo(item.key, True, f"Key: {item.key}")
@@ -88,7 +119,7 @@ def key_of(item: ClipItem) -> KeyInfo:
     if clip.is_drum:
         return KeyInfo(None, False, "Key: none (drums)")
     try:
-        key = detect_key(clip)
+        key = detected_key(clip)
     except NotEnoughNotes:
         if item.chords:  # an empty clip over a typed progression: the chords tell the key
             try:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from latentcomposer.core import Clip
 from latentcomposer.core.errors import UserFacingError
 from latentcomposer.io.midifile import read_midi
+from latentcomposer.io.smf import Progress
 
 if TYPE_CHECKING:
     from latentcomposer.data.codec_base import Codec
@@ -124,6 +125,8 @@ class MidiTracks:
             raise ImportProblem(f"{self.path}: no track {track} (it has {n}: 0..{n - 1})")
 
 
-def read_tracks(path: str | os.PathLike[str]) -> MidiTracks:
-    """Read a MIDI file's tracks (slow for huge files: keep it off the UI thread)."""
-    return MidiTracks(Path(path), tuple(read_midi(path)))
+def read_tracks(path: str | os.PathLike[str], progress: Progress | None = None) -> MidiTracks:
+    """Read a MIDI file's tracks (slow for huge files: keep it off the UI thread). ``progress(fraction)``
+    is called now and then; what it raises (:class:`~latentcomposer.io.midifile.ReadCancelled`) stops
+    the reading."""
+    return MidiTracks(Path(path), tuple(read_midi(path, progress=progress)))

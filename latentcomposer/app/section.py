@@ -18,16 +18,18 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from latentcomposer.core import Clip, Note
 from latentcomposer.data.section_midi import SectionFile, read_section, write_section
 from latentcomposer.data.trio_codec import MultiStreamCodec, StreamMapping
-from latentcomposer.model.engine import EncodeResult, Engine
-from latentcomposer.model.sections import SectionEngine
 
 from .state import new_uid
+
+if TYPE_CHECKING:  # torch: imported where the tools are made (off the UI thread), not with the section
+    from latentcomposer.model.engine import EncodeResult, Engine
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,8 @@ class SectionTools:
     """The latent verbs on sections, through the engine (model/sections.py)."""
 
     def __init__(self, engine: Engine) -> None:
+        from latentcomposer.model.sections import SectionEngine
+
         self.sections = SectionEngine(engine)
         self.codec = self.sections.codec
 

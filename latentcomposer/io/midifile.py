@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io as _io
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import mido
@@ -34,11 +34,11 @@ from latentcomposer.core.clip import MAX_CLIP_QUARTERS
 from latentcomposer.core.errors import UserFacingError
 from latentcomposer.io.atomic import atomic_write_bytes
 from latentcomposer.io.files import FileProblem, read_capped
-from latentcomposer.io.smf import MAX_TRACKS, RawSong, SmfError, parse_smf
+from latentcomposer.io.smf import MAX_TRACKS, PROGRESS_NOTES, Progress, RawSong, SmfError, parse_smf
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # 1,400x the largest file in the training data; parsed in ~3 s
 __all__ = ["MAX_FILE_BYTES", "MAX_TRACKS", "CorruptMidiFile", "EmptyMidiFile", "MidiFileError",
-           "MidiFileTooLarge", "MidiFileTooLong", "MidiFileUnreadable", "MidiWriteError", "NotAMidiFile",
+           "MidiFileTooLarge", "MidiFileTooLong", "MidiFileUnreadable", "MidiWriteError", "NotAMidiFile", "ReadCancelled",
            "clips_to_midifile", "midi_bytes", "read_midi", "read_midi_bytes", "write_midi"]
 
 
@@ -77,6 +77,10 @@ class MidiFileTooLong(MidiFileTooLarge):
         self.bars, self.max_bars = bars, max_bars
 
 
+class ReadCancelled(Exception):
+    """Raised by a ``progress`` callback to stop reading a file (the user cancelled); not an error."""
+
+
 class EmptyMidiFile(MidiFileError):
     """The file is valid but holds no notes."""
 
@@ -92,23 +96,30 @@ def _load_bytes(path: str | os.PathLike[str]) -> bytes:
         raise (MidiFileTooLarge if exc.too_large else MidiFileUnreadable)(path, exc.reason) from None
 
 
-def read_midi(path: str | os.PathLike[str], *, first_bars: int | None = None) -> list[Clip]:
+def read_midi(path: str | os.PathLike[str], *, first_bars: int | None = None,
+              progress: Progress | None = None) -> list[Clip]:
     """Read every (track, channel) with notes into a Clip. Raises only :class:`MidiFileError`.
 
     ``first_bars``: read only the first N bars (of the opening time signature); notes held past the
     cut are shortened to it, and a file that goes on past the cut gives clips exactly N bars long. Without it, a file longer than the limit raises :class:`MidiFileTooLong`.
+    ``progress``: called now and then with the fraction read (0..1); whatever it raises (e.g.
+    :class:`ReadCancelled`, when the user cancels) stops the reading and reaches the caller.
     """
-    return read_midi_bytes(_load_bytes(path), path=path, first_bars=first_bars)
+    data = _load_bytes(path)
+    if progress is not None:
+        progress(0.05)
+    return read_midi_bytes(data, path=path, first_bars=first_bars, progress=progress)
 
 
 def read_midi_bytes(data: bytes, path: str | os.PathLike[str] | None = None, *,
-                    first_bars: int | None = None) -> list[Clip]:
+                    first_bars: int | None = None, progress: Progress | None = None) -> list[Clip]:
     """:func:`read_midi` for data already in memory (the same byte cap applies)."""
     if len(data) > MAX_FILE_BYTES:
         raise MidiFileTooLarge(path, f"is {len(data) / 1e6:,.0f} MB; refusing files over {MAX_FILE_BYTES // 2**20} MB")
     try:
-        clips = _to_clips(parse_smf(data), path, first_bars)
-    except MidiFileError:
+        song = parse_smf(data, None if progress is None else lambda f: progress(0.05 + 0.45 * f))
+        clips = _to_clips(song, path, first_bars, None if progress is None else lambda f: progress(0.5 + 0.5 * f))
+    except (MidiFileError, ReadCancelled):
         raise
     except SmfError as exc:
         kind = {"not-midi": NotAMidiFile, "too-many-notes": MidiFileTooLarge}.get(exc.kind, CorruptMidiFile)
@@ -127,7 +138,8 @@ def _bpm(microseconds: int) -> float:
     return min(max(60_000_000 / microseconds, 1.0), 1000.0)  # microseconds > 0 (smf drops 0)
 
 
-def _to_clips(song: RawSong, path: str | os.PathLike[str] | None, first_bars: int | None) -> list[Clip]:
+def _to_clips(song: RawSong, path: str | os.PathLike[str] | None, first_bars: int | None,
+              progress: Progress | None = None) -> list[Clip]:
     ppq = song.ppq
     tempos = sorted(song.tempos, key=lambda x: x[0])  # stable: file order among equal ticks
     sigs = sorted(song.time_signatures, key=lambda x: x[0])
@@ -153,9 +165,17 @@ def _to_clips(song: RawSong, path: str | os.PathLike[str] | None, first_bars: in
     ts_changes = tuple(TimeSignatureChange(t, TimeSignature(n, d)) for t, n, d in sigs if 0 < t < limit)
 
     clips: list[Clip] = []
+    total, done = max(1, song.n_notes), 0
+
+    def told(n: int) -> None:  # notes made so far (the clips' sorting and checks: the last 10 %)
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(0.9 * min(1.0, done / total))
+
     for ti, track in enumerate(song.tracks):
         name = track.name or f"Track {ti + 1}"
-        per_channel = {ch: _notes(ns, limit) for ch, ns in track.notes.items()}
+        per_channel = {ch: _notes(ns, limit, told) for ch, ns in track.notes.items()}
         channels = sorted(ch for ch, ns in per_channel.items() if ns)
         for ch in channels:
             label = name if len(channels) == 1 else f"{name} (ch {ch + 1})"
@@ -167,9 +187,16 @@ def _to_clips(song: RawSong, path: str | os.PathLike[str] | None, first_bars: in
     return clips
 
 
-def _notes(raw: list[tuple[int, int, int, int]], limit: int) -> list[Note]:
-    """Notes starting before ``limit``, cut at it (the parser guarantees valid pitch, velocity, order)."""
-    return [Note(s, p, min(e, limit), v) for s, p, e, v in raw if s < limit]
+def _notes(raw: list[tuple[int, int, int, int]], limit: int, told: Callable[[int], None] | None = None
+           ) -> list[Note]:
+    """Notes starting before ``limit``, cut at it (the parser guarantees valid pitch, velocity, order);
+    ``told(n)`` after every block of notes made."""
+    out: list[Note] = []
+    for k in range(0, len(raw), PROGRESS_NOTES):
+        out += [Note(s, p, min(e, limit), v) for s, p, e, v in raw[k:k + PROGRESS_NOTES] if s < limit]
+        if told is not None:
+            told(min(PROGRESS_NOTES, len(raw) - k))
+    return out
 
 
 def _assign_channels(clips: Sequence[Clip]) -> list[int]:

@@ -21,6 +21,7 @@ with a message that names it; nothing else escapes :func:`parse_smf`.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 MAX_TRACKS = 4096  # a track costs little, but a header claiming 65,535 of them is damage, not music
@@ -65,8 +66,14 @@ class RawSong:
     n_notes: int
 
 
-def parse_smf(data: bytes) -> RawSong:
-    """Parse ``data``; raises only :class:`SmfError`. Time and memory are linear in ``len(data)``."""
+Progress = Callable[[float], None]  # told the fraction done now and then; may raise to stop the work
+PROGRESS_NOTES = 8192  # the parser reports its progress every this many notes
+
+
+def parse_smf(data: bytes, progress: Progress | None = None) -> RawSong:
+    """Parse ``data``; raises only :class:`SmfError` (and whatever ``progress`` raises: it is called
+    with the fraction of the bytes parsed every :data:`PROGRESS_NOTES` notes, and may raise to stop).
+    Time and memory are linear in ``len(data)``."""
     if len(data) == 0:
         raise SmfError("is empty (zero bytes)", "not-midi")
     if data[:4] != b"MThd":
@@ -103,12 +110,13 @@ def parse_smf(data: bytes) -> RawSong:
             raise SmfError(f"is truncated (track {len(song.tracks) + 1} is {size:,} bytes long but only "
                            f"{len(data) - start:,} are left)")
         if tag == b"MTrk":
-            song.tracks.append(_parse_track(data, start, end, len(song.tracks) + 1, song))
+            song.tracks.append(_parse_track(data, start, end, len(song.tracks) + 1, song, progress))
         pos = end  # any other chunk type is skipped, as the standard asks
     return song
 
 
-def _parse_track(data: bytes, pos: int, end: int, number: int, song: RawSong) -> RawTrack:
+def _parse_track(data: bytes, pos: int, end: int, number: int, song: RawSong,
+                 progress: Progress | None = None) -> RawTrack:
     """One track's events. Written as one flat loop: this is where a big file's time goes."""
     track = RawTrack()
     notes = track.notes
@@ -171,6 +179,8 @@ def _parse_track(data: bytes, pos: int, end: int, number: int, song: RawSong) ->
                 if n_notes > MAX_NOTES:
                     raise SmfError(f"holds more than {MAX_NOTES:,} notes; latentcomposer reads up to "
                                    f"{MAX_NOTES:,} per file: split it in a MIDI editor", "too-many-notes")
+                if progress is not None and not n_notes % PROGRESS_NOTES:
+                    progress(pos / len(data))
                 queue = open_notes.get(key)
                 if queue is None:
                     queue = open_notes[key] = deque()

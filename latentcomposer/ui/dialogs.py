@@ -96,10 +96,20 @@ class TrackPickerDialog(QDialog):
                                         | QDialogButtonBox.StandardButton.Cancel, self)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        self.as_section = False  # "Open as a Section…": the tracks as the parts of one section (issue 24)
+        section = self.buttons.addButton("Open as a Section…", QDialogButtonBox.ButtonRole.ActionRole)
+        section.setObjectName("openAsSection")
+        section.setToolTip("Open the file as a section: melody, bass and accompaniment together, for the "
+                           "trio model's tools")
+        section.clicked.connect(self._open_as_section)
         layout.addWidget(self.buttons)
         self.table.itemChanged.connect(lambda _item: self._update_ok())
         self._update_ok()
         self.resize(640, min(520, 160 + 30 * len(clips)))
+
+    def _open_as_section(self) -> None:
+        self.as_section = True
+        self.accept()
 
     def _default_checked(self) -> set[int]:
         if len(self.clips) <= 4:
@@ -136,12 +146,18 @@ class TrackPickerDialog(QDialog):
                 if self._check_item(r).checkState() == Qt.CheckState.Checked]
 
 
-def pick_tracks(parent: QWidget | None, clips: Sequence[Clip], file_name: str) -> tuple[list[int], bool] | None:
-    """Ask which tracks to open; ``(rows, merge)`` or None if cancelled."""
+AS_SECTION = "section"  # what pick_tracks returns for "Open as a Section…"
+
+
+def pick_tracks(parent: QWidget | None, clips: Sequence[Clip],
+                file_name: str) -> tuple[list[int], bool] | str | None:
+    """Ask which tracks to open; ``(rows, merge)``, :data:`AS_SECTION`, or None if cancelled."""
     dialog = TrackPickerDialog(clips, file_name, parent)
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
+        if dialog.as_section:
+            return AS_SECTION
         return dialog.chosen(), dialog.merge.isChecked()
     finally:
         dialog.deleteLater()

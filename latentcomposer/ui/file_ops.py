@@ -2,7 +2,7 @@
 
 Every failure (a damaged MIDI file or project, a disk that is full) becomes an error dialog through
 :mod:`latentcomposer.ui.messages` and leaves the session exactly as it was. MIDI files are read off
-the UI thread (:func:`.background.off_ui_thread`); what becomes of their tracks is decided in
+the UI thread with a progress dialog and Cancel (:func:`read_midi_file`); what becomes of their tracks is decided in
 :mod:`latentcomposer.app.midi_import`.
 """
 
@@ -12,20 +12,19 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from latentcomposer.app import autosave, exporting
 from latentcomposer.app.exporting import ExportCancelled, ExportError, safe_filename
-from latentcomposer.app.harmony import export_clips, take_chord_track
+from latentcomposer.app.harmony import export_clips, take_chord_track, warm_key
 from latentcomposer.app.midi_import import MIDI_SUFFIXES, MidiTracks, read_tracks
 from latentcomposer.app.project import SUFFIX, ProjectError, apply_to_session, load_project, save_project
 from latentcomposer.app.session import Session
 from latentcomposer.app.state import ClipItem, new_uid
-from latentcomposer.io.midifile import MidiFileError
+from latentcomposer.io.midifile import MidiFileError, ReadCancelled
 
 from . import dialogs, messages
-from .background import off_ui_thread
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -36,13 +35,79 @@ def is_pristine(session: Session) -> bool:
             and (not session.current_clip.notes or session.items[0].origin == "example"))
 
 
+READ_PROGRESS_AFTER_MS = 150  # a read that takes longer shows a progress dialog with Cancel
+
+
+class _ReadJob(QObject):
+    progress = Signal(int)  # per mille read (queued to the dialog on the UI thread)
+    finished = Signal()
+
+
 def read_midi_file(parent: QWidget, path: Path) -> MidiTracks | None:
-    """A MIDI file's tracks, read off the UI thread; None (after an error dialog) when it cannot be read."""
-    try:
-        return off_ui_thread(parent, f"Reading {path.name}…", lambda: read_tracks(path))
-    except MidiFileError as exc:
-        messages.error(parent, "Cannot open MIDI file", str(exc))
+    """A MIDI file's tracks, read and parsed on a worker thread; None (after an error dialog) when it
+    cannot be read, or when the user cancelled (a status message says so).
+
+    Issue 27, defect 4: a 200k-note file takes seconds. After :data:`READ_PROGRESS_AFTER_MS` a
+    window-modal progress dialog ("readProgress") shows how far the parser got, with **Cancel**: the
+    window returns at once and the worker stops at its next progress report. The event loop keeps
+    turning meanwhile (painting, timers, playback). The detected key of each track is worked out on
+    the worker too (the key button asks for it as soon as the clip is shown)."""
+    cancel, done = threading.Event(), threading.Event()
+    outcome: list[MidiTracks] = []
+    failure: list[BaseException] = []
+    job = _ReadJob()
+    loop = QEventLoop()
+    job.finished.connect(loop.quit, Qt.ConnectionType.QueuedConnection)
+
+    def progress(fraction: float) -> None:
+        if cancel.is_set():
+            raise ReadCancelled(str(path))
+        job.progress.emit(int(fraction * 1000))
+
+    def work() -> None:
+        try:
+            tracks = read_tracks(path, progress)
+            for clip in tracks.clips:  # the key button's detection, here rather than on the UI thread
+                if cancel.is_set():
+                    raise ReadCancelled(str(path))
+                warm_key(clip)
+            outcome.append(tracks)
+        except BaseException as exc:  # handed to the UI thread
+            failure.append(exc)
+        finally:
+            done.set()
+            job.finished.emit()
+
+    threading.Thread(target=work, name="latentcomposer-read", daemon=True).start()
+    if not done.wait(READ_PROGRESS_AFTER_MS / 1000):
+        dialog = QProgressDialog(f"Reading {path.name}…", "Cancel", 0, 1000, parent)
+        dialog.setObjectName("readProgress")
+        dialog.setWindowTitle("Open MIDI file")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        job.progress.connect(dialog.setValue)
+        dialog.canceled.connect(cancel.set)
+        dialog.canceled.connect(loop.quit)
+        dialog.show()
+        try:
+            while not done.is_set() and not cancel.is_set():
+                loop.exec()
+        finally:
+            dialog.close()
+            dialog.deleteLater()
+    if cancel.is_set() and not outcome:
+        say = getattr(parent, "show_message", None)
+        if callable(say):
+            say(f"Opening {path.name} cancelled")
         return None
+    if failure and not isinstance(failure[0], ReadCancelled):
+        if isinstance(failure[0], MidiFileError):
+            messages.error(parent, "Cannot open MIDI file", str(failure[0]))
+            return None
+        raise failure[0]
+    return outcome[0] if outcome else None
 
 
 class WavJob(QObject):
@@ -103,6 +168,8 @@ class FileController(QObject):
         rows, merge = None, False
         if tracks.several:
             answer = dialogs.pick_tracks(self.window, list(tracks.clips), tracks.name)
+            if isinstance(answer, str):  # dialogs.AS_SECTION: "Open as a Section…" (issue 24)
+                return self.window.sections.open_section(path)
             if answer is None or not answer[0]:
                 return False
             rows, merge = answer

@@ -47,6 +47,8 @@ DECODING_TIPS = {
 }
 LOCK_LABELS = {"none": "Free", "rhythm": "Keep rhythm", "pitches": "Keep pitches"}
 
+CONTINUE_TIP = "Extend the clip by 4 bars in its style (per-bar models); each press another continuation"
+
 
 class SliderRow:
     """Label, slider, value and reset for one direction, in a grid row."""
@@ -147,8 +149,7 @@ class LatentPanel(QWidget):
                                           "code (or a new random one after Sample)", tools.ctl.reroll)
         self.reset_button = self._button("resetButton", "Reset", "Back to the encoded clip: all sliders at 0",
                                          tools.ctl.reset)
-        self.continue_button = self._button("continueButton", "Continue", "Extend the clip by 4 bars in its style "
-                                            "(per-bar models); each press another continuation",
+        self.continue_button = self._button("continueButton", "Continue", CONTINUE_TIP,
                                             lambda: tools.ctl.continue_current(4))
         for k, b in enumerate((self.encode_button, self.sample_button, self.reroll_button, self.reset_button,
                                self.continue_button)):
@@ -327,12 +328,13 @@ class LatentPanel(QWidget):
         self.sample_button.setEnabled(ready)
         self.reroll_button.setEnabled(ready)
         self.reset_button.setEnabled(has_code)
-        self.continue_button.setEnabled(ready and t.info is not None and t.info.per_bar
-                                        and bool(t.session.current_clip.notes))
+        why_not = t.info.cannot_continue if t.info is not None else "Load a model first"
+        self.continue_button.setEnabled(ready and not why_not and bool(t.session.current_clip.notes))
+        self.continue_button.setToolTip(why_not or CONTINUE_TIP)  # the piano model cannot continue: say why
         for row in self.rows.values():
             row.slider.setEnabled(has_code)
             row.reset.setEnabled(has_code)
-        self.apply_button.setEnabled(t.preview_clip is not None)
+        self.apply_button.setEnabled(t.preview_clip is not None and (ctl.shown is None or ctl.shown.complete))
         self.add_button.setEnabled(t.preview_clip is not None)
         self.status.setText(self.status_text())
         loading = t.status[0] == "loading"

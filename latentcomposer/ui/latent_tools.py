@@ -142,6 +142,8 @@ class LatentTools(QObject):
         self._timers = {"store": QTimer(self, singleShot=True, interval=400),
                         "points": QTimer(self, singleShot=True, interval=200)}
         self.ctl = LatentController(session, models, host=self, lane=self.worker)
+        if roll is not None:  # a long clip's preview decodes the bars in view first (issue 27, defect 4)
+            self.ctl.view_ticks = roll.view.visible_ticks
         self._timers["store"].timeout.connect(self.store)
         self._timers["points"].timeout.connect(self.ctl.refresh_points)
         self._unlisten = session.listen(self._on_session)

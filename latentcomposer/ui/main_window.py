@@ -34,7 +34,7 @@ from latentcomposer.app.session import Session
 from latentcomposer.core.errors import UserFacingError
 from latentcomposer.paths import RESOURCES_DIR
 
-from . import dialogs, messages, window_extras
+from . import dialogs, messages, section_ops, window_extras
 from .actions import create_actions, create_menus, create_tool_bar
 from .clip_list import ClipListPanel
 from .file_ops import FileController
@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         create_menus(self)
         self._build_status_bar()
         window_extras.install(self)  # issue 27: theme, groove, welcome, variations, MIDI in/clock
+        self.sections = section_ops.install(self)  # issue 24: multi-track sections (panel, File menu)
 
         self.roll.audition.connect(self.playback_ui.audition)
         self.roll.seekRequested.connect(self.playback_ui.seek)
@@ -421,6 +422,7 @@ class MainWindow(QMainWindow):
         self.playback_ui.service.close()
         self.models.on_status = None
         self.timeline.cleanup()
+        self.sections.shutdown()
         self.latent_tools.shutdown()
         self.autosaver.remove()
         self.clip_list.cleanup()

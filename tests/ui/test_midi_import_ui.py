@@ -26,15 +26,15 @@ def test_a_slow_read_runs_off_the_ui_thread_with_a_busy_dialog(window: MainWindo
     readers: list[threading.Thread] = []
     seen_busy = threading.Event()  # set by a timer on the UI thread: its event loop runs during the read
 
-    def slow(p: Path) -> Any:  # a 200k-note file takes seconds: this one lasts until the UI showed it
+    def slow(p: Path, progress: Any = None) -> Any:  # a 200k-note file takes seconds: this one lasts until shown
         readers.append(threading.current_thread())
         seen_busy.wait(20)
-        return real(p)
+        return real(p, progress)
 
     monkeypatch.setattr(file_ops, "read_tracks", slow)
 
     def tick() -> None:
-        box = window.findChild(QProgressDialog, "busyDialog")
+        box = window.findChild(QProgressDialog, "readProgress")  # (a progress dialog with Cancel: issue 27)
         if box is not None and box.isVisible() and "tune.mid" in box.labelText():
             seen_busy.set()
 
@@ -45,7 +45,7 @@ def test_a_slow_read_runs_off_the_ui_thread_with_a_busy_dialog(window: MainWindo
     timer.stop()
     assert readers and readers[0] is not threading.main_thread()
     assert seen_busy.is_set()  # the window went on painting, with a busy dialog, while the file was read
-    box = window.findChild(QProgressDialog, "busyDialog")
+    box = window.findChild(QProgressDialog, "readProgress")
     assert box is None or not box.isVisible()
     assert [c.name for c in window.session.clips] == ["Mary"]
 

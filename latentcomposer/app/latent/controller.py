@@ -25,7 +25,7 @@ import numpy as np
 from latentcomposer.core import Clip
 
 from ..harmony import KEY_LOCK
-from ..model_names import plain_titles, prefer_for_clip
+from ..model_names import plain_model_message, plain_titles, prefer_for_clip
 from ..model_service import ModelInfo, ModelService
 from ..session import Session
 from . import jobs
@@ -38,17 +38,22 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 DECODINGS = ("search", "greedy")
 QUICK_PREVIEW = "preview_quick"  # the greedy first result of a progressive preview (lane channel)
+REST_PREVIEW = "preview_rest"  # a long clip's windows out of view, block by block (lane channel)
+LONG_WINDOWS = 16  # a code of more windows than this decodes the windows in view first (issue 27, defect 4)
+BLOCK_WINDOWS = 16  # then the rest, this many windows a job (a newer request waits at most one block)
 
 
 @dataclass(frozen=True)
 class Shown:
     """A preview over the roll (and in the speakers): the latent decode, an interpolation step, a
-    Bars result. ``uid``: the clip it belongs to; ``stamp``: the preview request it answers."""
+    Bars result. ``uid``: the clip it belongs to; ``stamp``: the preview request it answers;
+    ``complete``: False while a long clip's preview holds only some of its windows (no Apply yet)."""
 
     clip: Clip
     label: str
     uid: str
     stamp: int = 0
+    complete: bool = True
 
 
 class Lane(Protocol):
@@ -150,6 +155,8 @@ class LatentController(PanelModel):
         self.path: np.ndarray | None = None  # interpolation path, projected [steps, 2]
         self.request_gen = 0  # bumps with every preview request (benchmark: move -> paint)
         self._preview_gen = 0  # the request whose preview (quick or final) is shown
+        # the tick span in view ((start, end) of the current clip), asked when a long clip's preview starts
+        self.view_ticks: Callable[[], tuple[float, float] | None] | None = None
         self.loaded_as = "auto"  # the device choice the current engine was loaded with
         self._chosen = False  # the model being loaded was picked by the user
         self._applying = False
@@ -200,10 +207,10 @@ class LatentController(PanelModel):
         self.status = (state, message)
         engine = self.models.engine if self.models is not None else None
         if state == "ready" and engine is not None and engine is not self.engine:
-            self.host.say(f"Model {message}")
+            self.host.say(f"Model {plain_model_message(message, self.installed())}")  # plain names (issue 27)
             self.use_engine(engine)
         elif state == "error":
-            self.host.say(f"Model: {message}")
+            self.host.say(f"Model: {plain_model_message(message, self.installed())}")
         self.host.changed("state")
 
     def use_engine(self, engine: Engine | None) -> None:
@@ -291,6 +298,9 @@ class LatentController(PanelModel):
             return 0
         self.request_gen += 1
         gen = self.request_gen
+        if len(req.base) > LONG_WINDOWS:
+            self._request_long(engine, req, gen)
+            return gen
 
         def done(result: jobs.PreviewResult, final: bool = True) -> None:
             # progressive: the quick result shows unless a newer one is shown; the final one replaces it
@@ -308,14 +318,93 @@ class LatentController(PanelModel):
         self.lane.submit("preview", lambda: jobs.decode_preview(engine, req), done, self.host.say)
         return gen
 
+    def visible_windows(self, req: jobs.PreviewRequest, engine: Engine) -> tuple[int, int]:
+        """The windows [first, last) of ``req``'s code in view (the first ones without a view)."""
+        rows = len(req.base)
+        span = self.view_ticks() if self.view_ticks is not None else None
+        if span is None:
+            return 0, min(rows, LONG_WINDOWS)
+        wt = jobs.window_ticks(engine, req.template)
+        first = min(rows - 1, max(0, int(span[0] // wt)))
+        last = min(rows, max(first + 1, -int(-span[1] // wt)))
+        return first, min(last, first + LONG_WINDOWS)
+
+    def _request_long(self, engine: Engine, req: jobs.PreviewRequest, gen: int) -> None:
+        """A long clip's preview: the windows in view first (greedy, then search when progressive),
+        shown at once; then the others in blocks of :data:`BLOCK_WINDOWS`, in view order, each block
+        shown as it lands. A newer request drops the blocks not yet run (the lane's newest-wins rule
+        and ``gen``); Apply waits for the whole clip (``Shown.complete``)."""
+        rows = len(req.base)
+        first, last = self.visible_windows(req, engine)
+        rest = [(a, min(a + BLOCK_WINDOWS, first if a < first else rows))
+                for a in list(range(last, rows, BLOCK_WINDOWS)) + list(range(0, first, BLOCK_WINDOWS))]
+        parts: dict[int, jobs.PreviewResult] = {}
+        bars = max(1, req.template.n_bars)
+        self.lane.cancel(REST_PREVIEW)
+
+        def bar_of(window: int) -> int:
+            return min(bars, round(window * jobs.window_ticks(engine, req.template) / req.template.bar_ticks))
+
+        def show(final: bool) -> None:
+            ordered = [parts[k] for k in sorted(parts)]
+            result = jobs.join_windows(req, ordered)
+            done_windows = sum(len(p.z) for p in ordered)
+            if done_windows >= rows:
+                if self.accept_preview(result):
+                    self._preview_gen = gen
+                    self.show_preview(result.clip, "Latent preview", uid=req.uid, stamp=gen)
+                    self.host.changed("points")
+                    self.host.soon("store")
+                return
+            label = (f"Latent preview · bars {bar_of(first) + 1:,}–{bar_of(last):,} of {bars:,} "
+                     f"({bar_of(done_windows):,} decoded, the rest on the way)" if final else
+                     f"Latent preview (quick) · bars {bar_of(first) + 1:,}–{bar_of(last):,} of {bars:,}")
+            self._preview_gen = gen
+            self.shown = Shown(result.clip, label, req.uid, gen, complete=False)
+            self.host.show(self.shown)
+            self.host.changed("preview")
+
+        def landed(result: jobs.PreviewResult, start: int, final: bool = True) -> bool:
+            if gen != self.request_gen or engine is not self.engine or self.code is None \
+                    or self.code.uid != req.uid:
+                return False  # a newer request (or another clip) since: this one is stale
+            if not final and start in parts:
+                return False
+            parts[start] = result
+            show(final)
+            return True
+
+        def next_block() -> None:
+            if not rest or gen != self.request_gen:
+                return
+            a, b = rest.pop(0)
+
+            def done(result: jobs.PreviewResult) -> None:
+                if landed(result, a):
+                    next_block()
+
+            self.lane.submit(REST_PREVIEW, lambda: jobs.decode_windows(engine, req, a, b), done, self.host.say)
+
+        def visible_done(result: jobs.PreviewResult) -> None:
+            if landed(result, first):
+                next_block()
+
+        if self.progressive(engine, req.temperature):
+            self.lane.submit(QUICK_PREVIEW, lambda: jobs.decode_windows(engine, req, first, last, "greedy"),
+                             lambda r: None if landed(r, first, final=False) else None, self.host.say)
+        self.lane.submit("preview", lambda: jobs.decode_windows(engine, req, first, last), visible_done,
+                         self.host.say)
+
     def progressive(self, engine: object, temperature: float) -> bool:
         """Whether a decode shows the quick greedy result first (temperature 0, search decoding)."""
         return temperature <= 0 and self.decoding == "search" and bool(getattr(engine, "supports_search", False))
 
     def cancel_preview(self) -> None:
-        """Drop the pending preview decodes (both the quick and the final one) and their results."""
+        """Drop the pending preview decodes (the quick, the final one and a long clip's other windows)
+        and their results."""
         self.lane.cancel(QUICK_PREVIEW)
         self.lane.cancel("preview")
+        self.lane.cancel(REST_PREVIEW)
 
     def set_slider(self, key: str, value: float) -> int:
         self.sliders[key] = float(value)
@@ -435,6 +524,9 @@ class LatentController(PanelModel):
         """The preview shown (latent, interpolation step, Bars) becomes its clip's content: one undoable step."""
         shown = self.shown
         if shown is None or not self.session.has(shown.uid):
+            return False
+        if not shown.complete:
+            self.host.say("The preview is still being worked out for the whole clip: Apply when it is complete")
             return False
         self._applying = True
         try:

@@ -138,6 +138,22 @@ def map_plane(attributes: Attributes | None, z_dim: int) -> MapPlane:
     return MapPlane(np.zeros(z_dim, np.float32), axes, np.ones(2, np.float32), np.zeros((0, 2), np.float32), False)
 
 
+def cannot_continue(engine: Engine) -> str:
+    """Why Continue cannot extend clips with ``engine`` ('' when it can): it draws the next bars from a
+    per-bar model's bar prior (model/continuation.py), which the piano and the per-window models lack."""
+    what = engine.codec.label if engine.codec is not None else engine.name
+    if not engine.per_bar:
+        return (f"Continue needs a melody model with one latent per bar (Melody · 16 bars (per-bar)); this "
+                f"{what.lower()} model has one latent per {engine.window_bars}-bar window")
+    from latentcomposer.model.bar_prior import META, WEIGHTS  # (torch is loaded: an engine exists)
+
+    folder = engine.folder
+    if folder is None or not (folder / META).exists() or not (folder / WEIGHTS).exists():
+        return (f"Continue draws the next bars from a bar prior, and this {what.lower()} model ships none "
+                "(Melody · 16 bars (per-bar) has one)")
+    return ""
+
+
 @dataclass(frozen=True)
 class EngineInfo:
     """What the widgets need to know about a loaded engine (read from attributes, no engine calls)."""
@@ -158,6 +174,8 @@ class EngineInfo:
     codec: Codec | None = field(default=None, compare=False)
     # whether "Best (search)" differs from "Fast (greedy)": beam search + reranking is defined for it
     search: bool = True
+    # '' when Continue works (per-bar latents and a bar prior fitted to the weights), else why not, in words
+    cannot_continue: str = ""
 
     @property
     def pitched(self) -> bool:
@@ -198,7 +216,7 @@ class EngineInfo:
         return cls(engine.name, cfg.representation, cfg.architecture, engine.window_bars, engine.z_dim,
                    int(cfg.bar_z_dim), bool(engine.per_bar), str(engine.device), tuple(specs),
                    map_plane(attrs, engine.z_dim), engine.fitted_prior, engine.codec,
-                   bool(engine.supports_search))
+                   bool(engine.supports_search), cannot_continue(engine))
 
     def sample_prior(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` latents [n, z_dim]: from the fitted prior when the model ships one, else N(0, I)."""

@@ -28,11 +28,14 @@ Select, rubber band, erase, Alt+wheel velocity and the velocity lane work as in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import (
+    QColor,
     QFont,
     QKeyEvent,
     QMouseEvent,
@@ -76,6 +79,8 @@ class Drag:
     rect: QRectF | None = None
     hits: frozenset[Note] = frozenset()
 
+
+CROWDED = 5000  # more notes than this in view: one per pixel column and row (issue 27: 200k notes)
 
 class NoteCanvas(QWidget):
     def __init__(self, roll: PianoRoll) -> None:
@@ -434,13 +439,25 @@ class NoteCanvas(QWidget):
         kh = v.row_height
         show_text = kh >= 10 and not lanes
         inset = max(1.0, min(6.0, round(kh * 0.14))) if lanes else 0.0  # hits: cells with a gap
-        color = style.hit_color if lanes else style.velocity_color
+        tint = self.roll.tint
+        color: Callable[[int, bool], QColor] = style.hit_color if lanes else style.velocity_color
+        if tint is not None and not lanes:  # a section track: its own hue
+            color = partial(style.tinted_color, tint)
+        if not lanes:
+            self._paint_ghosts(p, t0, t1, top_row, bottom_row)
         p.setFont(self._font)
+        crowded = len(visible) > CROWDED  # a huge clip zoomed out: one note per pixel and row is all one sees
+        drawn: set[tuple[int, int]] = set()
         for group, selected in ((visible, None), (preview, True)):
             for n in group:
                 sel = selected if selected is not None else n in highlight
                 start, end = v.note_span(n)
                 x0 = v.tick_to_x(start)
+                if crowded and selected is None and not sel:
+                    cell = (round(x0), n.pitch)
+                    if cell in drawn:
+                        continue
+                    drawn.add(cell)
                 w = max(3.0, (end - start) * v.px_per_tick)
                 rect = QRectF(x0 + 0.5, v.pitch_to_y(n.pitch) + 0.5 + inset, w - 1, kh - 1 - 2 * inset)
                 p.setPen(QPen(style.SELECTED_EDGE if sel else style.NOTE_EDGE, 2 if sel else 1))
@@ -449,3 +466,17 @@ class NoteCanvas(QWidget):
                 if show_text and w >= 26:
                     p.setPen(style.NOTE_TEXT)
                     p.drawText(rect.adjusted(3, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter, pitch_name(n.pitch))
+
+    def _paint_ghosts(self, p: QPainter, t0: float, t1: float, top_row: int, bottom_row: int) -> None:
+        """The roll's ghost layers (a section's other tracks): dimmed, no edges, under the notes."""
+        v = self.view
+        kh = v.row_height
+        p.setPen(Qt.PenStyle.NoPen)
+        for layer, index in zip(self.roll.ghosts, self.roll.ghost_indexes, strict=True):
+            p.setBrush(style.ghost_color(layer.color))
+            for n in index.overlapping(t0, t1):
+                if not top_row <= v.row_of(n.pitch) <= bottom_row:
+                    continue
+                x0 = v.tick_to_x(n.start)
+                w = max(3.0, (n.end - n.start) * v.px_per_tick)
+                p.drawRect(QRectF(x0 + 0.5, v.pitch_to_y(n.pitch) + 1.5, w - 1, kh - 3))

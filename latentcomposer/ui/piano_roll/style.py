@@ -77,3 +77,18 @@ def lane_row_color(group: int, canonical: bool) -> QColor:
 
 def is_black(pitch: int) -> bool:
     return pitch % 12 in BLACK_KEYS
+
+
+def tinted_color(base: QColor, velocity: int, selected: bool = False) -> QColor:
+    """A note of a section track drawn in its track's hue: darker (soft) to brighter (loud)."""
+    v = min(127, max(0, velocity)) / 127
+    c = QColor.fromHsvF(max(0.0, base.hsvHueF()), base.hsvSaturationF() * (0.55 if selected else 1.0),
+                        min(1.0, 0.55 + 0.45 * v ** 0.8 + (0.15 if selected else 0.0)))
+    return c
+
+
+def ghost_color(base: QColor) -> QColor:
+    """Another track of the section, dimmed behind the editable one."""
+    c = QColor(base)
+    c.setAlpha(80)
+    return c

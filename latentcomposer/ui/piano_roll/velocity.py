@@ -26,6 +26,8 @@ PAD = 4
 HIT_PX = 4
 
 
+CROWDED = 5000  # more notes than this in view: draw one per pixel column (issue 27: 200k notes)
+
 class VelocityLane(QWidget):
     def __init__(self, roll: PianoRoll) -> None:
         super().__init__(roll)
@@ -110,9 +112,15 @@ class VelocityLane(QWidget):
         idx = self.roll.index()
         a, b = bisect.bisect_left(idx.starts, t0), bisect.bisect_right(idx.starts, t1)
         paint_color = style.velocity_color if v.lanes is None else style.hit_color  # as in the grid
+        crowded = b - a > CROWDED  # a huge clip zoomed out: one stem per pixel column is all one sees
+        last_x = None
         for n in idx.notes[a:b]:
             vel = self.edits.get(n, n.velocity)
             x = v.tick_to_x(n.start)
+            if crowded:
+                if round(x) == last_x:
+                    continue
+                last_x = round(x)
             y = self.y_for(vel)
             sel = n in selection
             color = paint_color(vel, sel)

@@ -13,19 +13,25 @@ velocity)``, ``seekRequested(tick)``, ``loopChanged(start, end)`` (``-1, -1`` cl
 
 Above the ruler, the chord lane (:mod:`.chord_lane`, objectName ``chordLane``) shows and edits the
 current clip's chords; it hides in the drum lane view.
+
+Ghost layers (:meth:`PianoRoll.set_ghosts`): other clips drawn dimmed behind the editable one, each in
+its own colour, never hit by the mouse (a section's other tracks; :mod:`latentcomposer.ui.section_ops`).
+With a ``tint`` the editable clip's notes take that hue (its track's colour) instead of the velocity
+colours.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollBar, QVBoxLayout, QWidget
 
 from latentcomposer.app.drum_lanes import drum_lanes
 from latentcomposer.app.session import Session
-from latentcomposer.core import Note
+from latentcomposer.core import Clip, Note
 from latentcomposer.core.errors import UserFacingError
 
 from .canvas import MAX_AUDITION, NoteCanvas
@@ -39,6 +45,14 @@ from .velocity import VelocityLane
 from .view import NoteIndex, RollView
 
 EXTRA_BARS = 8
+
+
+@dataclass(frozen=True)
+class GhostLayer:
+    """A clip drawn dimmed behind the editable one (read-only)."""
+
+    clip: Clip
+    color: QColor
 
 
 class PianoRoll(QWidget):
@@ -55,6 +69,9 @@ class PianoRoll(QWidget):
         self.follow_playhead = True
         self._index: NoteIndex | None = None
         self._needs_center = True
+        self.ghosts: tuple[GhostLayer, ...] = ()
+        self.ghost_indexes: tuple[NoteIndex, ...] = ()  # one per ghost layer (painting looks up a range)
+        self.tint: QColor | None = None
 
         self.canvas = NoteCanvas(self)
         self.keyboard = KeyboardWidget(self)
@@ -111,6 +128,14 @@ class PianoRoll(QWidget):
         if self._index is None or self._index.clip is not clip:
             self._index = NoteIndex(clip)
         return self._index
+
+    def set_ghosts(self, layers: Sequence[GhostLayer], tint: QColor | None = None) -> None:
+        """Draw ``layers`` dimmed behind the current clip (``()``: none), the clip in ``tint``'s hue."""
+        layers, same_tint = tuple(layers), (tint is None) == (self.tint is None) and (tint is None or tint == self.tint)
+        if layers != self.ghosts or not same_tint:
+            self.ghosts, self.tint = layers, tint
+            self.ghost_indexes = tuple(NoteIndex(layer.clip) for layer in layers)
+            self.canvas.update()
 
     def run_edit(self, fn: Callable[[], object]) -> bool:
         """Run an edit; a refused edit becomes a status message. True if it went through."""
@@ -169,7 +194,11 @@ class PianoRoll(QWidget):
         self.view.zoom_x(1 / 1.25)
 
     def zoom_fit(self) -> None:
-        self.view.fit(self.session.current_clip)
+        clip = self.session.current_clip
+        for layer in self.ghosts:  # a section: every part in view
+            if layer.clip.ppq == clip.ppq and not clip.is_drum:
+                clip = clip.merge(layer.clip)
+        self.view.fit(clip)
 
     def point_at(self, tick: float, pitch: int, dx: float = 2.0) -> QPoint:
         """Canvas coordinates just right of ``tick`` in the middle of ``pitch``'s row."""
