@@ -323,21 +323,33 @@ class ChordMelodyCodec(MelodyCodec):
 
     def augmenter(self, train: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> Augmenter | None:
         r = int(options.get("transpose_range", 0))
-        if not r:
+        r_enc = int(options.get("encoder_transpose", 0))
+        if not r and not r_enc:
             return None
         lo_all, hi_all = pitch_bounds(np.asarray(train["tokens"]))
 
+        def shifts(idx: np.ndarray, rng: np.random.Generator, span: int) -> np.ndarray:
+            """One random number of semitones in [-span, span] per window that keeps its melody on a piano."""
+            lo, hi = lo_all[idx], hi_all[idx]
+            down = np.minimum(span, np.maximum(0, lo - PITCH_LO))
+            up = np.minimum(span, np.maximum(0, PITCH_HI - hi))
+            shift = np.floor(rng.random(len(idx)) * (down + up + 1)).astype(np.int16) - down
+            return np.where(lo > hi, 0, shift)  # no notes: the chords stay too
+
+        def moved(batch: dict[str, np.ndarray], shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            x = batch["tokens"].astype(np.int16)
+            return (np.where(x < melody.NOTE_OFF, x + shift[:, None], x),
+                    transpose_condition(batch["condition"], shift))
+
         def transpose(batch: dict[str, np.ndarray], idx: np.ndarray, rng: np.random.Generator
                       ) -> dict[str, np.ndarray]:
-            """Each window and its chords moved by one random number of semitones in [-r, r] that keeps
-            the melody on a piano."""
-            lo, hi = lo_all[idx], hi_all[idx]
-            down = np.minimum(r, np.maximum(0, lo - PITCH_LO))
-            up = np.minimum(r, np.maximum(0, PITCH_HI - hi))
-            shift = np.floor(rng.random(len(idx)) * (down + up + 1)).astype(np.int16) - down
-            shift = np.where(lo > hi, 0, shift)  # no notes: the chords stay too
-            x = batch["tokens"].astype(np.int16)
-            return {**batch, "tokens": np.where(x < melody.NOTE_OFF, x + shift[:, None], x),
-                    "condition": transpose_condition(batch["condition"], shift)}
+            """Each window and its chords moved by one random shift in [-r, r]; with ``encoder_transpose``
+            the encoder's copy ("enc_tokens", "enc_condition") by another, independent one."""
+            out = dict(batch)
+            if r_enc:
+                out["enc_tokens"], out["enc_condition"] = moved(batch, shifts(idx, rng, r_enc))
+            if r:
+                out["tokens"], out["condition"] = moved(batch, shifts(idx, rng, r))
+            return out
 
         return transpose

@@ -184,6 +184,8 @@ class Trainer:
             out = self.augment(out, idx, self.rng)
         tensors = {k: torch.as_tensor(v) for k, v in out.items()}
         tensors["tokens"] = tensors["tokens"].long()
+        if "enc_tokens" in tensors:
+            tensors["enc_tokens"] = tensors["enc_tokens"].long()
         if "velocity" in tensors:
             tensors["velocity"] = tensors["velocity"].long()
         return {k: v.to(self.device, non_blocking=True) for k, v in tensors.items()}
@@ -202,11 +204,14 @@ class Trainer:
         cond = b["condition"].float() if "condition" in b else None  # conditioned models' per-step input
         rate = self.sampling_rate()
         parallel = self.tcfg.parallel_sampling or self.model.decoder.aux is not None
-        if rate > 0 and not parallel:
+        if rate > 0 and not parallel and "enc_tokens" not in b:
             logits, mu, sigma = self.model(x, rate, self.gen, cond)
             return {**vae_loss(logits, x, mu, sigma, self.beta(), self.tcfg.free_bits, self.model.kl_groups),
                     "_mu": mu}
-        mu, sigma = self.model.encode(x, cond)
+        if "enc_tokens" in b:  # encoder_transpose: the encoder reads its own, differently moved copy
+            mu, sigma = self.model.encode(b["enc_tokens"], b["enc_condition"].float())
+        else:
+            mu, sigma = self.model.encode(x, cond)
         z = mu + sigma * torch.randn(mu.shape, device=mu.device, generator=self.gen)
         inputs = self.model.sampled_inputs(z, x, rate, self.gen, cond)  # x itself when rate is 0
         logits, hidden = self.model.decode_hidden(z, inputs, self.tcfg.input_dropout, self.gen,
@@ -280,14 +285,20 @@ class Trainer:
         A *conditioned* config may start from its unconditioned parent (mel_2bar_chords from mel_2bar):
         every tensor is copied, and the decoder's input weights, wider by the condition's columns, get
         the parent's columns and zeros for the condition -- so the new model starts out decoding exactly
-        as the parent does and learns to use the condition (its step count starts at 0)."""
+        as the parent does and learns to use the condition (its step count starts at 0). Likewise a
+        config whose encoder reads the condition (``encoder_condition``) from one whose encoder does not:
+        the encoder's input weights widen the same way."""
         from .checkpoint import load_model
 
         model, cfg, meta = load_model(folder, self.device)
         assert isinstance(model, torch.nn.Module)  # this trainer's models are LatentVAEs
         same = cfg == self.cfg
-        parent = dataclasses.replace(self.cfg, name=cfg.name, representation=cfg.representation, condition_dim=0)
-        if not same and parent != cfg:
+        # a parent: the same model without the condition, or without the encoder's share of it
+        parents = [dataclasses.replace(self.cfg, name=cfg.name, representation=cfg.representation, condition_dim=c,
+                                       encoder_condition=e)
+                   for c in {0, self.cfg.condition_dim} for e in {False, self.cfg.encoder_condition}
+                   if not (e and not c)]
+        if not same and cfg not in parents:
             raise RuntimeError(f"{folder} holds a {cfg.name} model, not {self.cfg.name} (nor its unconditioned "
                                "parent)")
         own = self.model.state_dict()

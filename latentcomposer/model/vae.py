@@ -43,8 +43,8 @@ class Encoder(nn.Module):
         self.cfg = cfg
         self.embed = nn.Embedding(cfg.vocab + 1, cfg.embed_dim)
         if cfg.encoder == "flat":
-            self.rnn = nn.LSTM(cfg.embed_dim, cfg.enc_hidden, cfg.enc_layers, batch_first=True,
-                               bidirectional=True)
+            width = cfg.embed_dim + (cfg.condition_dim if cfg.encoder_condition else 0)
+            self.rnn = nn.LSTM(width, cfg.enc_hidden, cfg.enc_layers, batch_first=True, bidirectional=True)
         else:
             self.bar_rnn = nn.LSTM(cfg.embed_dim, cfg.bar_enc_hidden, 1, batch_first=True, bidirectional=True)
             self.rnn = nn.LSTM(2 * cfg.bar_enc_hidden, cfg.enc_hidden, cfg.enc_layers, batch_first=True,
@@ -57,8 +57,14 @@ class Encoder(nn.Module):
         # h: [layers*2, B, H] -> last layer's forward and backward final states [B, 2H]
         return torch.cat([h[-2], h[-1]], dim=-1)
 
-    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, tokens: torch.Tensor, condition: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``condition`` [B, T, condition_dim]: read when the config's ``encoder_condition`` is set
+        (None: zeros, "no condition given"); ignored otherwise."""
         x = self.embed(tokens)
+        if self.cfg.encoder_condition:
+            c = condition if condition is not None else x.new_zeros(*x.shape[:2], self.cfg.condition_dim)
+            x = torch.cat([x, c.to(x.dtype)], dim=-1)
         if self.cfg.encoder == "flat":
             _, (h, _) = self.rnn(x)
         else:
@@ -377,8 +383,9 @@ class MusicVAE(LatentVAE):
 
     def encode(self, tokens: torch.Tensor, condition: torch.Tensor | None = None
                ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The decoder alone reads the condition: z keeps what the condition does not say."""
-        mu, sigma = self.encoder(tokens)
+        """The decoder reads the condition; the encoder too when the config says ``encoder_condition``
+        (so z can keep the melody relative to its chords)."""
+        mu, sigma = self.encoder(tokens, condition) if self.cfg.encoder_condition else self.encoder(tokens)
         return mu.flatten(1), sigma.flatten(1)  # the transformer encoder gives [B, n_bars, bar_z]
 
     def _bar_conds(self, z: torch.Tensor) -> torch.Tensor:

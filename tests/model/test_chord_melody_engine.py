@@ -82,3 +82,52 @@ def test_training_steps_read_the_condition(tmp_path: Path) -> None:
     assert b["condition"].shape == (8, 32, CHORD_DIM)
     assert t.train(max_steps=3).step == 3
     assert (tmp_path / "out" / "config.json").exists()
+
+
+def test_encoder_reads_the_chords_and_its_own_transposition(tmp_path: Path) -> None:
+    """encoder_condition + encoder_transpose (mel_2bar_chords' recipe): the encoder reads the chords, and
+    its copy of each window is moved by a shift of its own, so z cannot carry where the melody sits."""
+    from dataclasses import replace
+
+    from latentcomposer.data import melody
+
+    named = get_config("tiny_mel_chords")
+    parent_dir = tmp_path / "parent"
+    parent = Trainer(named, torch.device("cpu"), out_dir=parent_dir, work_dir=tmp_path / "w0", log=lambda _: None)
+    codec = ChordMelodyCodec()
+    clips = [example_clip(n) for n in ("twinkle", "mary", "ode_to_joy", "jingle_bells")]
+    parts = [codec.clip_windows([c], 2)[0] for c in clips]
+    data = {k: np.concatenate([p[k] for p in parts]) for k in ("tokens", "condition")}
+    parent.set_data(data, data)
+    parent.train(max_steps=2)
+
+    enc_named = replace(named, model=replace(named.model, encoder_condition=True),
+                        train=replace(named.train, encoder_transpose=6))
+    t = Trainer(enc_named, torch.device("cpu"), out_dir=tmp_path / "out", work_dir=tmp_path / "w1", log=lambda _: None)
+    t.set_data(data, data)
+    b = t.batch()
+    assert b["enc_tokens"].shape == b["tokens"].shape and b["enc_condition"].shape == b["condition"].shape
+    # the two copies are the same melody moved by two independent shifts: same rhythm, pitch offsets differ
+    x, e = b["tokens"].numpy(), b["enc_tokens"].numpy()
+    on = x < melody.NOTE_OFF
+    assert ((e < melody.NOTE_OFF) == on).all()
+    offsets = [set((e[i][on[i]] - x[i][on[i]]).tolist()) for i in range(len(x)) if on[i].any()]
+    assert all(len(o) == 1 for o in offsets)  # one shift per window
+    assert len({o.pop() for o in offsets}) > 1  # not all zero: the copies really differ
+    # warm start from the decoder-only parent: the encoder's chord columns start at zero, so it encodes
+    # exactly as the parent did whatever the chords
+    t.init_from(parent_dir)
+    xt, ct = b["tokens"], b["condition"].float()
+    with torch.no_grad():
+        mu_new = t.model.encode(xt, ct)[0]
+        mu_other = t.model.encode(xt, torch.roll(ct, 1, -1))[0]
+        mu_parent = parent.model.encode(xt, ct)[0]
+    assert torch.allclose(mu_new, mu_other, atol=1e-6)  # the chords change nothing yet
+    assert torch.allclose(mu_new, mu_parent, atol=2e-3)  # the parent's weights (exported as float16)
+    assert t.train(max_steps=3).step == 3
+    with torch.no_grad():  # after training the encoder does read the chords
+        assert not torch.allclose(t.model.encode(xt, ct)[0], t.model.encode(xt, torch.roll(ct, 1, -1))[0])
+    eng = Engine.load(tmp_path / "out", device="cpu", warmup=False)
+    assert eng.cfg.encoder_condition
+    res = eng.reconstruct(clips[0])
+    assert res.clips and res.clips[0].notes
