@@ -101,6 +101,8 @@ def main() -> int:
     ap.add_argument("--level", choices=["prior", "finetune"], default="finetune")
     ap.add_argument("--train", dest="part", choices=["decoder", "full"], default="full")
     ap.add_argument("--source-data", default="auto", choices=["auto", "corpus", "replay", "none"])
+    ap.add_argument("--source-share", type=float, default=0.25,
+                    help="share of every batch from the source's music (0: none mixed in; forgetting still measured)")
     ap.add_argument("--max-minutes", type=float, default=4.0)
     ap.add_argument("--max-steps", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=1)
@@ -138,6 +140,7 @@ def main() -> int:
     t_scan = time.monotonic() - t1
     print(f"{composer}: {scan.summary()}")
     opts = FinetuneOptions(level=args.level, part=args.part, source_data=args.source_data,
+                           source_share=args.source_share,
                            max_minutes=args.max_minutes, max_steps=args.max_steps, seed=args.seed, device="cpu")
     phases: dict[str, float] = {}
     last = [time.monotonic(), "start"]

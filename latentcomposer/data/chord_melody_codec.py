@@ -33,7 +33,7 @@ from . import melody
 from .codec_base import Augmenter, CodecError, WindowSet
 from .corpora import SkipCounter, pop909_fingerprint, pop909_song_dirs, read_pop909_song
 from .dataset import MIN_SOUNDING, SPLITS, split_of
-from .melody_codec import PITCH_HI, PITCH_LO, MelodyCodec, pitch_bounds
+from .melody_codec import MelodyCodec, pitch_bounds, random_shifts, shift_tokens
 from .npz_cache import load_fresh, write_npz
 from .paths import cache_dir, shared_data_dir
 from .pop909_chords import AnnotationError, chord_track
@@ -329,17 +329,10 @@ class ChordMelodyCodec(MelodyCodec):
         lo_all, hi_all = pitch_bounds(np.asarray(train["tokens"]))
 
         def shifts(idx: np.ndarray, rng: np.random.Generator, span: int) -> np.ndarray:
-            """One random number of semitones in [-span, span] per window that keeps its melody on a piano."""
-            lo, hi = lo_all[idx], hi_all[idx]
-            down = np.minimum(span, np.maximum(0, lo - PITCH_LO))
-            up = np.minimum(span, np.maximum(0, PITCH_HI - hi))
-            shift = np.floor(rng.random(len(idx)) * (down + up + 1)).astype(np.int16) - down
-            return np.where(lo > hi, 0, shift)  # no notes: the chords stay too
+            return random_shifts(lo_all[idx], hi_all[idx], span, rng)  # no notes: 0, the chords stay too
 
         def moved(batch: dict[str, np.ndarray], shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            x = batch["tokens"].astype(np.int16)
-            return (np.where(x < melody.NOTE_OFF, x + shift[:, None], x),
-                    transpose_condition(batch["condition"], shift))
+            return shift_tokens(batch["tokens"], shift), transpose_condition(batch["condition"], shift)
 
         def transpose(batch: dict[str, np.ndarray], idx: np.ndarray, rng: np.random.Generator
                       ) -> dict[str, np.ndarray]:

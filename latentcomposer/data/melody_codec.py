@@ -35,6 +35,21 @@ def pitch_bounds(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+def random_shifts(lo: np.ndarray, hi: np.ndarray, span: int, rng: np.random.Generator) -> np.ndarray:
+    """One random number of semitones in [-span, span] per window that keeps the window (lowest note
+    ``lo``, highest ``hi``) on a piano; 0 for a window without notes (lo > hi)."""
+    down = np.minimum(span, np.maximum(0, lo - PITCH_LO))
+    up = np.minimum(span, np.maximum(0, PITCH_HI - hi))
+    shift = np.floor(rng.random(len(lo)) * (down + up + 1)).astype(np.int16) - down
+    return np.where(lo > hi, 0, shift)
+
+
+def shift_tokens(tokens: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Melody tokens [N, T] moved by ``shift`` [N] semitones (note-offs and rests stay)."""
+    x = tokens.astype(np.int16)
+    return np.where(x < melody.NOTE_OFF, x + shift[:, None], x)
+
+
 class MelodyCodec:
     name = "melody"
     label = "Melody"
@@ -113,13 +128,7 @@ class MelodyCodec:
         def transpose(batch: dict[str, np.ndarray], idx: np.ndarray, rng: np.random.Generator
                       ) -> dict[str, np.ndarray]:
             """Each window moved by a random number of semitones in [-r, r] that keeps it on a piano."""
-            lo, hi = lo_all[idx], hi_all[idx]
-            down = np.minimum(r, np.maximum(0, lo - PITCH_LO))
-            up = np.minimum(r, np.maximum(0, PITCH_HI - hi))
-            shift = np.floor(rng.random(len(idx)) * (down + up + 1)).astype(np.int16) - down
-            shift = np.where(lo > hi, 0, shift)  # no notes
-            x = batch["tokens"].astype(np.int16)
-            return {**batch, "tokens": np.where(x < melody.NOTE_OFF, x + shift[:, None], x)}
+            return {**batch, "tokens": shift_tokens(batch["tokens"], random_shifts(lo_all[idx], hi_all[idx], r, rng))}
 
         return transpose
 
