@@ -33,7 +33,9 @@ def data_files() -> list[tuple[str, list[str]]]:
     models = ROOT / "models"
     if models.is_dir():
         for m in sorted(p for p in models.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            if (m / "config.json").is_file() and (m / "model.safetensors").is_file():
+            # a model, or a model's companion (Drumify's tap encoder beside drums_2bar)
+            if (m / "config.json").is_file() and ((m / "model.safetensors").is_file()
+                                                  or (m / "tap_encoder.safetensors").is_file()):
                 out.append((f"share/latentcomposer/models/{m.name}", _files(m)))
     if (ROOT / "resources").is_dir():
         out.append(("share/latentcomposer/resources", _files(ROOT / "resources")))

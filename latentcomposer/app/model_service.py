@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from latentcomposer.model.drumify_config import is_companion
 from latentcomposer.paths import user_models_dir
 
 from .paths import models_dir
@@ -74,6 +75,8 @@ def scan_models(root: Path | None = None) -> list[ModelInfo]:
     out = []
     for folder in folders:
         complete = (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
+        if not complete and is_companion(folder):
+            continue  # a model's companion (Drumify's tap encoder), not a model to choose
         if complete or (folder / CARD_FILE).is_file():
             label, rep = _describe(folder) if complete else (folder.name, "")
             out.append(ModelInfo(folder.name, folder, complete, label, rep))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from latentcomposer.core.errors import UserFacingError
 
-COMMAND_MODULES: tuple[str, ...] = ("app", "files", "training", "generate", "playback", "chords", "bars", "personalize")
+COMMAND_MODULES: tuple[str, ...] = ("app", "files", "training", "generate", "playback", "chords", "bars", "personalize",
+                                    "drumify")
 
 
 class UserError(UserFacingError):

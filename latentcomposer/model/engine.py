@@ -420,6 +420,14 @@ class Engine:
                             self.clip_steps(clip))
         return Generated([out], warnings, mu.cpu().numpy())
 
+    def drumify(self, clip: Clip, temperature: float = 0.0, seed: int | None = 0, bars: int | None = None
+                ) -> Generated:
+        """A drum part that follows ``clip``'s rhythm (any part: melody, piano, drums), decoded by this
+        drum model from the code its paired Drumify tap encoder predicts (model/drumify.py)."""
+        from .drumify import for_engine
+
+        return for_engine(self).drumify(clip, temperature, seed, bars)
+
     def interpolate(self, a: Clip, b: Clip, steps: int = 11, method: Literal["slerp", "lerp"] = "slerp",
                     temperature: float = 0.0, seed: int | None = 0, velocity: int | None = None,
                     condition: np.ndarray | None = None, decoding: str | None = None) -> Generated:

@@ -2,7 +2,7 @@
 
 Issue 27, defect 2: on a long clip a slider move showed nothing for 42 s. :class:`BusyOverlay` sits on
 the roll's note grid (where the preview lands) and watches the engine worker: when a job whose result
-is shown in the roll ("preview", "bars", "interpolate", "encode", "variations", "blend", "groove") has been running longer
+is shown in the roll ("preview", "bars", "interpolate", "encode", "variations", "blend", "groove", "drumify") has been running longer
 than :data:`SHOW_AFTER_MS`, it shows what is being computed and for how long; after
 :data:`CANCEL_AFTER_MS` it offers **Cancel**, which drops the pending request and its result (the job
 already running finishes on the worker, unseen). A model load shows here too, named in a composer's
@@ -33,6 +33,7 @@ WHAT = {  # channel -> what the user is waiting for, in the order they are named
     "variations": "Generating variations",
     "blend": "Mixing the corner clips",
     "groove": "Working out the groove",
+    "drumify": "Writing drums for the clip",
     "encode": "Reading the clip",
 }
 

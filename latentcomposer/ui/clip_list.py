@@ -2,7 +2,7 @@
 
 Each row shows a mini-roll of the clip, its name and a line with its length, instrument and note
 count (:mod:`.clip_row`). The context menu changes a clip's instrument (General MIDI program) and
-asks for its Groove (``grooveRequested``; the latent tools do it).
+asks for its Groove (``grooveRequested``) or its Drumify (``drumifyRequested``; the latent tools do both).
 
 Dragging a clip out of the list gives a file URL to a temporary ``.mid`` named after the clip, so it
 drops into a DAW or a file manager. Interpolation slots show as "A" / "B" badges.
@@ -75,6 +75,7 @@ class ClipListView(QListWidget):
 
 class ClipListPanel(QWidget):
     grooveRequested = Signal(str)  # a clip's uid: give it a drummer's timing and dynamics
+    drumifyRequested = Signal(str)  # a clip's uid: a new drum clip that follows its rhythm
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,6 +100,8 @@ class ClipListPanel(QWidget):
             ("instrumentClip", "Instrument…", "Change the clip's instrument (General MIDI)", self.choose_instrument),
             ("grooveClip", "Groove", "Give a drum clip a drummer's timing and dynamics (a preview to apply)",
              lambda: self.grooveRequested.emit(self.session.current_uid)),
+            ("drumify", "Drumify", "A drum part that follows the clip's rhythm (melody, chords or drums), "
+             "added as a new clip", lambda: self.drumifyRequested.emit(self.session.current_uid)),
         ):
             action = QAction(text, self)
             action.setObjectName(name)
@@ -231,6 +234,7 @@ class ClipListPanel(QWidget):
         menu.addSeparator()
         menu.addAction(self.actions_by_name["instrumentClip"])
         menu.addAction(self.actions_by_name["grooveClip"])
+        menu.addAction(self.actions_by_name["drumify"])
         menu.addSeparator()
         menu.addAction("Use as interpolation A", lambda: self.session.set_slot("a", uid))
         menu.addAction("Use as interpolation B", lambda: self.session.set_slot("b", uid))

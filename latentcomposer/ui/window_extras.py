@@ -1,5 +1,5 @@
 """The main window's additions of issue 27, wired in one place (the window calls :func:`install`):
-View > Theme (light/dark, remembered), the clip list's Groove, the blend pad (a dock tabbed with the
+View > Theme (light/dark, remembered), the clip list's Groove and Drumify, the blend pad (a dock tabbed with the
 latent map), the Variations tab beside Interpolation and Bars, Help > Welcome (and the first-run
 welcome, :func:`first_run`, which :func:`latentcomposer.ui.main_window.run` calls).
 
@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QDockWidget, QMenu
 
-from . import groove, record_ui, welcome
+from . import drumify, groove, record_ui, welcome
 from .blend_pad import BlendPad
 from .theme import THEMES, apply_theme, current_theme
 from .variations import VariationsStrip
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 def install(window: MainWindow) -> None:
     _theme_menu(window)
     window.clip_list.grooveRequested.connect(lambda uid: groove.groove(window.latent_tools, uid))
+    window.clip_list.drumifyRequested.connect(lambda uid: drumify.drumify(window.latent_tools, uid))
     window.blend_pad = BlendPad(window.latent_tools, window)  # type: ignore[attr-defined]
     dock = _dock(window, "blendPad", "Blend pad", window.blend_pad)  # type: ignore[attr-defined]
     window.tabifyDockWidget(window.docks["latentMap"], dock)

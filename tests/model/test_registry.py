@@ -32,6 +32,8 @@ def test_format_2_round_trips_every_named_config(name: str) -> None:
 
 def test_every_shipped_format_1_config_still_reads() -> None:
     for folder in sorted((REPO / "models").iterdir()):
+        if not (folder / "model.safetensors").is_file():
+            continue  # a companion folder (models/drumify_2bar: a tap encoder, model/drumify_config.py)
         doc = json.loads((folder / "config.json").read_text())
         cfg, meta = read_config(folder)
         assert cfg.name == folder.name or cfg.name in folder.name
