@@ -6,7 +6,10 @@ Opens a POP909 file as a section and saves ``section_import.png`` (the dialog ma
 tracks to melody / bass / accompaniment, as guessed) and ``section_view.png`` (the main window: the
 roll shows the three parts together, the melody editable, the section panel beside it). With
 ``--model`` (a trio model installed in ``models/``, e.g. trio_16bar) it also loads it, keeps the
-melody and regenerates the rest, blends to a sampled section and saves ``section_blend.png``.
+melody and regenerates the rest, blends to a sampled section and saves ``section_blend.png``; then,
+where the Drumify models are installed (``drumify_2bar`` and ``drums_2bar``), adds drums to the section,
+encodes it, moves two section sliders and saves ``section_band.png`` (the drum part in its colour, the
+sliders' preview over the roll, the panel's Drums and Section sliders boxes).
 User settings go to a temporary folder.
 """
 
@@ -49,6 +52,9 @@ def main() -> int:
         with torch.no_grad():
             model.dec_acc.pitch_out.bias[128] += 2.0
         save_model(model, cfg, tmp / "models" / cfg.name)
+        for name in ("drums_2bar", "drumify_2bar"):  # the shipped Drumify pair, for the drums
+            if (REPO / "models" / name).is_dir():
+                (tmp / "models" / name).symlink_to(REPO / "models" / name, target_is_directory=True)
         os.environ["LATENTCOMPOSER_MODELS_DIR"] = str(tmp / "models")
         args.model = cfg.name
 
@@ -114,6 +120,30 @@ def main() -> int:
         wait("the section", lambda: True)
         window.grab().save(str(out / "section_blend.png"))
         print("saved", out / "section_blend.png")
+
+        if window.sections.add_drums(("melody", "accompaniment"), seed=1):
+            wait("drums", lambda: "section-drums" not in window.sections.running)
+            window.sections.encode()
+            wait("encode", lambda: not window.sections.running)
+            sliders = panel.sliders
+            wait("the sliders", lambda: bool(sliders.sliders) and all(x.isEnabled() for x in sliders.sliders.values()))
+            bars = list(sliders.sliders.values())
+            bars[0].setValue(15)
+            bars[1].setValue(-10)
+            wait("the preview", lambda: sliders.preview is not None
+                 and not window.latent_tools.worker.is_busy("section-slide"))
+            for key, dock in window.docks.items():  # the section panel gets the whole right side
+                if key not in ("sectionPanel", "clipList") and window.dockWidgetArea(dock) == \
+                        window.dockWidgetArea(window.docks["sectionPanel"]):
+                    dock.hide()
+            window.sections.reveal()
+            window.resize(1440, 1000)
+            wait("the panel", lambda: True)
+            window.grab().save(str(out / "section_band.png"))
+            panel.grab().save(str(out / "section_panel_band.png"))
+            print("saved", out / "section_band.png", out / "section_panel_band.png")
+        else:
+            print("no Drumify models here: section_band.png not made")
     window.shutdown()
     return 0
 

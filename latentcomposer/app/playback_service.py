@@ -128,6 +128,7 @@ class PlaybackService:
         self.sequencer.on_finished = lambda: self._forward(self.on_finished)
         self.metronome = False
         self._clip: Clip | None = None
+        self._parts: list[Clip] = []  # a section's other parts, played with the clip (set_parts)
         self._chords: Clip | None = None
         self._lock = threading.Lock()
         self._audition_program: int | None = None
@@ -168,6 +169,12 @@ class PlaybackService:
         self._clip = clip
         self._reschedule()
 
+    def set_parts(self, parts: list[Clip]) -> None:
+        """Play these clips with the clip (a section's other parts, each on its own channel and
+        program; the clip's ppq and tempo lead); ``[]``: the clip alone."""
+        self._parts = list(parts)
+        self._reschedule()
+
     def set_metronome(self, on: bool) -> None:
         self.metronome = bool(on)
         self._reschedule()
@@ -179,7 +186,7 @@ class PlaybackService:
         self._reschedule()
 
     def _reschedule(self) -> None:
-        clips = [] if self._clip is None else [self._clip]
+        clips = [] if self._clip is None else [self._clip, *self._parts]
         if self._clip is not None and self.metronome:
             clips.append(metronome_clip(self._clip))
         chords = getattr(self, "_chords", None)

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from latentcomposer.core import Clip, Note
-from latentcomposer.data.section_midi import SectionFile, read_section, write_section
+from latentcomposer.core import DRUM_CHANNEL, Clip, Note
+from latentcomposer.data.section_midi import SectionFile, read_section, section_tracks, write_section
 from latentcomposer.data.trio_codec import MultiStreamCodec, StreamMapping
+from latentcomposer.io.midifile import write_midi
 
 from .state import new_uid
 
@@ -59,6 +60,7 @@ class Section:
     tempo: float
     selected: str  # the stream the roll edits (the others dimmed)
     source: str = ""
+    drums: Clip | None = None  # a drum part beside the streams (channel 10); the model tools never read it
 
     @classmethod
     def from_streams(cls, codec: MultiStreamCodec, streams: Mapping[str, Clip | None], name: str = "section",
@@ -104,12 +106,22 @@ class Section:
         return max((t.clip.n_bars for t in self.tracks if t.clip.notes), default=0)
 
     def clips(self) -> dict[str, Clip | None]:
-        """{stream: playable clip, or None when the stream is empty} (what the engine reads)."""
+        """{stream: playable clip, or None when the stream is empty} (what the engine reads; never the
+        drum part)."""
         return {t.stream: t.playable if t.clip.notes else None for t in self.tracks}
 
+    def play_clips(self) -> list[Clip]:
+        """Every part as it sounds: the streams (their programs and channels), then the drums."""
+        parts = [t.playable for t in self.tracks]
+        return parts + ([self.drums] if self.drums is not None else [])
+
     def export(self, path: str | os.PathLike[str], codec: MultiStreamCodec) -> Path:
-        """A MIDI file with one track per stream (its program and channel)."""
-        return write_section(path, codec, {t.stream: t.playable for t in self.tracks})
+        """A MIDI file with one track per stream (its program and channel), the drums (channel 10) last."""
+        if self.drums is None:
+            return write_section(path, codec, {t.stream: t.playable for t in self.tracks})
+        tracks = [*section_tracks(codec, {t.stream: t.playable for t in self.tracks}),
+                  self.drums.copy(name="Drums", is_drum=True, channel=DRUM_CHANNEL)]
+        return write_midi(path, tracks)
 
     # --- edits ------------------------------------------------------------------------------------
     def with_clip(self, stream: str, clip: Clip) -> Section:

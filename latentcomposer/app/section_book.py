@@ -14,15 +14,20 @@ Invariants:
   (:func:`add_section`), replacing its tracks (:func:`replace_tracks`: regenerate, decode), a track's
   instrument or channel (:func:`set_program`, :func:`set_channel`);
 * :func:`build` gives the immutable :class:`~.section.Section` the latent tools and export read.
+
+A section may also have a **drum part** (:attr:`SectionRef.drums`, a drum clip of the session on
+channel 10, added by :func:`set_drums`): it plays and exports with the section, the roll shows it, but
+it is not one of the model's streams, so a section stays live without it and the model tools never
+read it. :func:`play_clips` is what playback and the WAV render play.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from latentcomposer.core import Clip
+from latentcomposer.core import DRUM_CHANNEL, Clip
 from latentcomposer.data.trio_codec import TRIO, MultiStreamCodec
 
 from .section import Section, SectionTrack
@@ -31,6 +36,7 @@ from .state import ClipItem, new_uid
 from .undo import Command, InsertClip, Macro, ReplaceClip
 
 KEY = "sections"  # in session.latent.extra
+DRUMS = "drums"  # the drum part's name where a stream's name goes (stream_of, clip_uid, select)
 
 
 @dataclass(frozen=True)
@@ -39,29 +45,36 @@ class SectionRef:
     name: str
     tracks: tuple[tuple[str, str], ...]  # (stream, clip uid), in the codec's stream order
     source: str = ""
+    drums: str = ""  # the drum part's clip uid ("": none; not live when the session lacks it)
 
     @property
     def streams(self) -> tuple[str, ...]:
         return tuple(s for s, _ in self.tracks)
 
     def clip_uid(self, stream: str) -> str:
-        for s, uid in self.tracks:
+        for s, uid in self.parts:
             if s == stream:
                 return uid
         raise KeyError(f"section '{self.name}' has no {stream} track")
 
+    @property
+    def parts(self) -> tuple[tuple[str, str], ...]:
+        """The tracks, then ``("drums", uid)`` when the section has a drum part."""
+        return self.tracks + (((DRUMS, self.drums),) if self.drums else ())
+
     def stream_of(self, clip_uid: str) -> str | None:
-        return next((s for s, uid in self.tracks if uid == clip_uid), None)
+        return next((s for s, uid in self.parts if uid == clip_uid), None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"uid": self.uid, "name": self.name, "tracks": [list(t) for t in self.tracks], "source": self.source}
+        out = {"uid": self.uid, "name": self.name, "tracks": [list(t) for t in self.tracks], "source": self.source}
+        return out | ({"drums": self.drums} if self.drums else {})
 
     @classmethod
     def from_dict(cls, d: Any) -> SectionRef | None:
         """None for anything malformed (a hand-edited project): the clips stay, the grouping goes."""
         try:
             tracks = tuple((str(s), str(u)) for s, u in d["tracks"])
-            return cls(str(d["uid"]), str(d["name"]), tracks, str(d.get("source", "")))
+            return cls(str(d["uid"]), str(d["name"]), tracks, str(d.get("source", "")), str(d.get("drums", "")))
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -82,8 +95,24 @@ def find(session: Session, uid: str) -> SectionRef | None:
 
 
 def holding(session: Session, clip_uid: str) -> SectionRef | None:
-    """The live section one of whose tracks is clip ``clip_uid`` (None: a plain clip)."""
+    """The live section one of whose tracks (or its drum part) is clip ``clip_uid`` (None: a plain clip)."""
     return next((r for r in refs(session) if r.stream_of(clip_uid) is not None), None)
+
+
+def drums_of(session: Session, ref: SectionRef) -> Clip | None:
+    """The section's drum part (None: it has none, or its clip was removed)."""
+    return session.item(ref.drums).clip if ref.drums and session.has(ref.drums) else None
+
+
+def play_clips(session: Session) -> list[Clip]:
+    """What playback plays: the current clip first (its ppq and tempo lead), then, when it belongs to
+    a section, the section's other parts (drums included), each with its own program and channel."""
+    current = session.current_clip
+    ref = holding(session, session.current_uid)
+    if ref is None:
+        return [current]
+    others = [uid for _s, uid in ref.parts if uid != session.current_uid and session.has(uid)]
+    return [current, *(session.item(uid).clip for uid in others)]
 
 
 def build(session: Session, ref: SectionRef, codec: MultiStreamCodec = TRIO) -> Section:
@@ -97,7 +126,7 @@ def build(session: Session, ref: SectionRef, codec: MultiStreamCodec = TRIO) -> 
         tracks.append(SectionTrack(spec.name, clip, clip.program, channel))
     tempo = tracks[0].clip.tempo
     selected = ref.stream_of(session.current_uid) or codec.streams[0]
-    return Section(ref.uid, ref.name, tuple(tracks), tempo, selected, ref.source)
+    return Section(ref.uid, ref.name, tuple(tracks), tempo, selected, ref.source, drums_of(session, ref))
 
 
 def track_label(section_name: str, codec: MultiStreamCodec, stream: str) -> str:
@@ -169,6 +198,22 @@ def set_channel(session: Session, ref: SectionRef, stream: str, channel: int) ->
     if clip.channel != channel:
         session.replace_clip(clip.copy(channel=channel), "Change channel", uid=uid,
                              selection=session.selection if uid == session.current_uid else None)
+
+
+def set_drums(session: Session, ref: SectionRef, clip: Clip, label: str = "Add drums") -> SectionRef:
+    """Give the section ``clip`` as its drum part (channel 10), one undo step: a new clip beside its
+    tracks, or the existing drum part replaced. Returns the updated ref."""
+    drums = clip.copy(name=f"{ref.name} · Drums", is_drum=True, channel=DRUM_CHANNEL)
+    if ref.drums and session.has(ref.drums):
+        old = session.item(ref.drums).clip
+        session.push(Macro(label, [ReplaceClip(ref.drums, old, drums.copy(name=old.name), label)]))
+        return ref
+    last = max(session.index_of(uid) for _s, uid in ref.tracks if session.has(uid))
+    item = ClipItem(new_uid(), drums, "drumify", f"drums for section '{ref.name}'")
+    session.push(Macro(label, [InsertClip(last + 1, item, label, focus=False)]))
+    new = replace(ref, drums=item.uid)
+    _store(session, [new if r.uid == ref.uid else r for r in _all_refs(session)])
+    return new
 
 
 def select(session: Session, ref: SectionRef, stream: str) -> None:

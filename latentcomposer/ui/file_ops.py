@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from latentcomposer.app import autosave, exporting
+from latentcomposer.app import autosave, exporting, section_book
 from latentcomposer.app.exporting import ExportCancelled, ExportError, safe_filename
 from latentcomposer.app.harmony import export_clips, take_chord_track, warm_key
 from latentcomposer.app.midi_import import MIDI_SUFFIXES, MidiTracks, read_tracks
@@ -276,7 +276,8 @@ class FileController(QObject):
         return True
 
     def export_wav(self, path: str | Path | None = None) -> bool:
-        """Render the current clip to WAV on a worker thread with a cancellable progress dialog."""
+        """Render the current clip (a section: all its parts) to WAV on a worker thread with a cancellable
+        progress dialog."""
         if self.wav_job is not None:
             self.window.show_message("A WAV export is already running")
             return False
@@ -288,7 +289,7 @@ class FileController(QObject):
         path = Path(path)
         if path.suffix.lower() != ".wav":
             path = path.with_name(path.name + ".wav")
-        clips = [self.session.current_clip]
+        clips = section_book.play_clips(self.session)  # a section: every part, as playback plays them
         soundfont = self.session.playback.soundfont or self.window.prefs.get_str("playback/soundfont")
         dialog = QProgressDialog(f"Rendering {path.name}…", "Cancel", 0, 1000, self.window)
         dialog.setObjectName("wavProgress")

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu
 
+from latentcomposer.app import section_book
 from latentcomposer.app.harmony import chord_clip
 from latentcomposer.app.playback_service import (
     OutputResult,
@@ -75,7 +76,9 @@ class PlaybackController(QObject):
     def _push_clip(self) -> None:
         if self._clip_dirty:
             self._clip_dirty = False
-            self.service.set_clip(self.session.current_clip)
+            clips = section_book.play_clips(self.session)  # a section's parts play together (issue 24)
+            self.service.set_parts(clips[1:])
+            self.service.set_clip(clips[0])
             item = self.session.current
             on = self.session.playback.chords and bool(item.chords)
             self.service.set_chords(chord_clip(item.chords, item.clip) if on and item.chords else None)

@@ -32,6 +32,7 @@ from latentcomposer.app import section_book as book
 from latentcomposer.app.exporting import safe_filename
 from latentcomposer.app.midi_import import MIDI_SUFFIXES
 from latentcomposer.app.section import Section, SectionTools
+from latentcomposer.core import Clip
 from latentcomposer.data.section_midi import SectionFile, read_section
 from latentcomposer.data.trio_codec import TRIO, MultiStreamCodec
 from latentcomposer.io.midifile import MidiFileError
@@ -44,7 +45,9 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 R = TypeVar("R")
-STREAM_COLORS = {"melody": QColor("#ffb454"), "bass": QColor("#5ec8ff"), "accompaniment": QColor("#9ee37d")}
+STREAM_COLORS = {"melody": QColor("#ffb454"), "bass": QColor("#5ec8ff"), "accompaniment": QColor("#9ee37d"),
+                 book.DRUMS: QColor("#ff6f9c")}
+NO_DRUMS_IN_MODEL = "the drums are left out: the trio model writes no drums"
 _MORE_COLORS = (QColor("#e98bff"), QColor("#ff7a7a"), QColor("#f5e663"))
 NO_TRIO = ("The section tools need a model that writes melody, bass and accompaniment together "
            "(a trio model). Choose one in the model list.")
@@ -161,7 +164,7 @@ class SectionController(QObject):
     # --- track settings (undoable) ---------------------------------------------------------------
     def select_track(self, stream: str) -> None:
         ref = self.current_ref()
-        if ref is not None and stream in ref.streams:
+        if ref is not None and self.session.has(dict(ref.parts).get(stream, "")):
             book.select(self.session, ref, stream)
 
     def show_section(self, uid: str) -> None:
@@ -194,9 +197,7 @@ class SectionController(QObject):
         engine = self.tools.engine
 
         def work() -> R:
-            if self._tools_for is None or self._tools_for[0] is not engine:
-                self._tools_for = (engine, SectionTools(engine))  # type: ignore[arg-type]
-            return job(self._tools_for[1])
+            return job(self.section_tools(engine))
 
         def finished(result: R) -> None:
             self._set_running(channel, False)
@@ -209,6 +210,12 @@ class SectionController(QObject):
         self._set_running(channel, True)
         self.tools.worker.submit(channel, work, finished, failed)
         return True
+
+    def section_tools(self, engine: Any) -> SectionTools:
+        """(On the engine worker.) The section verbs for ``engine``, made once per engine."""
+        if self._tools_for is None or self._tools_for[0] is not engine:
+            self._tools_for = (engine, SectionTools(engine))
+        return self._tools_for[1]
 
     def _set_running(self, channel: str, on: bool) -> None:
         before = bool(self.running)
@@ -233,6 +240,7 @@ class SectionController(QObject):
         def done(code: Any) -> None:
             self.codes[ref.uid] = np.asarray(code.mu)
             warn = f" ({code.warnings[0]})" if code.warnings else ""
+            warn += f"; {NO_DRUMS_IN_MODEL}" if section.drums is not None else ""
             self.message.emit(f"Encoded ‘{section.name}’ ({len(code.mu)} window{'s' * (len(code.mu) != 1)}){warn}")
             self.changed.emit()
 
@@ -293,7 +301,9 @@ class SectionController(QObject):
             book.replace_tracks(self.session, ref, {t.stream: t.clip for t in out.tracks if t.stream not in keep},
                                 f"Regenerate {' and '.join(new_parts)}")
             self.codes.pop(ref.uid, None)
-            self.message.emit(f"New {' and '.join(new_parts)} for ‘{section.name}’ (Undo brings the old back)")
+            drums = f"; {NO_DRUMS_IN_MODEL} and kept as they are" if section.drums is not None else ""
+            self.message.emit(f"New {' and '.join(new_parts)} for ‘{section.name}’ (Undo brings the old back)"
+                              + drums)
 
         return self._run("section-regenerate", "Regenerate",
                          lambda t: t.regenerate(section, keep, 0.0, seed, iterations), done)
@@ -328,6 +338,62 @@ class SectionController(QObject):
         self.reveal()
         self.changed.emit()
 
+    # --- drums beside the section (Drumify) --------------------------------------------------------
+    def add_drums(self, follow: Sequence[str] = ("melody", "accompaniment"), seed: int | None = None,
+                  temperature: float = 0.0) -> bool:
+        """A drum part (channel 10) that follows the ``follow`` parts' rhythm, written by Drumify on the
+        engine worker (its drum model loaded there the first time) and added to the section, or
+        replacing its drum part: one undo step. False (with a message) when it cannot start."""
+        from latentcomposer.app.section_drums import follow_clip, section_bars
+
+        from . import drumify as drumify_ui
+
+        got = self._need_section()
+        if got is None:
+            return False
+        ref, section = got
+        try:
+            clip = follow_clip(section, follow)
+        except ValueError as exc:
+            self.message.emit(f"Drums: {exc}")
+            return False
+        folder = drumify_ui._folder(self.tools)
+        if folder is None:
+            self.message.emit(drumify_ui.NO_MODEL)
+            return False
+        seed = next(self.seed) if seed is None else seed
+        bars = section_bars(section)
+        tools = self.tools
+        had = book.drums_of(self.session, ref) is not None
+        parts = " + ".join(self.codec.spec(s).label.lower() for s in section.streams if s in follow)
+
+        def job() -> Clip:
+            out: Clip = drumify_ui._runner(tools, folder).drumify(clip, temperature, seed, bars).clips[0]
+            return out.slice_bars(0, bars)  # Drumify writes whole 2-bar windows: cut to the section's bars
+
+        def done(drums: Clip) -> None:
+            self._set_running("section-drums", False)
+            now = book.find(self.session, ref.uid)
+            if now is None:
+                self.message.emit("Drums: the section is gone (undone or removed) — nothing added")
+                return
+            if not drums.notes:
+                self.message.emit(f"Drums: Drumify found no rhythm to follow in the {parts}")
+                return
+            book.set_drums(self.session, now, drums, "Replace drums" if had else "Add drums")
+            self.message.emit(f"Drums for ‘{section.name}’ following the {parts}: {len(drums.notes)} hits on "
+                              "channel 10 (Undo removes them)")
+            self.changed.emit()
+
+        def failed(msg: str) -> None:
+            self._set_running("section-drums", False)
+            self.message.emit(f"Drums could not be written: {msg}")
+
+        self._set_running("section-drums", True)
+        self.message.emit(f"Writing drums that follow the {parts}…")
+        tools.worker.submit("section-drums", job, done, failed)
+        return True
+
     # --- export ----------------------------------------------------------------------------------
     def export(self, path: str | Path | None = None) -> Path | None:
         """The current section as a MIDI file, one track per part (its instrument and channel)."""
@@ -349,7 +415,9 @@ class SectionController(QObject):
         except MidiFileError as exc:
             messages.error(self.window, "Cannot export MIDI", str(exc))
             return None
-        self.message.emit(f"Exported ‘{section.name}’ to {out.name}: {len(section.tracks)} tracks")
+        n = len(section.tracks) + (section.drums is not None)
+        self.message.emit(f"Exported ‘{section.name}’ to {out.name}: {n} tracks"
+                          + (" (drums on channel 10)" if section.drums is not None else ""))
         return out
 
     # --- following the session -------------------------------------------------------------------
@@ -357,6 +425,10 @@ class SectionController(QObject):
         if kinds & {"clip", "clips", "current", "reset", "latent"}:
             self._show_ghosts()
             self.changed.emit()
+        if kinds & {"clips", "latent"} and not kinds & {"clip", "current", "reset"}:
+            playback = getattr(self.window, "playback_ui", None)  # another part changed: play it as it is now
+            if playback is not None and self.current_ref() is not None:
+                playback.clip_changed()
 
     def _show_ghosts(self) -> None:
         roll = self.window.roll
@@ -367,7 +439,7 @@ class SectionController(QObject):
         codec = self.codec
         selected = ref.stream_of(self.session.current_uid) or ""
         layers = [GhostLayer(self.session.item(uid).clip, stream_color(codec, s))
-                  for s, uid in ref.tracks if s != selected]
+                  for s, uid in ref.parts if s != selected and self.session.has(uid)]
         roll.set_ghosts(layers, stream_color(codec, selected))
 
     def shutdown(self) -> None:
@@ -386,6 +458,8 @@ def install(window: MainWindow) -> SectionController:
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    # wide enough for the panel's rows beside the scroll bar (nothing cut off at the right edge)
+    scroll.setMinimumWidth(panel.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 2)
     dock = window._add_dock("sectionPanel", "Section", scroll, Qt.DockWidgetArea.RightDockWidgetArea)
     if "latentPanel" in window.docks:  # a tab beside the clip's latent tools; raised when a section opens
         window.tabifyDockWidget(window.docks["latentPanel"], dock)

@@ -3,9 +3,13 @@ with it. Only widgets: every action goes to the :class:`~.section_ops.SectionCon
 
 * **Parts**: one row per part (melody, bass, accompaniment) in its roll colour, with the part's
   instrument (General MIDI) and MIDI channel; clicking a row makes that part the one the roll edits.
+* **Drums**: "Add Drums" has Drumify write a drum part (channel 10, its own colour) that follows the
+  chosen parts' rhythm; it shows as a fourth row of Parts, plays and exports with the section.
 * **Write with the model** (a trio model loaded): Encode (the model's reading, for Vary), Vary,
   Sample a new section, and Regenerate with some parts kept ("Keep melody" writes a new bass and
   accompaniment under it).
+* **Section sliders** (:mod:`.section_sliders`): after Encode, sliders move the whole section; a
+  preview over the roll until Apply.
 * **Blend two sections**: the steps from one section to another as thumbnails with every part;
   double-click one (or "Add as Section") to keep it.
 * Export the section as a MIDI file with one track per part.
@@ -29,11 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latentcomposer.app import section_book as book
 from latentcomposer.app.instruments import GM_PROGRAMS
+from latentcomposer.app.section_drums import FOLLOW_CHOICES
 from latentcomposer.data.trio_codec import MultiStreamCodec
 
 from .latent_tools import make_button
 from .section_ops import SectionController, stream_color
+from .section_sliders import SectionSliders
 from .section_thumb import SectionThumb
 
 CHANNELS = [c for c in range(16) if c != 9]  # channel 10 (index 9) is the drums
@@ -121,7 +128,38 @@ class SectionPanel(QWidget):
         self.grid.setColumnStretch(1, 1)
         self.rows: dict[str, TrackRow] = {}
         self._codec: MultiStreamCodec | None = None
+        self.drums_button = QPushButton("Drums", self.parts_box)
+        self.drums_button.setObjectName("track_drums")
+        self.drums_button.setCheckable(True)
+        self.drums_button.setIcon(swatch(stream_color(ctl.codec, book.DRUMS)))
+        self.drums_button.setStyleSheet("QPushButton { text-align: left; padding: 3px 4px; }")
+        self.drums_button.setToolTip("Edit the drum part in the roll")
+        self.drums_button.clicked.connect(lambda _=False: ctl.select_track(book.DRUMS))
+        self.drums_kit = QLabel("Drum kit (Drumify)", self.parts_box)
+        self.drums_channel = QLabel("10", self.parts_box)
+        self.drums_channel.setToolTip("Drums always play on MIDI channel 10")
+        for w in (self.drums_kit, self.drums_channel):
+            w.setStyleSheet(NOTE_STYLE)
         outer.addWidget(self.parts_box)
+
+        drums = QGroupBox("Drums", self)
+        drums.setObjectName("sectionDrumsBox")
+        dl = QHBoxLayout(drums)
+        dl.setContentsMargins(6, 4, 6, 4)
+        dl.addWidget(QLabel("Follow", drums))
+        self.follow = QComboBox(drums)
+        self.follow.setObjectName("drumsFollow")
+        for label, streams in FOLLOW_CHOICES:
+            self.follow.addItem(label, list(streams))
+        self.follow.setToolTip("Which parts' rhythm the drums follow (their notes merged)")
+        self.follow.setMinimumContentsLength(10)
+        self.follow.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        dl.addWidget(self.follow, 1)
+        self.drums_btn = make_button(drums, "sectionAddDrums", "Add Drums",
+                                     "Drumify writes a drum part (channel 10) that follows the chosen parts' rhythm "
+                                     "and adds it to the section (Undo removes it)", self._add_drums)
+        dl.addWidget(self.drums_btn)
+        outer.addWidget(drums)
 
         model = QGroupBox("Write with the model", self)
         model.setObjectName("sectionModelBox")
@@ -152,6 +190,8 @@ class SectionPanel(QWidget):
                                      "with them (Undo brings the old ones back)", self._regenerate)
         lay.addWidget(self.regen_btn)
         outer.addWidget(model)
+        self.sliders = SectionSliders(ctl, self)
+        outer.addWidget(self.sliders)
 
         blend = QGroupBox("Blend two sections", self)
         blend.setObjectName("sectionBlendBox")
@@ -226,6 +266,9 @@ class SectionPanel(QWidget):
             box.toggled.connect(lambda _on: self.refresh())
             self.keep_row.addWidget(box)
             self.keeps[stream] = box
+        drum_row: tuple[QWidget, ...] = (self.drums_button, self.drums_kit, self.drums_channel)
+        for col, cell in enumerate(drum_row):
+            self.grid.addWidget(cell, len(codec.streams) + 1, col)
 
     def refresh(self) -> None:
         ctl = self.ctl
@@ -252,8 +295,17 @@ class SectionPanel(QWidget):
             for t in section.tracks:
                 if t.stream in self.rows:
                     self.rows[t.stream].show(t.program, t.channel, len(t.clip.notes), t.stream == section.selected)
+        has_drums = section is not None and section.drums is not None
+        for w in (self.drums_button, self.drums_kit, self.drums_channel):
+            w.setVisible(has_drums)
+        if section is not None and section.drums is not None:
+            self.drums_button.setChecked(section.selected == book.DRUMS)
+            self.drums_button.setToolTip(f"Edit the drum part in the roll ({len(section.drums.notes)} hits; not "
+                                         "read by the model tools)")
+        self.drums_btn.setText("New Drums" if has_drums else "Add Drums")
+        self.drums_btn.setEnabled(section is not None and "section-drums" not in ctl.running)
         problem = ctl.model_problem()
-        busy = bool(ctl.running)
+        busy = bool(ctl.running - {"section-drums"})
         self.model_note.setText(problem or ("The model is writing…" if busy else
                                             "Encoded: Vary is ready." if section is not None and section.uid in ctl.codes
                                             else "Melody, bass and accompaniment are written together."))
@@ -289,6 +341,9 @@ class SectionPanel(QWidget):
         """Tick exactly ``streams`` as the parts to keep."""
         for s, box in self.keeps.items():
             box.setChecked(s in streams)
+
+    def _add_drums(self) -> None:
+        self.ctl.add_drums(self.follow.currentData() or ("melody", "accompaniment"))
 
     def _regenerate(self) -> None:
         self.ctl.regenerate([s for s, b in self.keeps.items() if b.isChecked()])
