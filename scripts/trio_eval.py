@@ -1,0 +1,153 @@
+"""The trio's figures for issue 24 (card + docs/MODELS.md), on the POP909 test split (never read in
+training) and on prior samples:
+
+* per-stream test accuracy: melody / bass token accuracy teacher-forced and sampled (greedy from
+  z = mu), accompaniment note F1 (TrioVAE.evaluate);
+* cross-stream coherence: the share of bass onsets on the annotated chord's root (data, reconstructions,
+  prior samples), and melody-vs-accompaniment in-key agreement: the share of melody onsets whose pitch
+  class lies in the major scale that holds most of the window's accompaniment notes;
+* per-stream attributes of prior samples against the test data (note density, mean pitch, pitch range;
+  accompaniment notes per onset step);
+* decode latency of a 16-bar section at batch 1 on one CPU thread (greedy).
+
+    .venv/bin/python scripts/trio_eval.py --model models/trio_16bar [--windows 512] [--samples 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from latentcomposer.data import melody
+from latentcomposer.data.trio import bass_root_share, trio_corpus, unpack
+from latentcomposer.model.checkpoint import load_model
+
+MAJOR = np.array([0, 2, 4, 5, 7, 9, 11])
+
+
+def in_key_agreement(windows: np.ndarray) -> float:
+    """Share of melody onsets in the major scale (any of the 12) that holds most of the window's
+    accompaniment notes; windows without accompaniment notes or melody onsets are skipped."""
+    parts = unpack(windows)
+    mel, acc = parts["melody"], parts["accompaniment"]
+    scales = np.zeros((12, 12), bool)
+    for t in range(12):
+        scales[t, (MAJOR + t) % 12] = True
+    hit = total = 0
+    for m, a in zip(mel, acc, strict=True):
+        pitches = a[..., 0][a[..., 0] < 128].astype(np.int64)
+        onsets = m[m < melody.NOTE_OFF].astype(np.int64)
+        if not len(pitches) or not len(onsets):
+            continue
+        hist = np.bincount(pitches % 12, minlength=12)
+        tonic = int(np.argmax(scales.astype(np.int64) @ hist))
+        hit += int(scales[tonic, onsets % 12].sum())
+        total += len(onsets)
+    return hit / total if total else float("nan")
+
+
+def stream_attributes(windows: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Per stream: (mean, std) over windows of onsets per bar, mean pitch and pitch range; the
+    accompaniment's notes per onset step."""
+    parts = unpack(windows)
+    bars = windows.shape[1] / 16
+    out: dict[str, tuple[float, float]] = {}
+
+    def put(name: str, values: list[float]) -> None:
+        v = np.array([x for x in values if np.isfinite(x)])
+        out[name] = (float(v.mean()), float(v.std())) if len(v) else (float("nan"), float("nan"))
+
+    for s in ("melody", "bass"):
+        tok = parts[s]
+        dens, mean_p, rng = [], [], []
+        for w in tok:
+            on = w[w < melody.NOTE_OFF].astype(np.int64)
+            dens.append(len(on) / bars)
+            mean_p.append(float(on.mean()) if len(on) else np.nan)
+            rng.append(float(on.max() - on.min()) if len(on) else np.nan)
+        put(f"{s} onsets/bar", dens)
+        put(f"{s} mean pitch", mean_p)
+        put(f"{s} pitch range", rng)
+    dens, mean_p, poly = [], [], []
+    for a in parts["accompaniment"]:
+        p = a[..., 0]
+        notes = p[p < 128].astype(np.int64)
+        per_step = (p < 128).sum(-1)
+        dens.append(len(notes) / bars)
+        mean_p.append(float(notes.mean()) if len(notes) else np.nan)
+        poly.append(float(per_step[per_step > 0].mean()) if (per_step > 0).any() else np.nan)
+    put("accompaniment notes/bar", dens)
+    put("accompaniment mean pitch", mean_p)
+    put("accompaniment notes per chord", poly)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--windows", type=int, default=512, help="test windows (a fixed seeded choice)")
+    ap.add_argument("--samples", type=int, default=256, help="prior samples")
+    ap.add_argument("--json", type=Path, help="write the figures here too")
+    a = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    model, cfg, meta = load_model(a.model)
+    corpus = trio_corpus()
+    n_steps = cfg.n_bars * 16
+    starts, _songs, _ = corpus.window_starts("test", cfg.n_bars, hop_bars=cfg.n_bars)
+    rng = np.random.default_rng(0)
+    pick = np.sort(rng.permutation(len(starts))[:a.windows])
+    w = corpus.windows(starts[pick], n_steps)
+    roots = corpus.window_roots(starts[pick], n_steps)
+    print(f"{a.model}: step {meta.get('trained_steps')}; {len(w)} test windows of {cfg.n_bars} bars "
+          f"({len(starts)} non-overlapping in the test songs)")
+    t0 = time.perf_counter()
+    res = model.evaluate(w)
+    print("\n".join(res.lines()))
+    print(f"(evaluated in {time.perf_counter() - t0:.0f} s)")
+    with torch.no_grad():
+        recon = []
+        for i in range(0, len(w), 32):
+            mu, _ = model.encode(torch.as_tensor(w[i:i + 32], dtype=torch.long))
+            recon.append(model.decode(mu).numpy())
+        rec = np.concatenate(recon)
+        g = torch.Generator().manual_seed(0)
+        samples = np.concatenate([model.decode(torch.randn(min(32, a.samples - i), cfg.z_dim, generator=g)).numpy()
+                                  for i in range(0, a.samples, 32)])
+    coherence = {
+        "bass on chord root": {"data": bass_root_share(w, roots), "reconstructions": bass_root_share(rec, roots)},
+        "melody in accompaniment's key": {"data": in_key_agreement(w), "reconstructions": in_key_agreement(rec),
+                                          "prior samples": in_key_agreement(samples)},
+    }
+    print("\ncross-stream coherence (prior samples have no annotation: bass-root is data/reconstructions only)")
+    for k, v in coherence.items():
+        print(f"  {k:<32} " + "   ".join(f"{n} {x:.3f}" for n, x in v.items()))
+    att_d, att_s = stream_attributes(w), stream_attributes(samples)
+    print("\nattributes: test data vs prior samples (mean +- std over windows)")
+    for k in att_d:
+        print(f"  {k:<32} data {att_d[k][0]:6.2f} +- {att_d[k][1]:5.2f}   samples {att_s[k][0]:6.2f} +- "
+              f"{att_s[k][1]:5.2f}")
+    z = torch.zeros(1, cfg.z_dim)
+    model.decode(z)
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        model.decode(torch.randn(1, cfg.z_dim))
+        times.append(time.perf_counter() - t0)
+    lat = float(np.median(times) * 1000)
+    print(f"\ndecode latency, {cfg.n_bars} bars, batch 1, one thread, greedy: {lat:.0f} ms (median of 5)")
+    if a.json:
+        a.json.write_text(json.dumps({"step": meta.get("trained_steps"), "windows": len(w), "kl": res.kl,
+                                      "figures": res.figures, "coherence": coherence,
+                                      "attributes": {"data": att_d, "samples": att_s}, "latency_ms": lat},
+                                     indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
