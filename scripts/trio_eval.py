@@ -27,6 +27,7 @@ import torch
 from latentcomposer.data import melody
 from latentcomposer.data.trio import bass_root_share, trio_corpus, unpack
 from latentcomposer.model.checkpoint import load_model
+from latentcomposer.model.trio import TrioVAE
 
 MAJOR = np.array([0, 2, 4, 5, 7, 9, 11])
 
@@ -96,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the figures here too")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
-    model, cfg, meta = load_model(a.model)
+    loaded, cfg, meta = load_model(a.model)
+    if not isinstance(loaded, TrioVAE):
+        print(f"{a.model} is not a trio model", file=sys.stderr)
+        return 2
+    model = loaded
     corpus = trio_corpus()
     n_steps = cfg.n_bars * 16
     starts, _songs, _ = corpus.window_starts("test", cfg.n_bars, hop_bars=cfg.n_bars)
