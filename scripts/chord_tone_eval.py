@@ -7,7 +7,10 @@ strong beats (the 1st and 3rd beat of each 4/4 bar) whose pitch class is a tone 
   and over random progressions (a random major or minor triad per bar);
 
 and the conditioned model's reconstruction of the test windows (greedy and search) beside mel_2bar's on
-the same melodies. Steps where the chord is N are left out.
+the same melodies. Also the codes of real music: posterior means of other test windows decoded over
+these windows' chords, and each window's own code over random chords (does the decoder follow chords
+its code was not encoded with?), and prior samples from the model's fitted prior when it ships one.
+Steps where the chord is N are left out.
 
     python scripts/chord_tone_eval.py [--n 512] [--temperature 0.5] [--json out.json]
 """
@@ -85,6 +88,22 @@ def main(argv: list[str]) -> int:
     rnd = random_progressions(n, tokens.shape[1], np.random.default_rng(3))
     figures["conditioned samples over random chords"] = chord_tone_share(cmodel.decode_tokens(z_c, t, 2, rnd), rnd)
     figures["unconditioned samples vs random chords"] = chord_tone_share(base.decode_tokens(z_b, t, 2), rnd)
+    if cmodel.fitted_prior is not None:  # its fitted prior (model/prior.py)
+        z_f = cmodel.sample_z(n, seed=1, prior="fitted").numpy()
+        figures["conditioned samples (fitted prior) over test chords"] = chord_tone_share(
+            cmodel.decode_tokens(z_f, t, 2, cond), cond)
+        figures["conditioned samples (fitted prior) over random chords"] = chord_tone_share(
+            cmodel.decode_tokens(z_f, t, 2, rnd), rnd)
+    # does the decoder follow chords it was not encoded with? Real music's codes (posterior means of
+    # other test windows; a window's own melody over random chords): what a composer gets from Encode
+    perm = np.random.default_rng(5).permutation(n)
+    mu_c = cmodel.encode_tokens(tokens, cond)[0].numpy()
+    mu_b = base.encode_tokens(tokens)[0].numpy()
+    figures["conditioned, other windows' codes over test chords"] = chord_tone_share(
+        cmodel.decode_tokens(mu_c[perm], t, 2, cond), cond)
+    figures["unconditioned, other windows' codes vs test chords"] = chord_tone_share(
+        base.decode_tokens(mu_b[perm], t, 2), cond)
+    figures["conditioned, own codes over random chords"] = chord_tone_share(cmodel.decode_tokens(mu_c, t, 2, rnd), rnd)
     for eng, label, c in ((cmodel, "conditioned", cond), (base, "unconditioned", None)):
         mu = eng.encode_tokens(tokens, c)[0].numpy()
         for decoding in ("greedy", "search"):
