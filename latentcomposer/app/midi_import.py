@@ -60,6 +60,7 @@ class MidiTracks:
 
     path: Path
     clips: tuple[Clip, ...]
+    first_bars: int | None = None  # only the file's first N bars were read (it is longer than the app reads)
 
     @property
     def name(self) -> str:
@@ -125,8 +126,10 @@ class MidiTracks:
             raise ImportProblem(f"{self.path}: no track {track} (it has {n}: 0..{n - 1})")
 
 
-def read_tracks(path: str | os.PathLike[str], progress: Progress | None = None) -> MidiTracks:
+def read_tracks(path: str | os.PathLike[str], progress: Progress | None = None,
+                first_bars: int | None = None) -> MidiTracks:
     """Read a MIDI file's tracks (slow for huge files: keep it off the UI thread). ``progress(fraction)``
     is called now and then; what it raises (:class:`~latentcomposer.io.midifile.ReadCancelled`) stops
-    the reading."""
-    return MidiTracks(Path(path), tuple(read_midi(path, progress=progress)))
+    the reading. ``first_bars``: only the first N bars (a file longer than the app reads raises
+    :class:`~latentcomposer.io.midifile.MidiFileTooLong` without it)."""
+    return MidiTracks(Path(path), tuple(read_midi(path, first_bars=first_bars, progress=progress)), first_bars)

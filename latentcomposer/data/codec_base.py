@@ -158,6 +158,21 @@ class Codec(Protocol):
         ...
 
 
+def transpose_augmenter(options: Mapping[str, Any], move: Callable[[np.ndarray, np.ndarray], np.ndarray]
+                        ) -> Augmenter | None:
+    """Each window of a batch moved by a random whole number of semitones in [-r, r] (r: the training
+    config's ``transpose_range``; 0: no augmenter). ``move(tokens [B, ...], shifts [B])`` transposes the
+    representation's tokens (the piano and trio codecs; the melody keeps its windows on a piano)."""
+    r = int(options.get("transpose_range", 0))
+    if not r:
+        return None
+
+    def transpose(batch: dict[str, np.ndarray], idx: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return {**batch, "tokens": move(batch["tokens"], rng.integers(-r, r + 1, len(idx)))}
+
+    return transpose
+
+
 def template_velocity(template: Clip | None) -> int:
     if template is None or not template.notes:
         return DEFAULT_VELOCITY

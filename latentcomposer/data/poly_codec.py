@@ -20,6 +20,7 @@ from .codec_base import (
     CodecError,
     Encoded,
     WindowSet,
+    transpose_augmenter,
 )
 
 PIANO_WORDS = ("PIANO", "KEYS", "ACCOMP", "CHORD", "HARMONY")
@@ -131,16 +132,7 @@ class PolyCodec:
         return {"tokens": wins}, dropped, ""
 
     def augmenter(self, train: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> Augmenter | None:
-        r = int(options.get("transpose_range", 0))
-        if not r:
-            return None
-
-        def transpose(batch: dict[str, np.ndarray], idx: np.ndarray, rng: np.random.Generator
-                      ) -> dict[str, np.ndarray]:
-            shifts = rng.integers(-r, r + 1, len(idx))
-            return {**batch, "tokens": poly.transpose_batch(batch["tokens"], shifts)}
-
-        return transpose
+        return transpose_augmenter(options, poly.transpose_batch)
 
     # --- attributes -----------------------------------------------------------------------------
     def attributes(self) -> AttributeTable:

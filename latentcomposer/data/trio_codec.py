@@ -33,6 +33,7 @@ from .codec_base import (
     CodecError,
     Encoded,
     WindowSet,
+    transpose_augmenter,
 )
 from .melody_codec import MelodyCodec
 from .poly_codec import PolyCodec
@@ -253,15 +254,7 @@ class MultiStreamCodec:
         return {"tokens": self.fix_chunk_starts(np.stack(wins))}, 0, ""
 
     def augmenter(self, train: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> Augmenter | None:
-        r = int(options.get("transpose_range", 0))
-        if not r:
-            return None
-
-        def transpose(batch: dict[str, np.ndarray], idx: np.ndarray, rng: np.random.Generator
-                      ) -> dict[str, np.ndarray]:
-            return {**batch, "tokens": trio.transpose_windows(batch["tokens"], rng.integers(-r, r + 1, len(idx)))}
-
-        return transpose
+        return transpose_augmenter(options, trio.transpose_windows)
 
     # --- attributes -----------------------------------------------------------------------------
     def attributes(self) -> AttributeTable:

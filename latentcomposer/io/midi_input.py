@@ -16,7 +16,7 @@ from typing import Any
 
 import mido
 
-from .playback.backends import _describe, _midi_errors, match_port
+from .playback.backends import close_port, match_port, open_port
 from .playback.errors import PlaybackUnavailable
 
 Callback = Callable[[mido.Message, float], None]
@@ -93,17 +93,10 @@ class PortInput(MidiInput):
         if name is None:
             raise PlaybackUnavailable(f"the MIDI input '{self.wanted}' is not connected (found: "
                                       f"{', '.join(names)})", NO_INPUT_HINT, "port")
-        try:
-            self._port = mido.open_input(name, callback=self.deliver)
-        except _midi_errors(ImportError, ValueError) as exc:
-            raise PlaybackUnavailable(f"cannot open the MIDI input '{name}' ({_describe(exc)})", NO_INPUT_HINT,
-                                      "port") from None
+        self._port = open_port(lambda: mido.open_input(name, callback=self.deliver),
+                               f"cannot open the MIDI input '{name}'", NO_INPUT_HINT, ValueError)
         self.name = name
 
     def _close(self) -> None:
         port, self._port = self._port, None
-        if port is not None:
-            try:
-                port.close()
-            except Exception:  # a port that vanished is closed already
-                pass
+        close_port(port)

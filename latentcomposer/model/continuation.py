@@ -62,6 +62,21 @@ def require_bar_prior(engine: Engine, what: str) -> BarPrior:
     return prior
 
 
+def next_chunk(window_bars: int, have: int, remaining: int) -> int:
+    """How many bars Continue draws next, ``have`` bars known and ``remaining`` to go: what fits in the
+    window, or once the known bars fill all but a quarter of it, a quarter (the window slides)."""
+    chunk = max(1, window_bars // 4)
+    return min(remaining, chunk) if have >= window_bars - chunk else min(remaining, window_bars - have)
+
+
+def heard_bars(window_bars: int, given_bars: int, bars: int) -> tuple[int, int]:
+    """The given bars ``[first, end)`` (0-based, the model's bars) that Continue reads before it draws
+    the first new bars: the last ``window_bars - next_chunk(...)`` of the clip (what the composer is
+    told: "Continues from bars 5–16")."""
+    k = next_chunk(window_bars, given_bars, bars)
+    return max(0, given_bars - (window_bars - k)), given_bars
+
+
 def _ticks_per_step(clip: Clip) -> float:
     return clip.ppq / 4  # the models' grid: 16th notes
 
@@ -137,14 +152,13 @@ def continue_clip(engine: Engine, clip: Clip, bars: int = 4, temperature: float 
         raise _error(f"clip '{clip.name or 'untitled'}' has no notes to continue")
     given = _bar_tokens(engine, clip)
     n = engine.cfg.n_bars
-    chunk = max(1, n // 4)
     gen = torch.Generator().manual_seed(0 if seed is None else int(seed))
     seq = list(given)
     remaining = int(bars)
     z_last = np.zeros((0, engine.cfg.bar_z_dim), np.float32)
     with engine._threads(1), torch.inference_mode():
         while remaining > 0:
-            k = min(remaining, chunk) if len(seq) >= n - chunk else min(remaining, n - len(seq))
+            k = next_chunk(n, len(seq), remaining)
             ctx = np.stack(seq[-(n - k):]) if n - k > 0 else np.zeros((0, *given.shape[1:]), np.int64)
             z_ctx = _window_latents(engine, ctx) if len(ctx) else np.zeros((0, engine.cfg.bar_z_dim), np.float32)
             z_new = prior.sample(torch.as_tensor(z_ctx)[None], k, gen, temperature)[0].numpy()

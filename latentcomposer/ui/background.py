@@ -5,6 +5,11 @@ that keeps painting the window but holds user input back until the result is in 
 edited, opened or closed half-way). After :data:`BUSY_AFTER_MS` a small busy dialog says what is
 being read. The function's exception, if any, is raised in the caller, so error handling stays where
 it was: a damaged file still becomes an error dialog there.
+
+With a :class:`Progress` (a huge MIDI file: issue 27, defect 4) the dialog is a window-modal progress
+bar with **Cancel** instead: the function reports how far it got (:meth:`Progress.report`) and checks
+:attr:`Progress.cancelled`; Cancel returns at once with :class:`Cancelled` while the worker stops at
+its next check.
 """
 
 from __future__ import annotations
@@ -24,9 +29,59 @@ class _Finished(QObject):
     finished = Signal()
 
 
-def off_ui_thread(parent: QWidget | None, what: str, fn: Callable[[], T]) -> T:
+class Cancelled(Exception):
+    """The user pressed Cancel in :func:`off_ui_thread`'s progress dialog."""
+
+
+class Progress(QObject):
+    """The progress mode of :func:`off_ui_thread`: a dialog titled ``title`` (``objectName`` ``name``)
+    with a bar and Cancel. The worker calls :meth:`report` and reads :attr:`cancelled`."""
+
+    changed = Signal(int)  # per mille (queued to the dialog on the UI thread)
+
+    def __init__(self, title: str, name: str = "progressDialog") -> None:
+        super().__init__()
+        self.title, self.name = title, name
+        self._cancel = threading.Event()
+
+    def report(self, fraction: float) -> None:
+        """(Worker thread.) ``fraction`` (0..1) of the work done."""
+        self.changed.emit(int(fraction * 1000))
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+
+def progress_dialog(parent: QWidget | None, text: str, title: str, name: str) -> QProgressDialog:
+    """A window-modal progress dialog (0..1000) with Cancel, shown at once and left open at 100 %."""
+    dialog = QProgressDialog(text, "Cancel", 0, 1000, parent)
+    dialog.setObjectName(name)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(0)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    return dialog
+
+
+def _busy_dialog(parent: QWidget | None, what: str) -> QProgressDialog:
+    busy = QProgressDialog(what, "", 0, 0, parent)
+    busy.setObjectName("busyDialog")
+    busy.setWindowTitle("latentcomposer")
+    busy.setCancelButton(None)  # type: ignore[arg-type]
+    busy.setMinimumDuration(0)
+    busy.setWindowModality(Qt.WindowModality.NonModal)
+    return busy
+
+
+def off_ui_thread(parent: QWidget | None, what: str, fn: Callable[[], T], progress: Progress | None = None) -> T:
     """``fn()`` computed on a worker thread while the UI stays painted; ``what`` names it for the busy
-    dialog ("Reading song.mid…")."""
+    dialog ("Reading song.mid…"). With ``progress``: a progress dialog with Cancel (raises
+    :class:`Cancelled` when pressed before ``fn`` returned)."""
     outcome: list[T] = []
     failure: list[BaseException] = []
     done = threading.Event()
@@ -46,21 +101,27 @@ def off_ui_thread(parent: QWidget | None, what: str, fn: Callable[[], T]) -> T:
     thread = threading.Thread(target=work, name="latentcomposer-read", daemon=True)
     thread.start()
     if not done.wait(BUSY_AFTER_MS / 1000):  # longer than a blink: say so, and keep the window painted
-        busy = QProgressDialog(what, "", 0, 0, parent)
-        busy.setObjectName("busyDialog")
-        busy.setWindowTitle("latentcomposer")
-        busy.setCancelButton(None)  # type: ignore[arg-type]
-        busy.setMinimumDuration(0)
-        busy.setWindowModality(Qt.WindowModality.NonModal)
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        if progress is None:
+            busy = _busy_dialog(parent, what)
+            flags = QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        else:  # the user may press Cancel: input goes through (the dialog is window-modal)
+            busy = progress_dialog(parent, what, progress.title, progress.name)
+            flags = QEventLoop.ProcessEventsFlag.AllEvents
+            progress.changed.connect(busy.setValue)
+            busy.canceled.connect(progress.cancel)
+            busy.canceled.connect(loop.quit)
         busy.show()
         try:
-            while not done.is_set():
-                loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+            while not done.is_set() and not (progress is not None and progress.cancelled):
+                loop.exec(flags)
         finally:
-            QApplication.restoreOverrideCursor()
+            if progress is None:
+                QApplication.restoreOverrideCursor()
             busy.close()
             busy.deleteLater()
+    if progress is not None and progress.cancelled and not outcome:
+        raise Cancelled(what)  # at once: the worker stops at its next check of progress.cancelled
     thread.join()
     if failure:
         raise failure[0]

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from latentcomposer.app import autosave, exporting, section_book
@@ -22,9 +22,10 @@ from latentcomposer.app.midi_import import MIDI_SUFFIXES, MidiTracks, read_track
 from latentcomposer.app.project import SUFFIX, ProjectError, apply_to_session, load_project, save_project
 from latentcomposer.app.session import Session
 from latentcomposer.app.state import ClipItem, new_uid
-from latentcomposer.io.midifile import MidiFileError, ReadCancelled
+from latentcomposer.io.midifile import MidiFileError, MidiFileTooLong, ReadCancelled
 
 from . import dialogs, messages
+from .background import Cancelled, Progress, off_ui_thread, progress_dialog
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -35,79 +36,48 @@ def is_pristine(session: Session) -> bool:
             and (not session.current_clip.notes or session.items[0].origin == "example"))
 
 
-READ_PROGRESS_AFTER_MS = 150  # a read that takes longer shows a progress dialog with Cancel
-
-
-class _ReadJob(QObject):
-    progress = Signal(int)  # per mille read (queued to the dialog on the UI thread)
-    finished = Signal()
-
-
-def read_midi_file(parent: QWidget, path: Path) -> MidiTracks | None:
+def read_midi_file(parent: QWidget, path: Path, first_bars: int | None = None) -> MidiTracks | None:
     """A MIDI file's tracks, read and parsed on a worker thread; None (after an error dialog) when it
-    cannot be read, or when the user cancelled (a status message says so).
+    cannot be read, or when the user cancelled (a status message says so). ``first_bars``: only the
+    first N bars (a file longer than the app reads: the error dialog offers its first bars).
 
-    Issue 27, defect 4: a 200k-note file takes seconds. After :data:`READ_PROGRESS_AFTER_MS` a
-    window-modal progress dialog ("readProgress") shows how far the parser got, with **Cancel**: the
-    window returns at once and the worker stops at its next progress report. The event loop keeps
-    turning meanwhile (painting, timers, playback). The detected key of each track is worked out on
-    the worker too (the key button asks for it as soon as the clip is shown)."""
-    cancel, done = threading.Event(), threading.Event()
-    outcome: list[MidiTracks] = []
-    failure: list[BaseException] = []
-    job = _ReadJob()
-    loop = QEventLoop()
-    job.finished.connect(loop.quit, Qt.ConnectionType.QueuedConnection)
+    Issue 27, defect 4: a 200k-note file takes seconds. After
+    :data:`~latentcomposer.ui.background.BUSY_AFTER_MS` a window-modal progress dialog ("readProgress")
+    shows how far the parser got, with **Cancel**: the window returns at once and the worker stops at
+    its next progress report (:func:`~latentcomposer.ui.background.off_ui_thread`). The event loop keeps
+    turning meanwhile (painting, timers, playback). The detected key of each track is worked out on the
+    worker too (the key button asks for it as soon as the clip is shown)."""
+    progress = Progress("Open MIDI file", "readProgress")
 
-    def progress(fraction: float) -> None:
-        if cancel.is_set():
+    def report(fraction: float) -> None:
+        if progress.cancelled:
             raise ReadCancelled(str(path))
-        job.progress.emit(int(fraction * 1000))
+        progress.report(fraction)
 
-    def work() -> None:
-        try:
-            tracks = read_tracks(path, progress)
-            for clip in tracks.clips:  # the key button's detection, here rather than on the UI thread
-                if cancel.is_set():
-                    raise ReadCancelled(str(path))
-                warm_key(clip)
-            outcome.append(tracks)
-        except BaseException as exc:  # handed to the UI thread
-            failure.append(exc)
-        finally:
-            done.set()
-            job.finished.emit()
+    def work() -> MidiTracks:
+        tracks = read_tracks(path, report) if first_bars is None else read_tracks(path, report, first_bars)
+        for clip in tracks.clips:  # the key button's detection, here rather than on the UI thread
+            if progress.cancelled:
+                raise ReadCancelled(str(path))
+            warm_key(clip)
+        return tracks
 
-    threading.Thread(target=work, name="latentcomposer-read", daemon=True).start()
-    if not done.wait(READ_PROGRESS_AFTER_MS / 1000):
-        dialog = QProgressDialog(f"Reading {path.name}…", "Cancel", 0, 1000, parent)
-        dialog.setObjectName("readProgress")
-        dialog.setWindowTitle("Open MIDI file")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        job.progress.connect(dialog.setValue)
-        dialog.canceled.connect(cancel.set)
-        dialog.canceled.connect(loop.quit)
-        dialog.show()
-        try:
-            while not done.is_set() and not cancel.is_set():
-                loop.exec()
-        finally:
-            dialog.close()
-            dialog.deleteLater()
-    if cancel.is_set() and not outcome:
+    try:
+        return off_ui_thread(parent, f"Reading {path.name}…", work, progress)
+    except (Cancelled, ReadCancelled):
         say = getattr(parent, "show_message", None)
         if callable(say):
             say(f"Opening {path.name} cancelled")
         return None
-    if failure and not isinstance(failure[0], ReadCancelled):
-        if isinstance(failure[0], MidiFileError):
-            messages.error(parent, "Cannot open MIDI file", str(failure[0]))
-            return None
-        raise failure[0]
-    return outcome[0] if outcome else None
+    except MidiFileTooLong as exc:  # offer the beginning (the reader cuts the notes held past it)
+        offer = f"Open the first {exc.max_bars:,} bars"
+        if first_bars is None and messages.choose(parent, "MIDI file too long", str(exc),
+                                                  [offer, "Cancel"]) == offer:
+            return read_midi_file(parent, path, exc.max_bars)
+        return None
+    except MidiFileError as exc:
+        messages.error(parent, "Cannot open MIDI file", str(exc))
+        return None
 
 
 class WavJob(QObject):
@@ -183,7 +153,9 @@ class FileController(QObject):
                                    chords=chords)
         self._remember(path)
         n = len(imported.clips)
-        self.window.show_message(f"Opened {n} clip{'s' if n != 1 else ''} from {path.name}")
+        cut = (f" — only its first {tracks.first_bars:,} bars: the file is longer than latentcomposer reads"
+               if tracks.first_bars else "")
+        self.window.show_message(f"Opened {n} clip{'s' if n != 1 else ''} from {path.name}{cut}", 12000)
         self.window.roll.zoom_fit()
         return True
 
@@ -291,13 +263,7 @@ class FileController(QObject):
             path = path.with_name(path.name + ".wav")
         clips = section_book.play_clips(self.session)  # a section: every part, as playback plays them
         soundfont = self.session.playback.soundfont or self.window.prefs.get_str("playback/soundfont")
-        dialog = QProgressDialog(f"Rendering {path.name}…", "Cancel", 0, 1000, self.window)
-        dialog.setObjectName("wavProgress")
-        dialog.setWindowTitle("Export WAV")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
+        dialog = progress_dialog(self.window, f"Rendering {path.name}…", "Export WAV", "wavProgress")
         job = WavJob(self)
         self.wav_job, self.wav_dialog = job, dialog
         self._cancel.clear()

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentcomposer.app.latent.info import SLIDER_RANGE, SliderSpec
+from latentcomposer.app.latent.controller import INCOMPLETE
+from latentcomposer.app.latent.info import SLIDER_RANGE, SliderSpec, bars_words, continue_from
 from latentcomposer.app.latent.locks import LOCK_TIPS
 from latentcomposer.app.model_names import listed, plain_titles
 from latentcomposer.app.model_service import DEFAULT_MODEL, gpu_summary
@@ -47,24 +48,32 @@ DECODING_TIPS = {
 }
 LOCK_LABELS = {"none": "Free", "rhythm": "Keep rhythm", "pitches": "Keep pitches"}
 
+APPLY_TIP = "Make the preview the clip's notes (one undoable step)"
+ADD_TIP = "Add the preview as a new clip"
 CONTINUE_TIP = "Extend the clip by 4 bars in its style (per-bar models); each press another continuation"
 
 
 class SliderRow:
-    """Label, slider, value and reset for one direction, in a grid row."""
+    """Label, slider, value and reset for one direction, in a grid row. A calibrated attribute slider
+    (the model ships ``slider_units.json``) takes two rows: its name with the musical value at the
+    current position and the reset, then the slider between the values at its two ends; it travels
+    only over the positions whose music stays inside the training data's 5th-95th percentile."""
 
     def __init__(self, panel: LatentPanel, grid: QGridLayout, row: int, spec: SliderSpec) -> None:
         self.spec = spec
+        units = spec.units
         parent = grid.parentWidget()
         self.label = QLabel(spec.label, parent)
         self.label.setObjectName(f"sliderLabel_{spec.key}")
-        self.label.setToolTip(spec.tooltip)
+        tip = spec.tooltip if units is None else f"{spec.tooltip}\n\n{units.tooltip()}"
+        self.label.setToolTip(tip)
         self.slider = QSlider(Qt.Orientation.Horizontal, parent)
         self.slider.setObjectName(f"slider_{spec.key}")
-        self.slider.setRange(round(-SLIDER_RANGE * STEPS), round(SLIDER_RANGE * STEPS))
+        lo, hi = (-SLIDER_RANGE, SLIDER_RANGE) if units is None else units.travel
+        self.slider.setRange(round(lo * STEPS), round(hi * STEPS))
         self.slider.setSingleStep(5)
         self.slider.setPageStep(50)
-        self.slider.setToolTip(spec.tooltip)
+        self.slider.setToolTip(tip)
         self.slider.setMinimumWidth(90)
         self.value = QLabel("0.00", parent)
         self.value.setObjectName(f"sliderValue_{spec.key}")
@@ -75,17 +84,48 @@ class SliderRow:
         self.reset.setText("↺")
         self.reset.setToolTip(f"Reset {spec.label} to 0")
         self.reset.setAutoRaise(True)
-        for col, w in enumerate((self.label, self.slider, self.value, self.reset)):
-            grid.addWidget(w, row, col)
+        self.ends: tuple[QLabel, QLabel] | None = None
+        if units is None:
+            for col, w in enumerate((self.label, self.slider, self.value, self.reset)):
+                grid.addWidget(w, row, col)
+        else:
+            self.value.hide()  # the amount: the label says what it means instead
+            self.label.setWordWrap(True)
+            grid.addWidget(self.label, row, 0, 1, 3)
+            grid.addWidget(self.reset, row, 3)
+            left, right = units.ends()
+            self.ends = (self._end(parent, "Low", left, Qt.AlignmentFlag.AlignRight),
+                         self._end(parent, "High", right, Qt.AlignmentFlag.AlignLeft))
+            grid.addWidget(self.ends[0], row + 1, 0)
+            grid.addWidget(self.slider, row + 1, 1)
+            grid.addWidget(self.ends[1], row + 1, 2, 1, 2)
+        self.rows = 1 if units is None else 2
+        self.show_text(0.0)
         self.slider.valueChanged.connect(lambda v: panel.slider_moved(spec.key, v / STEPS))
         self.reset.clicked.connect(lambda: self.slider.setValue(0))
+
+    def _end(self, parent: QWidget | None, which: str, text: str, align: Qt.AlignmentFlag) -> QLabel:
+        label = QLabel(text, parent)
+        label.setObjectName(f"slider{which}_{self.spec.key}")
+        label.setAlignment(align | Qt.AlignmentFlag.AlignVCenter)
+        label.setToolTip(f"{self.spec.label} at this end of the slider (median of the calibration decodes)")
+        font = label.font()
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        label.setFont(font)
+        return label
+
+    def show_text(self, value: float) -> None:
+        """The amount (uncalibrated) or what it means in musical units (calibrated) at ``value``."""
+        self.value.setText(f"{value:+.2f}" if value else "0.00")
+        if self.spec.units is not None:
+            self.label.setText(f"{self.spec.label} · {self.spec.units.words(value)}")
 
     def show_value(self, value: float, emit: bool = False) -> None:
         if not emit:
             self.slider.blockSignals(True)
         self.slider.setValue(round(value * STEPS))
         self.slider.blockSignals(False)
-        self.value.setText(f"{value:+.2f}" if value else "0.00")
+        self.show_text(value)
 
 
 class LatentPanel(QWidget):
@@ -203,10 +243,8 @@ class LatentPanel(QWidget):
         outer.addWidget(self.scroll_area, 1)
 
         bottom = QHBoxLayout()
-        self.apply_button = self._button("applyButton", "Apply to clip", "Make the preview the clip's notes "
-                                         "(one undoable step)", tools.ctl.apply_shown)
-        self.add_button = self._button("addClipButton", "Add as clip", "Add the preview as a new clip",
-                                       lambda: tools.ctl.add_as_clip())
+        self.apply_button = self._button("applyButton", "Apply to clip", APPLY_TIP, tools.ctl.apply_shown)
+        self.add_button = self._button("addClipButton", "Add as clip", ADD_TIP, lambda: tools.ctl.add_as_clip())
         bottom.addWidget(self.apply_button)
         bottom.addWidget(self.add_button)
         outer.addLayout(bottom)
@@ -283,7 +321,7 @@ class LatentPanel(QWidget):
                 row += 1
                 last_kind = spec.kind
             self.rows[spec.key] = SliderRow(self, grid, row, spec)
-            row += 1
+            row += self.rows[spec.key].rows
         if not self.rows:
             empty = QLabel("Sliders appear when a model is loaded.", self.slider_box)
             empty.setObjectName("slidersEmpty")
@@ -330,12 +368,18 @@ class LatentPanel(QWidget):
         self.reset_button.setEnabled(has_code)
         why_not = t.info.cannot_continue if t.info is not None else "Load a model first"
         self.continue_button.setEnabled(ready and not why_not and bool(t.session.current_clip.notes))
-        self.continue_button.setToolTip(why_not or CONTINUE_TIP)  # the piano model cannot continue: say why
+        heard = continue_from(t.info, t.session.current_clip, 4) if t.info is not None else None
+        self.continue_button.setToolTip(why_not or (CONTINUE_TIP if heard is None else  # which bars it hears
+                                                    f"Continues from {bars_words(*heard)} (the last bars the "
+                                                    f"model hears): {CONTINUE_TIP[0].lower()}{CONTINUE_TIP[1:]}"))
         for row in self.rows.values():
             row.slider.setEnabled(has_code)
             row.reset.setEnabled(has_code)
-        self.apply_button.setEnabled(t.preview_clip is not None and (ctl.shown is None or ctl.shown.complete))
-        self.add_button.setEnabled(t.preview_clip is not None)
+        whole = ctl.shown is None or ctl.shown.complete  # a long clip's preview: Apply and Add wait for all of it
+        self.apply_button.setEnabled(t.preview_clip is not None and whole)
+        self.add_button.setEnabled(t.preview_clip is not None and whole)
+        self.apply_button.setToolTip(APPLY_TIP if whole else INCOMPLETE)
+        self.add_button.setToolTip(ADD_TIP if whole else INCOMPLETE)
         self.status.setText(self.status_text())
         loading = t.status[0] == "loading"
         self.loading_bar.setVisible(loading)
@@ -371,7 +415,7 @@ class LatentPanel(QWidget):
     def slider_moved(self, key: str, value: float) -> None:
         row = self.rows.get(key)
         if row is not None:
-            row.value.setText(f"{value:+.2f}" if value else "0.00")
+            row.show_text(value)
         if not self._syncing:
             self.tools.ctl.set_slider(key, value)
             self.sliderMoved.emit(key, value)

@@ -111,6 +111,9 @@ class SlotBox(QFrame):
         chosen = tracks.for_slot(info.codec if info is not None else None)
         if tracks.several:
             self.view.tools.message.emit(f"{path.name}: slot {self.slot.upper()} takes {chosen.how}")
+        if tracks.first_bars:
+            self.view.tools.message.emit(f"{path.name}: only its first {tracks.first_bars:,} bars were opened (the "
+                                         "file is longer than latentcomposer reads)")
         item = self.view.session.add_clip(chosen.clip, origin="imported", source=path.name,
                                           label=f"Open {path.name}")
         self.view.session.set_slot(self.slot, item.uid)

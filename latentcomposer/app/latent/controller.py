@@ -29,7 +29,15 @@ from ..model_names import plain_model_message, plain_titles, prefer_for_clip
 from ..model_service import ModelInfo, ModelService
 from ..session import Session
 from . import jobs
-from .info import DEVICES, EngineInfo, can_read, model_for_clip, model_representation
+from .info import (
+    DEVICES,
+    EngineInfo,
+    bars_words,
+    can_read,
+    continue_from,
+    model_for_clip,
+    model_representation,
+)
 from .panel import PanelModel
 
 if TYPE_CHECKING:
@@ -41,6 +49,8 @@ QUICK_PREVIEW = "preview_quick"  # the greedy first result of a progressive prev
 REST_PREVIEW = "preview_rest"  # a long clip's windows out of view, block by block (lane channel)
 LONG_WINDOWS = 16  # a code of more windows than this decodes the windows in view first (issue 27, defect 4)
 BLOCK_WINDOWS = 16  # then the rest, this many windows a job (a newer request waits at most one block)
+INCOMPLETE = ("The preview is still being worked out for the whole clip (the bars in view come first): "
+              "Apply or Add as clip when it is complete")
 
 
 @dataclass(frozen=True)
@@ -503,8 +513,11 @@ class LatentController(PanelModel):
             return False
         self.continue_seed = getattr(self, "continue_seed", 0) + 1  # its own counter: the latent seed stays
         seed, uid = self.continue_seed, self.session.current_uid
+        heard = continue_from(info, clip, bars)
+        where = f" from {bars_words(*heard)}" if heard else ""
+        self.host.say(f"Continuing '{clip.name}'{where} (the last bars the model hears) by {bars} bars…")
         return self.run("continue", lambda engine: jobs.continue_clip(engine, clip, bars, seed),
-                        lambda r: self.show_preview(r.clip, f"Continued by {bars} bars", uid))
+                        lambda r: self.show_preview(r.clip, f"Continued{where} by {bars} bars", uid))
 
     # --- previews -------------------------------------------------------------------------------
     def show_preview(self, clip: Clip, label: str, uid: str | None = None, stamp: int = 0) -> None:
@@ -526,7 +539,7 @@ class LatentController(PanelModel):
         if shown is None or not self.session.has(shown.uid):
             return False
         if not shown.complete:
-            self.host.say("The preview is still being worked out for the whole clip: Apply when it is complete")
+            self.host.say(INCOMPLETE)
             return False
         self._applying = True
         try:
@@ -540,6 +553,11 @@ class LatentController(PanelModel):
         return True
 
     def add_as_clip(self, clip: Clip | None = None, origin: str = "generated", source: str = "") -> bool:
+        """``clip`` (default: the preview shown) as a new clip; a long clip's preview only once it holds
+        the whole clip (like Apply)."""
+        if clip is None and self.shown is not None and not self.shown.complete:
+            self.host.say(INCOMPLETE)
+            return False
         clip = clip or (self.shown.clip if self.shown is not None else None)
         if clip is None:
             return False

@@ -13,6 +13,8 @@ import numpy as np
 from latentcomposer.core import Clip
 from latentcomposer.data.codec_base import CANNOT
 
+from .units import SliderUnits, read_slider_units
+
 if TYPE_CHECKING:
     from latentcomposer.data.codec_base import Codec
     from latentcomposer.model.engine import Attributes, Engine
@@ -67,6 +69,8 @@ class SliderSpec:
     label: str
     tooltip: str
     kind: str  # attribute | dim | z
+    # attribute sliders of a calibrated model: what each position means in musical units (.units)
+    units: SliderUnits | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -154,6 +158,26 @@ def cannot_continue(engine: Engine) -> str:
     return ""
 
 
+def continue_from(info: EngineInfo, clip: Clip, bars: int) -> tuple[int, int] | None:
+    """The bars of ``clip`` (1-based, first and last, in its own metre) that Continue continues from:
+    the last ones the per-bar model reads (:func:`latentcomposer.model.continuation.heard_bars`); None
+    when the model cannot continue or the clip is empty."""
+    if not info.per_bar or info.cannot_continue or not clip.notes:
+        return None
+    from latentcomposer.model.continuation import heard_bars  # (torch is loaded: an engine exists)
+
+    model_bar = STEPS_PER_BAR * clip.ppq / 4  # the model's bar: 16 sixteenth-note steps
+    first, end = heard_bars(info.n_bars, max(1, -int(-clip.end_tick // model_bar)), bars)
+    lo, hi = first * model_bar, min(end * model_bar, clip.end_tick)
+    start = int(lo // clip.bar_ticks) + 1
+    return start, max(start, -int(-hi // clip.bar_ticks))
+
+
+def bars_words(first: int, last: int) -> str:
+    """"bar 8" or "bars 6–8"."""
+    return f"bar {first:,}" if first == last else f"bars {first:,}–{last:,}"
+
+
 @dataclass(frozen=True)
 class EngineInfo:
     """What the widgets need to know about a loaded engine (read from attributes, no engine calls)."""
@@ -198,12 +222,13 @@ class EngineInfo:
         attrs = engine.attributes
         specs: list[SliderSpec] = []
         if attrs is not None:
+            calibrated = read_slider_units(engine.folder, list(attrs.names))
             for name in attrs.names:
                 definition = attrs.definitions.get(name, "")
                 tip = f"{name}: {definition}".strip(": ")
                 if name in engine.ar_dims:  # a regularized dim: the slider moves that one dim (model/ar_reg.py)
                     tip += f" -- moves latent dim {engine.ar_dims[name] + 1} alone (trained to follow it)"
-                specs.append(SliderSpec(name, name.capitalize(), tip, "attribute"))
+                specs.append(SliderSpec(name, name.capitalize(), tip, "attribute", calibrated.get(name)))
             n = 0 if attrs.pca_components is None else min(N_DIMS, len(attrs.pca_components))
             for k in range(n):
                 specs.append(SliderSpec(f"dim{k + 1}", f"Dim {k + 1}",

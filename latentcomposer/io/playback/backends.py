@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import mido
 
 from ._native import quiet_alsa
 from .errors import PlaybackUnavailable
+
+T = TypeVar("T")
 
 ALL_CHANNELS = tuple(range(16))
 VIRTUAL_PORT_NAME = "latentcomposer"
@@ -166,6 +169,26 @@ def match_port(wanted: str, names: list[str]) -> str | None:
     return None
 
 
+def open_port(opener: Callable[[], T], problem: str, hint: str, *extra: type[BaseException]) -> T:
+    """``opener()`` (mido's ``open_output``/``open_input``); a failing MIDI system or device (or one of
+    ``extra``) becomes :class:`PlaybackUnavailable` ("``problem`` (why)", ``hint``). The output port and
+    the MIDI input (:mod:`latentcomposer.io.midi_input`) both open through here."""
+    try:
+        return opener()
+    except _midi_errors(ImportError, *extra) as exc:
+        raise PlaybackUnavailable(f"{problem} ({_describe(exc)})", hint, "port") from None
+
+
+def close_port(port: object) -> None:
+    """Close a mido port (None: none is open); a device that vanished is closed already, so this never
+    raises."""
+    if port is not None:
+        try:
+            port.close()  # type: ignore[attr-defined]
+        except Exception:  # closing a vanished device must not raise
+            pass
+
+
 class MidiPortBackend(OutputBackend):
     """A MIDI output port (mido + python-rtmidi), or a virtual output named ``latentcomposer``.
 
@@ -194,15 +217,11 @@ class MidiPortBackend(OutputBackend):
 
     def _open(self) -> None:
         quiet_alsa()
-        errors = _midi_errors(ImportError, NotImplementedError)
         if self.virtual:
-            try:
-                self._port = mido.open_output(self.virtual_name, virtual=True)
-            except errors as exc:
-                raise PlaybackUnavailable(
-                    f"cannot create the virtual MIDI port '{self.virtual_name}' ({_describe(exc)})",
-                    "virtual ports need ALSA (Linux) or CoreMIDI (macOS); on Windows use loopMIDI and "
-                    "choose its port; or " + _NO_MIDI_HINT, "port") from None
+            self._port = open_port(lambda: mido.open_output(self.virtual_name, virtual=True),
+                                   f"cannot create the virtual MIDI port '{self.virtual_name}'",
+                                   "virtual ports need ALSA (Linux) or CoreMIDI (macOS); on Windows use loopMIDI "
+                                   "and choose its port; or " + _NO_MIDI_HINT, NotImplementedError)
             self._opened_name = self.virtual_name
             return
         names = list_output_ports(strict=True)
@@ -214,21 +233,14 @@ class MidiPortBackend(OutputBackend):
         if target is None:
             raise PlaybackUnavailable(f"no MIDI output port named '{self.port_name}'",
                                       "choose one of: " + ", ".join(names), "port")
-        try:
-            self._port = mido.open_output(target)
-        except errors as exc:
-            raise PlaybackUnavailable(f"cannot open MIDI port '{target}' ({_describe(exc)})",
-                                      "choose another port", "port") from None
+        self._port = open_port(lambda: mido.open_output(target), f"cannot open MIDI port '{target}'",
+                               "choose another port", NotImplementedError)
         self._opened_name = target
         self.name = f"MIDI port '{target}'"
 
     def _close(self) -> None:
         port, self._port = self._port, None
-        if port is not None:
-            try:
-                port.close()
-            except Exception:  # closing a vanished device must not raise
-                pass
+        close_port(port)
 
     def _send(self, msg: mido.Message) -> None:
         assert self._port is not None
