@@ -1,7 +1,8 @@
 """Write models/<name>/MODEL_CARD.md from what the model folder records.
 
 Reads config.json (architecture, training meta), eval_test.json (`latentcomposer eval --data test
---json`), attributes_report.json (`latentcomposer attributes --json`) and, if present, extra notes in
+--json`), attributes_report.json (`latentcomposer attributes --json`), slider_units.json
+(`scripts/slider_units.py`) and, if present, extra notes in
 models/<name>/card_notes.md (known limits, comparisons). Rerun after every retraining.
 
     python scripts/write_model_card.py mel_2bar [mel_16bar ...]
@@ -238,6 +239,10 @@ def card(name: str) -> str:
                          f"{r['change_at_plus1_pct']:+.1f} % | "
                          f"{r['mean_abs_side_spearman']:.3f} |")
         lines += ["", "MusicVAE reports +398.7 % note density along its density vector.", ""]
+    if (folder / "slider_units.json").exists():  # scripts/slider_units.py (this script's folder)
+        from slider_units import card_section
+
+        lines += card_section(json.loads((folder / "slider_units.json").read_text()))
     if notes:
         lines += [notes.strip(), ""]
     lines += ["## Licence", "", "Weights: Apache-2.0 (as the code). Training data licences above; "

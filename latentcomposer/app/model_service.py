@@ -249,6 +249,9 @@ class ModelService:
                 engine = _default_loader(info.name, info.folder, wanted)
             else:
                 engine = self.loader(info.name, info.folder)
+            from .latent.units import prefetch  # (app.latent imports this module)
+
+            prefetch(info.folder)  # a calibrated model's file hashes: here, not on the UI thread
         except Exception as exc:  # any failure becomes a status message, never a crash
             log.warning("could not load model %s: %s", info.name, exc)
             self.loading_name = self._queued.name if self._queued is not None else None
