@@ -94,3 +94,47 @@ def window_taps(tokens: np.ndarray, velocity: np.ndarray, offset: np.ndarray,
 def onsets(taps: np.ndarray) -> np.ndarray:
     """Which steps hold a tap, bool [..., T]."""
     return np.asarray(taps)[..., ONSET] > 0
+
+
+# --- sparser taps: what a melody or a chord part taps, made from drum windows -----------------------
+KICK, SNARE = 0, 1
+
+
+def class_mask(n: int, classes: tuple[int, ...], n_classes: int = N_CLASSES) -> np.ndarray:
+    """[n, n_classes] bool: the same drum classes for every window (``classes``: indices)."""
+    mask = np.zeros((n, n_classes), bool)
+    mask[:, list(classes)] = True
+    return mask
+
+
+def drop_steps(taps: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``taps`` [N, T, F] with the taps of the steps where ``keep`` [N, T] is False removed (the
+    part's flags stay)."""
+    out = np.array(taps, np.float32, copy=True)
+    out[~np.asarray(keep, bool), :HAS_VELOCITY] = 0.0
+    return out
+
+
+def random_step_taps(taps: np.ndarray, share: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:
+    """Keep each tapped step with probability ``share`` (per window [N] or one number)."""
+    share = np.broadcast_to(np.asarray(share, np.float32), taps.shape[:1])
+    return drop_steps(taps, rng.random(taps.shape[:2]) < share[:, None])
+
+
+def eighth_grid_taps(taps: np.ndarray) -> np.ndarray:
+    """Only the taps on 8th-note steps (even 16th steps)."""
+    keep = np.zeros(taps.shape[:2], bool)
+    keep[:, ::2] = True
+    return drop_steps(taps, keep)
+
+
+def loudest_taps(taps: np.ndarray, share: np.ndarray | float) -> np.ndarray:
+    """Only the loudest ``share`` of each window's tapped steps (by the velocity column; the accents)."""
+    share = np.broadcast_to(np.asarray(share, np.float32), taps.shape[:1])
+    on = np.asarray(taps)[..., ONSET] > 0
+    vel = np.where(on, np.asarray(taps)[..., VELOCITY], -1.0)
+    order = np.argsort(-vel, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(taps.shape[1])[None].repeat(len(taps), 0), axis=1)
+    n_keep = np.maximum(1, np.round(on.sum(1) * share)).astype(np.int64)
+    return drop_steps(taps, on & (rank < n_keep[:, None]))

@@ -7,10 +7,14 @@ the target (cached in the train folder). The tap encoder sees only the onset pat
 learns the spread of the target around the prediction (Gaussian NLL on the detached prediction),
 which Drumify's temperature samples from. Augmentation per window: taps from a random subset of the
 drum classes (``subset``: melodies tap sparser than a drummer's hands), velocities and microtiming
-hidden (``drop_dynamics``: quantized or flat-velocity parts). Optional second stage (``--finetune``):
+hidden (``drop_dynamics``: quantized or flat-velocity parts), and optionally (``sparse``, the v2
+recipe: ``--sparse 0.6 --select valid_mix``) melody-like taps: kick+snare or kick only, step dropout,
+or the loudest steps only; the target stays the full pattern's code. Measured against the shipped
+model on melody-like taps by ``model/drumify_eval.py``: it covers more taps but puts more hits
+between them, so it was not shipped (models/drumify_2bar/MODEL_CARD.md). Optional second stage (``--finetune``):
 the frozen decoder's teacher-forced cross-entropy of the full pattern, with z the predicted code.
 
-The test split is read only by :func:`measure` (``--eval``).
+The test split is read only by :func:`measure` (``--eval``) and ``model/drumify_eval.py``.
 
     python -m latentcomposer.model.drumify_train --steps 3000            # train, checkpoint, export
     python -m latentcomposer.model.drumify_train --eval --json figs.json  # GMD test figures
@@ -29,7 +33,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from latentcomposer.data.taps import HAS_TIMING, HAS_VELOCITY, OFFSET, ONSET, VELOCITY, window_taps
+from latentcomposer.data.taps import (
+    HAS_TIMING,
+    HAS_VELOCITY,
+    KICK,
+    OFFSET,
+    ONSET,
+    SNARE,
+    VELOCITY,
+    class_mask,
+    loudest_taps,
+    random_step_taps,
+    window_taps,
+)
 
 from .drumify import DEFAULT_NAME, Drumify, DrumifyConfig, TapEncoder, load_encoder, save_drumify
 from .engine import Engine
@@ -43,7 +59,9 @@ class FitOptions:
     min_learning_rate: float = 1e-4
     subset: float = 0.3  # share of windows whose taps come from a random subset of the drum classes
     drop_dynamics: float = 0.3  # share without velocity, and (independently) without microtiming
+    sparse: float = 0.0  # share of windows with melody-like taps (SPARSE_MODES; the v2 recipe), target unchanged
     finetune_weight: float = 0.0  # > 0: add the frozen decoder's reconstruction loss (stage two)
+    select: str = "valid_mse"  # the validation figure that picks the kept step ("valid_mix": full + sparse taps)
     eval_every: int = 250
     weight_decay: float = 0.01
     seed: int = 0
@@ -58,18 +76,41 @@ def posterior_means(engine: Engine, tokens: np.ndarray, batch: int = 512) -> np.
     return np.concatenate(out) if out else np.zeros((0, engine.cfg.z_dim), np.float32)
 
 
+# melody-like taps (v2): each sparse window draws one mode, with these weights
+SPARSE_MODES = {"kick+snare": 0.3, "kick": 0.15, "step dropout": 0.35, "loudest": 0.2}
+STEP_KEEP = (0.3, 0.7)  # step dropout keeps this share of the tapped steps (uniform)
+LOUDEST_KEEP = (0.25, 0.6)  # "loudest" keeps this share of the tapped steps, the loudest first
+
+
 def augmented_taps(arrays: dict[str, np.ndarray], idx: np.ndarray, rng: np.random.Generator,
                    opts: FitOptions) -> np.ndarray:
-    """Tap features of windows ``idx`` with the training augmentation."""
+    """Tap features of windows ``idx`` with the training augmentation: a random half of the drum
+    classes (``subset``), melody-like sparse taps (``sparse``: one of :data:`SPARSE_MODES` per window),
+    velocities and microtiming hidden (``drop_dynamics``). The target stays the full drum part's code."""
     tokens = arrays["tokens"][idx]
+    velocity, offset = arrays["velocity"][idx], arrays["offset"][idx]
     n, classes = len(idx), arrays["velocity"].shape[-1]
     mask = np.ones((n, classes), bool)
     sub = rng.random(n) < opts.subset
     mask[sub] = rng.random((int(sub.sum()), classes)) < 0.5
-    taps = window_taps(tokens, arrays["velocity"][idx], arrays["offset"][idx], mask)
+    mode = np.full(n, -1)
+    if opts.sparse > 0:
+        names = list(SPARSE_MODES)
+        weights = np.array([SPARSE_MODES[k] for k in names])
+        sparse = rng.random(n) < opts.sparse
+        mode[sparse] = rng.choice(len(names), int(sparse.sum()), p=weights / weights.sum())
+        mask[mode == names.index("kick+snare")] = class_mask(1, (KICK, SNARE), classes)
+        mask[mode == names.index("kick")] = class_mask(1, (KICK,), classes)
+        mask[mode >= names.index("step dropout")] = True
+    taps = window_taps(tokens, velocity, offset, mask)
+    if opts.sparse > 0:
+        drop = mode == names.index("step dropout")
+        taps[drop] = random_step_taps(taps[drop], rng.uniform(*STEP_KEEP, int(drop.sum())), rng)
+        loud = mode == names.index("loudest")
+        taps[loud] = loudest_taps(taps[loud], rng.uniform(*LOUDEST_KEEP, int(loud.sum())))
     empty = ~(taps[..., ONSET] > 0).any(-1)  # a subset that kept no hit: the full taps instead
     if empty.any():
-        taps[empty] = window_taps(tokens[empty], arrays["velocity"][idx][empty], arrays["offset"][idx][empty])
+        taps[empty] = window_taps(tokens[empty], velocity[empty], offset[empty])
     for col, flag in ((VELOCITY, HAS_VELOCITY), (OFFSET, HAS_TIMING)):
         drop = rng.random(n) < opts.drop_dynamics
         taps[drop, :, col] = 0.0
@@ -82,7 +123,7 @@ def fit(encoder: TapEncoder, train: dict[str, np.ndarray], targets: np.ndarray, 
         log: Any = None, checkpoint: Path | None = None, start_step: int = 0,
         max_seconds: float | None = None, keep_best: bool = False) -> dict[str, float]:
     """Train ``encoder`` in place; returns the last validation figures (or the last losses). With
-    ``keep_best``, ``checkpoint`` holds the step of lowest validation MSE (else the latest)."""
+    ``keep_best``, ``checkpoint`` holds the step of the lowest validation ``opts.select`` (else the latest)."""
     rng = np.random.default_rng(opts.seed + start_step)
     torch.manual_seed(opts.seed + start_step)
     optim = torch.optim.AdamW(encoder.parameters(), lr=opts.learning_rate, weight_decay=opts.weight_decay)
@@ -124,8 +165,8 @@ def fit(encoder: TapEncoder, train: dict[str, np.ndarray], targets: np.ndarray, 
             if log is not None:
                 log.write(json.dumps(figures) + "\n")
                 log.flush()
-            if checkpoint is not None and (not keep_best or figures["valid_mse"] < best):
-                best = figures["valid_mse"]
+            if checkpoint is not None and (not keep_best or figures[opts.select] < best):
+                best = figures[opts.select]
                 save_drumify(encoder, checkpoint, {"trained_steps": step + 1, "valid": figures})
         if last:
             break
@@ -146,6 +187,14 @@ def validate(encoder: TapEncoder, arrays: dict[str, np.ndarray], targets: np.nda
     mse = float(F.mse_loss(mu, y))
     base = float(F.mse_loss(y.mean(0, keepdim=True).expand_as(y), y))
     out = {"valid_mse": mse, "valid_r2": 1.0 - mse / max(base, 1e-9)}
+    # melody-like taps of the same windows (fixed): kick+snare only, and half the tapped steps
+    n = len(targets)
+    sparse = np.concatenate([window_taps(arrays["tokens"], arrays["velocity"], arrays["offset"],
+                                         class_mask(n, (KICK, SNARE), arrays["velocity"].shape[-1])),
+                             random_step_taps(taps.numpy(), 0.5, np.random.default_rng(0))])
+    smu, _ = encoder(torch.from_numpy(sparse))
+    out["valid_sparse_mse"] = float(F.mse_loss(smu, y.repeat(2, 1)))
+    out["valid_mix"] = 0.5 * (mse + out["valid_sparse_mse"])
     if engine is not None:
         toks = torch.as_tensor(arrays["tokens"][:rows], dtype=torch.long)
         engine.model.eval()  # type: ignore[attr-defined]
@@ -230,14 +279,14 @@ def latency(drumify: Drumify, repeats: int = 30) -> dict[str, float]:
 
 
 # --- the command line ----------------------------------------------------------------------------------
-def _train_dir() -> Path:
+def _train_dir(name: str = DEFAULT_NAME) -> Path:
     from latentcomposer.data.paths import cache_dir
 
-    return cache_dir() / "train" / DEFAULT_NAME
+    return cache_dir() / "train" / name
 
 
-def _targets(engine: Engine, split: str, arrays: dict[str, np.ndarray]) -> np.ndarray:
-    path = _train_dir() / f"targets_{split}.npz"
+def _targets(engine: Engine, split: str, arrays: dict[str, np.ndarray], name: str = DEFAULT_NAME) -> np.ndarray:
+    path = _train_dir(name) / f"targets_{split}.npz"
     weights = Path(engine.folder or ".") / "model.safetensors"
     key = f"{engine.name}:{weights.stat().st_size if weights.exists() else 0}:{len(arrays['tokens'])}"
     if path.exists():
@@ -259,6 +308,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--finetune-steps", type=int, default=0, help="then this many steps with the decoder loss")
     ap.add_argument("--finetune-weight", type=float, default=0.05)
     ap.add_argument("--max-minutes", type=float, default=25.0)
+    ap.add_argument("--sparse", type=float, default=0.0,
+                    help="share of training windows with melody-like taps (v2: 0.6)")
+    ap.add_argument("--drop-dynamics", type=float, default=0.3)
+    ap.add_argument("--select", default="valid_mse", choices=("valid_mse", "valid_mix"),
+                    help="validation figure that picks the stage-1 step (valid_mix: full and sparse taps)")
+    ap.add_argument("--work-dir", default=DEFAULT_NAME, help="folder under ~/.cache/latentcomposer/train")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--export", type=Path, default=None, help="write the model folder here when done")
     ap.add_argument("--eval", action="store_true", help="measure the model in --model on the GMD test split")
@@ -280,9 +335,10 @@ def main(argv: list[str] | None = None) -> int:
     train, _ = drum_windows("train", 2, hop_steps=4)
     valid, _ = drum_windows("valid", 2)
     t0 = time.monotonic()
-    y_train, y_valid = _targets(engine, "train", train), _targets(engine, "valid", valid)
+    work = _train_dir(args.work_dir)
+    y_train, y_valid = _targets(engine, "train", train, args.work_dir), _targets(engine, "valid", valid, args.work_dir)
     print(f"targets: {len(y_train)} train, {len(y_valid)} valid windows ({time.monotonic() - t0:.0f} s)", flush=True)
-    folder = _train_dir() / "ckpt"
+    folder = work / "ckpt"
     start = 0
     if args.resume and (folder / "tap_encoder.safetensors").exists():
         encoder, meta = load_encoder(folder)
@@ -292,8 +348,8 @@ def main(argv: list[str] | None = None) -> int:
                                            dropout=0.3))
     budget = args.max_minutes * 60
     t1 = time.monotonic()
-    with (_train_dir() / "train.jsonl").open("a") as log:
-        opts = FitOptions(steps=args.steps)
+    with (work / "train.jsonl").open("a") as log:
+        opts = FitOptions(steps=args.steps, sparse=args.sparse, drop_dynamics=args.drop_dynamics, select=args.select)
         if start < opts.steps:
             fit(encoder, train, y_train, opts, valid=(valid, y_valid), log=log, checkpoint=folder,
                 start_step=start, max_seconds=budget, keep_best=True)
@@ -302,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.finetune_steps:
             left = budget - (time.monotonic() - t1)
             ft = FitOptions(steps=start + args.finetune_steps, learning_rate=5e-4, min_learning_rate=5e-5,
-                            finetune_weight=args.finetune_weight, batch_size=64, eval_every=100)
+                            finetune_weight=args.finetune_weight, batch_size=64, eval_every=100,
+                            sparse=args.sparse, drop_dynamics=args.drop_dynamics)
             log.write(json.dumps({"step": start, "before_finetune": True,
                                   **validate(encoder, valid, y_valid, engine=engine)}) + "\n")
             encoder.train()

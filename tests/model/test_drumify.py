@@ -13,10 +13,24 @@ import torch
 from latentcomposer.core import DRUM_CHANNEL, Clip, Note
 from latentcomposer.core.examples import example_clip, example_drums
 from latentcomposer.data.drums import clip_to_drum_steps
-from latentcomposer.data.taps import HAS_TIMING, HAS_VELOCITY, OFFSET, ONSET, VELOCITY, clip_taps, window_taps
+from latentcomposer.data.taps import (
+    HAS_TIMING,
+    HAS_VELOCITY,
+    KICK,
+    OFFSET,
+    ONSET,
+    SNARE,
+    VELOCITY,
+    class_mask,
+    clip_taps,
+    eighth_grid_taps,
+    loudest_taps,
+    random_step_taps,
+    window_taps,
+)
 from latentcomposer.model.drumify import Drumify, TapEncoder, load_encoder, rhythm_f1, save_drumify
 from latentcomposer.model.drumify_config import DrumifyConfig, find_drumify, is_companion
-from latentcomposer.model.drumify_train import follow_figures, validate
+from latentcomposer.model.drumify_train import FitOptions, augmented_taps, follow_figures, validate
 from latentcomposer.model.engine import Engine, EngineError
 from latentcomposer.model.registry import CheckpointError, installed_models, scan_entries
 from tests.helpers_drumify import drum_windows_of_examples, make_tiny_drumify_root, train_tiny_drumify
@@ -61,6 +75,38 @@ def test_training_taps_match_the_taps_of_the_same_drum_clip() -> None:
     np.testing.assert_array_equal(from_windows[:, ONSET], from_clip[:, ONSET])
     if from_clip[0, HAS_VELOCITY]:
         np.testing.assert_allclose(from_windows[:, VELOCITY], from_clip[:, VELOCITY])
+
+
+def test_sparse_tap_variants_keep_a_subset_of_the_full_taps() -> None:
+    w = drum_windows_of_examples()
+    full = window_taps(w["tokens"], w["velocity"], w["offset"])
+    on = full[..., ONSET] > 0
+    n = len(full)
+    ks = window_taps(w["tokens"], w["velocity"], w["offset"], class_mask(n, (KICK, SNARE)))[..., ONSET] > 0
+    kick = w["tokens"] & 1
+    eighth = eighth_grid_taps(full)
+    half = random_step_taps(full, 0.5, np.random.default_rng(0))
+    loud = loudest_taps(full, 0.3)
+    for sub in (ks, eighth[..., ONSET] > 0, half[..., ONSET] > 0, loud[..., ONSET] > 0):
+        assert (sub <= on).all() and sub.sum() < on.sum()
+    assert ((ks & ~on) == 0).all() and (ks >= (kick > 0)).all()
+    assert not (eighth[:, 1::2, ONSET] > 0).any()
+    assert 0.35 < half[..., ONSET].sum() / on.sum() < 0.65
+    np.testing.assert_array_equal(half[..., HAS_VELOCITY], full[..., HAS_VELOCITY])  # the flags stay
+    kept = loud[..., ONSET] > 0  # the loudest steps: none left out is louder than one kept
+    for i in range(n):
+        if kept[i].any() and (on[i] & ~kept[i]).any():
+            assert full[i, on[i] & ~kept[i], VELOCITY].max() <= full[i, kept[i], VELOCITY].min()
+
+
+def test_sparse_augmentation_taps_sparser_and_never_leaves_a_window_empty() -> None:
+    w = drum_windows_of_examples()
+    idx = np.arange(len(w["tokens"])).repeat(8)
+    dense = augmented_taps(w, idx, np.random.default_rng(0), FitOptions(subset=0.0, drop_dynamics=0.0))
+    sparse = augmented_taps(w, idx, np.random.default_rng(0), FitOptions(subset=0.0, drop_dynamics=0.0, sparse=1.0))
+    assert sparse[..., ONSET].mean() < 0.75 * dense[..., ONSET].mean()
+    assert ((sparse[..., ONSET] > 0) <= (dense[..., ONSET] > 0)).all()
+    assert (sparse[..., ONSET] > 0).any(-1).all()
 
 
 def test_follow_figures_count_taps_hits_and_f1() -> None:
@@ -176,3 +222,20 @@ def test_shipped_drumify_loads_and_follows_a_tap_pattern_better_than_chance() ->
         assert (hit & taps).sum() >= 0.75 * taps.sum(), name
         outs[name] = frozenset((n.start, n.pitch) for n in drums.notes)
     assert len(set(outs.values())) == len(patterns)  # a different rhythm, a different part
+
+
+@pytest.mark.skipif(not (SHIPPED / "tap_encoder.safetensors").is_file(), reason="models/drumify_2bar not built")
+def test_shipped_drumify_follows_a_quarter_note_melody_better_than_chance() -> None:
+    """A melody on the quarter notes taps a quarter of the 16th steps, so drum hits placed at random
+    land on its notes a quarter of the time. The shipped model must give every note a hit and put
+    clearly more of its hits (counted, and weighted by velocity) on the notes than that."""
+    drumify = Drumify.load(SHIPPED, device="cpu")
+    steps = list(range(0, 64, 4))
+    drums = drumify.drumify(_melody(steps, bars=4)).clips[0]
+    chance = len(steps) / 64
+    at = np.array([int(round(n.start / 120)) for n in drums.notes])
+    velocity = np.array([n.velocity for n in drums.notes], float)
+    on = np.isin(at, steps)
+    assert set(steps) <= set(at.tolist())  # every note gets a hit
+    assert on.mean() > chance + 0.15, (on.mean(), chance)
+    assert velocity[on].sum() / velocity.sum() > chance + 0.3
