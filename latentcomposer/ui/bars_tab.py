@@ -13,8 +13,8 @@ offers to switch to an installed per-bar model, asking first (issue 27, defect 5
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,12 +23,21 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSlider,
     QStackedWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
-from latentcomposer.app.latent import jobs
+from latentcomposer.app.latent import jobs, structure
 from latentcomposer.app.latent.jobs import BarsResult
+from latentcomposer.app.latent.structure import (
+    Repeat,
+    TransferMarks,
+    bar_clip,
+    bar_notes,
+    bars_text,
+    model_bar_ticks,
+)
 from latentcomposer.app.model_names import per_bar, plain_titles
 from latentcomposer.core import Clip, Note
 
@@ -36,6 +45,8 @@ from . import messages
 from .latent_tools import LatentTools
 
 CELL_W, CELL_H, HEAD_W, TOP = 64, 40, 26, 14
+STRIP = 13  # under each cell: "= bar 1" (the music repeats bar 1) and the model's KL meter
+ROW_H = CELL_H + STRIP + 4
 CHOSEN = QColor("#ffb454")
 EDGE = QColor("#3a3f49")
 UNUSED = QColor(0, 0, 0, 140)
@@ -44,29 +55,14 @@ CELL_BG = QColor("#262a31")
 NOTE_A = QColor("#7fc4ff")
 NOTE_B = QColor("#9be28f")
 SELECTED = QColor("#f2f27a")
+NOTE_OUT = QColor("#ffb454")
+METER_ON, METER_OFF = QColor("#d9a0ff"), QColor("#4a4458")
+MARK_COLOURS = {"transferred": CHOSEN, "followed": QColor("#ff7ab8"), "changed": QColor("#e0d070"),
+                "stayed": QColor("#7d828c")}
 # per-bar sliders (the model's per-bar attribute vectors, fitted with its bar prior): key, label, tooltip
 BAR_SLIDERS = (("density", "Density", "Notes in this bar only: fewer (left) or more (right); the other bars "
                 "stay as they are"),
                ("register", "Register", "This bar only: lower (left) or higher (right)"))
-MODEL_BAR_BEATS = 4  # the models read bars of 16 sixteenth steps (4 beats), whatever the clip's metre
-
-
-def model_bar_ticks(clip: Clip) -> int:
-    return clip.ppq * MODEL_BAR_BEATS
-
-
-def bar_notes(clip: Clip, bar: int) -> list[Note]:
-    """The notes starting in the model's bar ``bar`` (0-based) of ``clip``."""
-    n = model_bar_ticks(clip)
-    return [x for x in clip.notes if bar * n <= x.start < (bar + 1) * n]
-
-
-def bar_clip(clip: Clip, bar: int) -> Clip:
-    """The model's bar ``bar`` of ``clip`` as a clip of its own (notes cut at the bar line), to hear it."""
-    n = model_bar_ticks(clip)
-    notes = tuple(Note(x.start - bar * n, x.pitch, min(x.end, (bar + 1) * n) - bar * n, x.velocity)
-                  for x in bar_notes(clip, bar))
-    return clip.copy(notes=notes, length=n, name=f"{clip.name} bar {bar + 1}".strip())
 
 
 class BarsGrid(QWidget):
@@ -85,19 +81,27 @@ class BarsGrid(QWidget):
         self.choice: list[int] = []  # per usable bar: 0 (from A) or 1 (from B)
         self.selection: tuple[int, int, int] | None = None  # (row, first bar, last bar), Shift+click
         self._anchor: tuple[int, int] | None = None
+        self.repeats: list[list[Repeat | None]] = [[], []]  # per row, per bar: the earlier bar the music repeats
+        self.kl: list[np.ndarray | None] = [None, None]  # per row: the model's KL per bar (nats)
+        self.levels: list[list[int]] = [[], []]  # per row: the KL meter, 1..LEVELS
+        self.transfer: TransferMarks | None = None  # the last context transfer (third row)
         self._font = QFont(self.font())
         self._font.setPixelSize(10)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setMinimumHeight(TOP + 2 * CELL_H + 6)
+        self.setMinimumHeight(TOP + 3 * ROW_H + 2)
 
     def set_data(self, za: np.ndarray | None, zb: np.ndarray | None,
                  clips: tuple[Clip, Clip] | None = None) -> None:
         self.rows = [za, zb]
         self.notes = [[], []]
+        self.repeats = [[], []]
+        self.kl, self.levels = [None, None], [[], []]
+        self.transfer = None
         for row, (z, clip) in enumerate(zip((za, zb), clips or (None, None), strict=True)):
             if z is None or clip is None:
                 continue
             self.notes[row] = [bar_notes(clip, k) for k in range(len(z))]
+            self.repeats[row] = structure.music_repeats(clip, len(z))
             self.bar_len[row] = model_bar_ticks(clip)
             lo_hi = clip.pitch_range() or (60, 72)
             self.ranges[row] = (lo_hi[0] - 1, lo_hi[1] + 1)
@@ -107,6 +111,18 @@ class BarsGrid(QWidget):
             self.select(None)
         self.setMinimumWidth(HEAD_W + max(len(za) if za is not None else 0, len(zb) if zb is not None else 0)
                              * CELL_W + 4)
+        self.update()
+
+    def set_kl(self, row: int, kl: np.ndarray) -> None:
+        """The model's KL per bar of row ``row``: the meters under its cells."""
+        values = np.asarray(kl, dtype=np.float64)
+        self.kl[row] = values
+        self.levels[row] = structure.kl_levels(values)
+        self.update()
+
+    def set_transfer(self, marks: TransferMarks | None) -> None:
+        """Show a context transfer's result as a third row, each bar marked (None: hide it)."""
+        self.transfer = marks
         self.update()
 
     def select(self, selection: tuple[int, int, int] | None) -> None:
@@ -122,7 +138,7 @@ class BarsGrid(QWidget):
         return len(self.choice)
 
     def cell_rect(self, row: int, bar: int) -> QRect:
-        return QRect(HEAD_W + bar * CELL_W, TOP + row * (CELL_H + 4), CELL_W - 3, CELL_H)
+        return QRect(HEAD_W + bar * CELL_W, TOP + row * ROW_H, CELL_W - 3, CELL_H)
 
     def cell_at(self, pos: QPoint) -> tuple[int, int] | None:
         for row in (0, 1):
@@ -142,26 +158,16 @@ class BarsGrid(QWidget):
             p.drawText(QRect(HEAD_W + bar * CELL_W, 0, CELL_W, TOP), Qt.AlignmentFlag.AlignCenter, str(bar + 1))
         for row, z in enumerate(self.rows):
             p.setPen(TEXT)
-            p.drawText(QRect(0, TOP + row * (CELL_H + 4), HEAD_W, CELL_H), Qt.AlignmentFlag.AlignCenter, "AB"[row])
+            p.drawText(QRect(0, TOP + row * ROW_H, HEAD_W, CELL_H), Qt.AlignmentFlag.AlignCenter, "AB"[row])
             if z is None:
                 continue
-            lo, hi = self.ranges[row]
-            span = max(1, hi - lo)
             for bar in range(len(z)):
                 r = self.cell_rect(row, bar)
                 p.fillRect(r, CELL_BG)
                 notes = self.notes[row][bar] if bar < len(self.notes[row]) else []
-                if notes:
-                    bar_len = self.bar_len[row]
-                    start = bar * bar_len
-                    p.setPen(Qt.PenStyle.NoPen)
-                    p.setBrush(NOTE_A if row == 0 else NOTE_B)
-                    h = max(2.0, (r.height() - 4) / span)
-                    for x in notes:
-                        x0 = r.left() + 2 + (x.start - start) / bar_len * (r.width() - 4)
-                        w = max(2.0, min(x.end - x.start, bar_len) / bar_len * (r.width() - 4))
-                        y = r.top() + 2 + (hi - x.pitch) / span * (r.height() - 4 - h)
-                        p.drawRect(QRectF(x0, y, min(w, r.right() - x0), h))
+                self._draw_notes(p, r, notes, bar * self.bar_len[row], self.bar_len[row], self.ranges[row],
+                                 NOTE_A if row == 0 else NOTE_B)
+                self._draw_strip(p, row, bar)
                 chosen = bar < self.usable and self.choice[bar] == row
                 if bar >= self.usable or not chosen:
                     p.fillRect(r, UNUSED)
@@ -172,7 +178,94 @@ class BarsGrid(QWidget):
                 if sel is not None and sel[0] == row and sel[1] <= bar <= sel[2]:
                     p.setPen(QPen(SELECTED, 2, Qt.PenStyle.DashLine))
                     p.drawRect(r.adjusted(3, 3, -3, -3))
+        self._draw_transfer(p)
         p.end()
+
+    @staticmethod
+    def _draw_notes(p: QPainter, r: QRect, notes: list[Note], start: int, bar_len: int, lo_hi: tuple[int, int],
+                    colour: QColor) -> None:
+        if not notes:
+            return
+        lo, hi = lo_hi
+        span = max(1, hi - lo)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        h = max(2.0, (r.height() - 4) / span)
+        for x in notes:
+            x0 = r.left() + 2 + (x.start - start) / bar_len * (r.width() - 4)
+            w = max(2.0, min(x.end - x.start, bar_len) / bar_len * (r.width() - 4) - 1)  # repeated notes apart
+            y = r.top() + 2 + (hi - x.pitch) / span * (r.height() - 4 - h)
+            p.drawRect(QRectF(x0, y, min(w, r.right() - x0), h))
+
+    def _strip_rect(self, row: int, bar: int) -> QRect:
+        r = self.cell_rect(row, bar)
+        return QRect(r.left(), r.bottom() + 2, r.width(), STRIP)
+
+    def _draw_strip(self, p: QPainter, row: int, bar: int) -> None:
+        """Under a cell: the bar the music repeats ("= bar 1", "≈ bar 2" transposed) and the KL meter."""
+        s = self._strip_rect(row, bar)
+        p.setPen(TEXT)
+        p.drawText(s.adjusted(1, 0, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   self.repeat_text(row, bar))
+        levels = self.levels[row]
+        if bar < len(levels):
+            p.setPen(Qt.PenStyle.NoPen)
+            for k in range(structure.LEVELS):
+                p.setBrush(METER_ON if k < levels[bar] else METER_OFF)
+                p.drawRect(QRectF(s.right() - (structure.LEVELS - k) * 5 + 1, s.top() + 3, 4, STRIP - 5))
+
+    def repeat_text(self, row: int, bar: int) -> str:
+        """The words under a cell: "= bar 1" (the music repeats bar 1), "≈ bar 2" (transposed), or ""."""
+        rep = self.repeats[row][bar] if bar < len(self.repeats[row]) else None
+        return "" if rep is None else f"{'=' if rep.shift == 0 else '≈'} bar {rep.of + 1}"
+
+    def _draw_transfer(self, p: QPainter) -> None:
+        """The third row: the last transfer's result, each bar marked against B's reconstruction."""
+        t = self.transfer
+        if t is None:
+            return
+        p.setPen(TEXT)
+        p.drawText(QRect(0, TOP + 2 * ROW_H, HEAD_W, CELL_H), Qt.AlignmentFlag.AlignCenter, "→")
+        bar_len = model_bar_ticks(t.clip)
+        lo_hi = t.clip.pitch_range() or (60, 72)
+        for bar, mark in enumerate(t.marks):
+            r = self.cell_rect(2, bar)
+            p.fillRect(r, CELL_BG)
+            self._draw_notes(p, r, bar_notes(t.clip, bar), bar * bar_len, bar_len, (lo_hi[0] - 1, lo_hi[1] + 1),
+                             NOTE_OUT)
+            p.setPen(QPen(MARK_COLOURS[mark], 2 if mark in ("followed", "transferred") else 1))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(r)
+            p.setPen(MARK_COLOURS[mark])
+            p.drawText(self._strip_rect(2, bar).adjusted(1, 0, 0, 0),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.mark_text(bar))
+
+    def mark_text(self, bar: int) -> str:
+        """The words under bar ``bar`` of the transfer row."""
+        return structure.mark_words(self.transfer, bar)
+
+    def cell_tip(self, row: int, bar: int) -> str:
+        """The tooltip of a cell: the repeat, the model's KL, or the transfer mark in full."""
+        if row == 2:
+            return structure.mark_tip(self.transfer, bar)
+        z = self.rows[row]
+        if z is None or not 0 <= bar < len(z):
+            return ""
+        rep = self.repeats[row][bar] if bar < len(self.repeats[row]) else None
+        kl = self.kl[row]
+        return structure.bar_tip("AB"[row], bar, rep, kl, self.levels[row][bar] if kl is not None else 0)
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
+            pos = e.pos()
+            row, bar = (pos.y() - TOP) // ROW_H, (pos.x() - HEAD_W) // CELL_W
+            tip = self.cell_tip(row, bar) if pos.x() >= HEAD_W and 0 <= row <= 2 and pos.y() >= TOP else ""
+            if tip:
+                QToolTip.showText(e.globalPos(), tip, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(e)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         hit = self.cell_at(event.position().toPoint())
@@ -230,6 +323,12 @@ class BarsView(QStackedWidget):
         self.info = QLabel("", page)
         self.info.setObjectName("barsInfo")
         self.grid = BarsGrid(page)
+        self.legend = QLabel("Under each bar: \"= bar 1\" when the music repeats bar 1 (≈: the same rhythm, "
+                             "transposed); the meter is what the model spends on the bar against this clip's most "
+                             "expensive one (full: new material, one cell: refers back). After a transfer, the "
+                             "→ row marks which later bars followed the new bar and which B kept.", page)
+        self.legend.setObjectName("barsLegend")
+        self.legend.setWordWrap(True)
         buttons = QHBoxLayout()
         self.all_b = QPushButton("All bars from B", page)
         self.all_b.setObjectName("barsAllFromB")
@@ -263,6 +362,7 @@ class BarsView(QStackedWidget):
         per_bar_row.addStretch(1)
         lay.addWidget(self.info)
         lay.addWidget(self.grid)
+        lay.addWidget(self.legend)
         lay.addLayout(per_bar_row)
         lay.addLayout(buttons)
         lay.addStretch(1)
@@ -314,6 +414,7 @@ class BarsView(QStackedWidget):
         def done(zs: tuple[np.ndarray, np.ndarray]) -> None:
             if self.clips == (a, b):
                 self.grid.set_data(zs[0], zs[1], (a, b))
+                self.read_kl(a, b)
                 self.info.setText(f"A: {bars_text(a, len(zs[0]))} — B: {bars_text(b, len(zs[1]))}. Click a bar to "
                                   "take it from that clip, double-click to hear it, right-click for more.")
 
@@ -321,6 +422,17 @@ class BarsView(QStackedWidget):
             self.info.setText(f"⚠ {msg}")
 
         self.tools.ctl.run("bars-encode", lambda engine: jobs.encode_bar_pair(engine, a, b), done, failed)
+
+    def read_kl(self, a: Clip, b: Clip) -> None:
+        """The model's KL per bar of A and B (worker thread), shown as the meters under the cells."""
+
+        def done(kls: tuple[np.ndarray, np.ndarray]) -> None:
+            if self.clips == (a, b):
+                self.grid.set_kl(0, kls[0])
+                self.grid.set_kl(1, kls[1])
+
+        self.tools.ctl.run("bars-kl", lambda engine: (structure.bar_kl(engine, a), structure.bar_kl(engine, b)),
+                           done, self._failed)
 
     def _show_switch(self) -> None:
         """No per-bar model loaded: say what the view needs and offer the installed per-bar model."""
@@ -392,8 +504,18 @@ class BarsView(QStackedWidget):
         a, b = ends
         bars, seed = self.bars_from_a(), self.seed
         label = "Bars " + (",".join(str(k + 1) for k in bars) + " from A" if bars else "all from B")
-        self.tools.ctl.run("bars", lambda engine: jobs.transfer_bars(engine, a, b, bars, seed),
-                           lambda r: self._show(r, label), self._failed)
+        self.tools.ctl.run("bars", lambda engine: structure.transfer_marks(engine, a, b, bars, seed),
+                           lambda m: self._show_transfer(m, label), self._failed)
+
+    def _show_transfer(self, marks: TransferMarks, label: str) -> None:
+        self._show(BarsResult(marks.clip, marks.warnings), label)
+        self.grid.set_transfer(marks)
+        if marks.transferred:
+            followed = [k + 1 for k, m in enumerate(marks.marks) if m == "followed"]
+            changed = [k + 1 for k, m in enumerate(marks.marks) if m == "changed"]
+            self.tools.message.emit(f"{label}: " + (f"bars {', '.join(map(str, followed))} followed the new bar"
+                                                    if followed else "no later bar followed the new bar")
+                                    + (f"; bars {', '.join(map(str, changed))} changed otherwise" if changed else ""))
 
     def resample(self, row: int, bar: int, toward: bool) -> None:
         ends = self.clips
@@ -458,6 +580,7 @@ class BarsView(QStackedWidget):
         menu.popup(pos)
 
     def _show(self, result: BarsResult, label: str) -> None:
+        self.grid.set_transfer(None)  # the transfer row describes the last transfer only
         clip = self.result = result.clip
         self.add.setEnabled(True)
         for w in result.warnings:
@@ -472,13 +595,3 @@ class BarsView(QStackedWidget):
 
     def cleanup(self) -> None:
         self._unlisten()
-
-
-def bars_text(clip: Clip, model_bars: int) -> str:
-    """``clip``'s name and length in its own bars, and how many 4-beat bars the model reads when the
-    two differ (a 2/4 file of 137 bars is 69 of the model's bars: issue 27, defect 8)."""
-    own = clip.n_bars
-    text = f"{clip.name} ({own} bar{'s' if own != 1 else ''}"
-    if model_bars != own:
-        text += f"; the model reads {model_bars} bars of {MODEL_BAR_BEATS} beats"
-    return text + ")"

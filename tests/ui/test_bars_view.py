@@ -7,8 +7,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
+from latentcomposer.app.latent.structure import bar_clip, bar_notes, bars_text
 from latentcomposer.core import Clip, Note, TimeSignature
-from latentcomposer.ui.bars_tab import bar_clip, bar_notes, bars_text
 
 from .conftest import Dialogs
 from .issue27_rig import shot
