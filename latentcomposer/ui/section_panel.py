@@ -39,6 +39,7 @@ from latentcomposer.app.section_drums import FOLLOW_CHOICES
 from latentcomposer.data.trio_codec import MultiStreamCodec
 
 from .latent_tools import make_button
+from .section_drag import SectionDragHandle
 from .section_ops import SectionController, stream_color
 from .section_sliders import SectionSliders
 from .section_thumb import SectionThumb
@@ -240,6 +241,8 @@ class SectionPanel(QWidget):
                                       "A MIDI file with one track per part (its instrument and channel)",
                                       lambda: ctl.export())
         outer.addWidget(self.export_btn)
+        self.drag_handle = SectionDragHandle(ctl.current, lambda: ctl.codec, self)
+        outer.addWidget(self.drag_handle)
         outer.addStretch(1)
 
         ctl.changed.connect(self.refresh)
@@ -330,6 +333,7 @@ class SectionPanel(QWidget):
         self.blend_btn.setEnabled(ready and len(refs) >= 2)
         self.add_btn.setEnabled(0 <= self.chosen < len(ctl.blend))
         self.export_btn.setEnabled(section is not None)
+        self.drag_handle.setEnabled(section is not None)
 
     # --- actions -------------------------------------------------------------------------------------
     def _combo_chosen(self, index: int) -> None:

@@ -269,3 +269,22 @@ def test_file_menu_and_project_keep_sections(win: MainWindow, pop909: Path, monk
     again = book.refs(win.session)
     assert [(r.name, r.tracks) for r in again] == [(ref.name, ref.tracks)]
     assert win.roll.tint is not None and len(win.roll.ghosts) == 2
+
+
+def test_a_section_drags_out_as_one_multitrack_midi_file(win: MainWindow, pop909: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 27, "drag anything to the DAW": the section panel's handle carries a temporary MIDI file
+    with one track per part, in the parts' channels."""
+    panel = panel_of(win)
+    assert panel.drag_handle.mime_data() is None  # no section yet: nothing to drag
+    open_pop909(win, pop909, monkeypatch)
+    mime = panel.drag_handle.mime_data()
+    assert mime is not None and len(mime.urls()) == 1
+    path = Path(mime.urls()[0].toLocalFile())
+    assert path.suffix == ".mid" and path.is_file()
+    tracks = read_midi(path)
+    ref = book.refs(win.session)[0]
+    assert len(tracks) == 3
+    assert sorted(len(t.notes) for t in tracks) == sorted(len(notes(win, ref, s)) for s in
+                                                          ("melody", "bass", "accompaniment"))
+
