@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPoint, QRectF, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDrag, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QApplication, QFrame, QWidget
+from PySide6.QtCore import QMimeData, QPoint, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QFrame, QWidget
 
 from latentcomposer.core import Clip
+
+from .file_drag import drag_on_move, file_mime
 
 BG = QColor("#1d2026")
 BG_ENDPOINT = QColor("#232a33")
@@ -92,28 +94,13 @@ class ClipThumb(QFrame):
             self.menuRequested.emit(self.index, event.globalPosition().toPoint())
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._press is None or self.drag_file is None:
-            return
-        if (event.position().toPoint() - self._press).manhattanLength() < QApplication.startDragDistance():
-            return
-        self._press = None
-        mime = self.mime_data()
-        if mime is None:
-            return
-        drag = QDrag(self)
-        drag.setMimeData(mime)
-        drag.setPixmap(self.grab())
-        drag.exec(Qt.DropAction.CopyAction)
+        if self.drag_file is not None:
+            self._press = drag_on_move(self, self._press, event, self.mime_data, self.grab())
 
     def mime_data(self) -> QMimeData | None:
         """What a drag out carries: the file URL of a temporary MIDI file of the clip (None if it
         could not be written, or the thumbnail has no drag)."""
-        path = self.drag_file(self.clip) if self.drag_file is not None else None
-        if path is None:
-            return None
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(str(path))])
-        return mime
+        return file_mime(self.drag_file(self.clip) if self.drag_file is not None else None)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._press is not None and event.button() == Qt.MouseButton.LeftButton:

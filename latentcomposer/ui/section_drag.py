@@ -9,14 +9,16 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
-from PySide6.QtGui import QDrag, QMouseEvent
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtCore import QMimeData, QPoint, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QLabel, QWidget
 
 from latentcomposer.app.exporting import safe_filename
 from latentcomposer.app.section import Section
 from latentcomposer.data.trio_codec import MultiStreamCodec
 from latentcomposer.io.midifile import MidiFileError
+
+from .file_drag import drag_on_move, file_mime
 
 
 class SectionDragHandle(QLabel):
@@ -46,29 +48,14 @@ class SectionDragHandle(QLabel):
             return None
 
     def mime_data(self) -> QMimeData | None:
-        path = self.midi_file()
-        if path is None:
-            return None
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(str(path))])
-        return mime
+        return file_mime(self.midi_file())
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._press = event.position().toPoint()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._press is None:
-            return
-        if (event.position().toPoint() - self._press).manhattanLength() < QApplication.startDragDistance():
-            return
-        self._press = None
-        mime = self.mime_data()
-        if mime is None:
-            return
-        drag = QDrag(self)
-        drag.setMimeData(mime)
-        drag.exec(Qt.DropAction.CopyAction)
+        self._press = drag_on_move(self, self._press, event, self.mime_data)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._press = None
