@@ -8,13 +8,14 @@ mouse input, so the roll stays editable; nothing in the session changes until "A
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
-from latentcomposer.core import Clip
+from latentcomposer.core import Clip, Note
 
 if TYPE_CHECKING:
     from .piano_roll import PianoRoll
@@ -64,29 +65,12 @@ class RollPreview(QWidget):
         self.hide()
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        clip = self.clip
-        if clip is None:
+        if self.clip is None:
             return
-        v = self.roll.view
         p = QPainter(self)
         r = event.rect()
         p.fillRect(r, DIM)
-        scale = v.ppq / clip.ppq
-        t0, t1 = v.x_to_tick(r.left() - 1), v.x_to_tick(r.right() + 1)
-        kh = v.key_height
-        p.setPen(QPen(EDGE, 1))
-        for n in clip.notes:
-            s, e = n.start * scale, n.end * scale
-            if e < t0 or s > t1:
-                continue
-            x0 = v.tick_to_x(s)
-            w = max(3.0, (e - s) * v.px_per_tick)
-            p.setBrush(FILL if n.velocity >= 64 else FILL_SOFT)
-            p.drawRect(QRectF(x0 + 0.5, v.pitch_to_y(n.pitch) + 0.5, w - 1, kh - 1))
-        end_x = v.tick_to_x(clip.end_tick * scale)
-        if r.left() <= end_x <= r.right():
-            p.setPen(QPen(FILL, 1, Qt.PenStyle.DashLine))
-            p.drawLine(round(end_x), r.top(), round(end_x), r.bottom())
+        self.paint_notes(p, r)
         if self.label:
             p.setFont(self._font)
             text = f"{self.label} — not applied yet"
@@ -99,3 +83,31 @@ class RollPreview(QWidget):
             p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         p.end()
         self.painted.emit(self.stamp)
+
+    def paint_notes(self, p: QPainter, r: QRect) -> None:
+        """The preview's notes in the rect ``r`` (subclasses draw several parts), and the clip's end."""
+        clip = self.clip
+        assert clip is not None
+        v = self.roll.view
+        p.setPen(QPen(EDGE, 1))
+        scale = v.ppq / clip.ppq
+        for n in self.visible(clip.notes, scale, r):
+            p.setBrush(FILL if n.velocity >= 64 else FILL_SOFT)
+            self.draw_note(p, n, scale)
+        end_x = v.tick_to_x(clip.end_tick * scale)
+        if r.left() <= end_x <= r.right():
+            p.setPen(QPen(FILL, 1, Qt.PenStyle.DashLine))
+            p.drawLine(round(end_x), r.top(), round(end_x), r.bottom())
+
+    def visible(self, notes: Iterable[Note], scale: float, r: QRect) -> Iterator[Note]:
+        """The notes (their ticks times ``scale``) that overlap the rect ``r``."""
+        v = self.roll.view
+        t0, t1 = v.x_to_tick(r.left() - 1), v.x_to_tick(r.right() + 1)
+        return (n for n in notes if not (n.end * scale < t0 or n.start * scale > t1))
+
+    def draw_note(self, p: QPainter, n: Note, scale: float) -> None:
+        """One note as the roll places it, with the painter's pen and brush."""
+        v = self.roll.view
+        s, e = n.start * scale, n.end * scale
+        w = max(3.0, (e - s) * v.px_per_tick)
+        p.drawRect(QRectF(v.tick_to_x(s) + 0.5, v.pitch_to_y(n.pitch) + 0.5, w - 1, v.key_height - 1))

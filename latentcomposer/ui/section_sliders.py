@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from latentcomposer.app import section_book as book
@@ -26,7 +26,7 @@ from latentcomposer.app import section_sliders as dirs_mod
 from latentcomposer.app.section import Section
 
 from .latent_tools import make_button
-from .roll_preview import BADGE_BG, BADGE_TEXT, DIM, RollPreview
+from .roll_preview import RollPreview
 
 if TYPE_CHECKING:
     from .piano_roll import PianoRoll
@@ -55,16 +55,11 @@ class SectionPreview(RollPreview):
         self.section = None
         super().clear()
 
-    def paintEvent(self, event: QPaintEvent) -> None:
+    def paint_notes(self, p: QPainter, r: QRect) -> None:
+        """Every part in its colour, the part being edited on top and outlined."""
         section = self.section
         if section is None:
             return
-        v = self.roll.view
-        p = QPainter(self)
-        r = event.rect()
-        p.fillRect(r, DIM)
-        t0, t1 = v.x_to_tick(r.left() - 1), v.x_to_tick(r.right() + 1)
-        kh = v.key_height
         order = [t for t in section.tracks if t.stream != section.selected] + \
                 [t for t in section.tracks if t.stream == section.selected]
         for t in order:
@@ -74,24 +69,9 @@ class SectionPreview(RollPreview):
                 base.setAlpha(170)
             p.setPen(QPen(QColor("#fff4dd"), 1) if edited else Qt.PenStyle.NoPen)
             p.setBrush(base)
-            scale = v.ppq / t.clip.ppq
-            for n in t.clip.notes:
-                s, e = n.start * scale, n.end * scale
-                if e < t0 or s > t1:
-                    continue
-                w = max(3.0, (e - s) * v.px_per_tick)
-                p.drawRect(QRectF(v.tick_to_x(s) + 0.5, v.pitch_to_y(n.pitch) + 0.5, w - 1, kh - 1))
-        if self.label:
-            p.setFont(self._font)
-            text = f"{self.label} — not applied yet"
-            box = QRectF(8, 8, p.fontMetrics().horizontalAdvance(text) + 14, 20)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(BADGE_BG)
-            p.drawRoundedRect(box, 4, 4)
-            p.setPen(BADGE_TEXT)
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-        p.end()
-        self.painted.emit(self.stamp)
+            scale = self.roll.view.ppq / t.clip.ppq
+            for n in self.visible(t.clip.notes, scale, r):
+                self.draw_note(p, n, scale)
 
 
 class SectionSliders(QGroupBox):
