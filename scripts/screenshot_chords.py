@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from shot_rig import isolate_user_dirs, waiter  # noqa: E402  (scripts/ is this script's folder)
+from shot_rig import isolate_user_dirs, shown_window, start_app  # noqa: E402  (scripts/ is this script's folder)
 
 
 def main() -> int:
@@ -31,25 +31,14 @@ def main() -> int:
     isolate_user_dirs()
 
     from PySide6.QtCore import QPoint
-    from PySide6.QtWidgets import QApplication, QMenu
+    from PySide6.QtWidgets import QMenu
 
     from latentcomposer.app.harmony import key_of
-    from latentcomposer.app.model_service import ModelService
-    from latentcomposer.app.playback_service import InMemoryBackend, PlaybackService
     from latentcomposer.core.examples import example_clip
     from latentcomposer.core.harmony import out_of_key
-    from latentcomposer.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv)
-
-    wait = waiter(app, args.timeout)
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    w = MainWindow(playback=PlaybackService(InMemoryBackend()), models=ModelService(root=REPO / "models"),
-                   background=False)
-    w.resize(1500, 940)
-    w.show()
+    app, wait, out = start_app(args.timeout, args.out)
+    w = shown_window()
     s = w.session
     s.replace_clip(example_clip("ode_to_joy").slice_bars(0, 4).copy(name="Ode to Joy (4 bars)"), "load")
     lane = w.roll.chord_lane

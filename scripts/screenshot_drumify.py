@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from shot_rig import isolate_user_dirs, waiter  # noqa: E402  (scripts/ is this script's folder)
+from shot_rig import isolate_user_dirs, shown_window, start_app  # noqa: E402  (scripts/ is this script's folder)
 
 
 def main() -> int:
@@ -32,23 +32,14 @@ def main() -> int:
     args = ap.parse_args()
     isolate_user_dirs()
 
-    from PySide6.QtWidgets import QApplication, QToolButton
+    from PySide6.QtWidgets import QToolButton
 
-    from latentcomposer.app.model_service import ModelService
-    from latentcomposer.app.playback_service import InMemoryBackend, PlaybackService
     from latentcomposer.app.session import Session
     from latentcomposer.core.examples import example_clip
-    from latentcomposer.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    wait = waiter(app, args.timeout)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    app, wait, out = start_app(args.timeout, args.out)
     melody = example_clip(args.melody).slice_bars(0, args.bars)
-    w = MainWindow(Session([melody]), playback=PlaybackService(InMemoryBackend()),
-                   models=ModelService(root=REPO / "models"), background=False)
-    w.resize(1500, 940)
-    w.show()
+    w = shown_window(Session([melody]))
     s = w.session
     s.set_current(s.items[0].uid)
     button = w.findChild(QToolButton, "drumifyButton")

@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from shot_rig import isolate_user_dirs, waiter  # noqa: E402  (scripts/ is this script's folder)
+from shot_rig import isolate_user_dirs, shown_window, start_app  # noqa: E402  (scripts/ is this script's folder)
 
 
 def main() -> int:
@@ -31,22 +31,13 @@ def main() -> int:
     isolate_user_dirs()
 
     from PySide6.QtCore import QRect
-    from PySide6.QtWidgets import QApplication, QDockWidget
+    from PySide6.QtWidgets import QDockWidget
 
-    from latentcomposer.app.model_service import ModelService
-    from latentcomposer.app.playback_service import InMemoryBackend, PlaybackService
     from latentcomposer.app.session import Session
     from latentcomposer.core.examples import example_clip
-    from latentcomposer.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    wait = waiter(app, args.timeout)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    w = MainWindow(Session([example_clip(args.melody).slice_bars(0, 4)]), playback=PlaybackService(InMemoryBackend()),
-                   models=ModelService(root=REPO / "models"), background=False)
-    w.resize(1280, 900)
-    w.show()
+    app, wait, out = start_app(args.timeout, args.out)
+    w = shown_window(Session([example_clip(args.melody).slice_bars(0, 4)]), (1280, 900))
     mine = w.docks["latentPanel"]
     for dock in w.findChildren(QDockWidget):  # the whole right column for the panel: every slider in view
         if dock is not mine and w.dockWidgetArea(dock) == w.dockWidgetArea(mine):

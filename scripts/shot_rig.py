@@ -41,3 +41,31 @@ def waiter(app: Any, default_timeout: float) -> Callable[..., None]:
             time.sleep(0.01)
 
     return wait
+
+
+def start_app(timeout: float, out: str | os.PathLike[str]) -> tuple[Any, Callable[..., None], Path]:
+    """(the QApplication, a :func:`waiter` on it, the output folder, made). Call after
+    :func:`isolate_user_dirs`."""
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    return app, waiter(app, timeout), folder
+
+
+def shown_window(session: Any = None, size: tuple[int, int] = (1500, 940)) -> Any:
+    """The app's main window as a user sees it, with the repository's models, an in-memory output and no
+    background start-up work; shown at ``size``."""
+    from latentcomposer.app.model_service import ModelService
+    from latentcomposer.app.playback_service import InMemoryBackend, PlaybackService
+    from latentcomposer.ui.main_window import MainWindow
+
+    repo = Path(__file__).resolve().parents[1]
+    w = MainWindow(session, playback=PlaybackService(InMemoryBackend()), models=ModelService(root=repo / "models"),
+                   background=False)
+    w.resize(*size)
+    w.show()
+    return w
