@@ -112,6 +112,21 @@ def make_tiny_chords_model(folder: Path, seed: int = 0) -> Path:
     return folder
 
 
+def make_tiny_trio_model(folder_parent: Path) -> Path:
+    """A tiny random trio model (``tiny_trio``: melody, bass, accompaniment) in ``folder_parent/tiny_trio``;
+    its random piano decoder is nudged to end steps as music does (else it fills every step)."""
+    from latentcomposer.model.trio_config import get_trio_config
+
+    cfg = get_trio_config("tiny_trio").model
+    torch.manual_seed(0)
+    model = build_model(cfg).eval()
+    with torch.no_grad():
+        model.dec_acc.pitch_out.bias[128] += 2.0
+    folder = folder_parent / cfg.name
+    save_model(model, cfg, folder, meta={"note": "tiny random trio model"})
+    return folder
+
+
 def add_tiny_bar_prior(folder: Path, steps: int = 30, seed: int = 0) -> Path:
     """Fit a tiny bar prior (model/bar_prior.py) beside a tiny per-bar model's weights (Continue, infill)."""
     from latentcomposer.model.continuation import fit_for_engine

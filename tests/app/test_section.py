@@ -7,27 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
 from latentcomposer.app.section import Section, SectionTools
 from latentcomposer.core import Clip, Note
 from latentcomposer.data.trio_codec import TRIO, StreamMapping
 from latentcomposer.io.midifile import read_midi
-from latentcomposer.model.checkpoint import build_model, save_model
 from latentcomposer.model.engine import Engine
-from latentcomposer.model.trio_config import get_trio_config
+from tests.helpers_models import make_tiny_trio_model
 
 
 @pytest.fixture(scope="module")
 def tools(tmp_path_factory: pytest.TempPathFactory) -> SectionTools:
-    cfg = get_trio_config("tiny_trio").model
-    torch.manual_seed(0)
-    model = build_model(cfg).eval()
-    with torch.no_grad():
-        model.dec_acc.pitch_out.bias[128] += 2.0
-    folder = tmp_path_factory.mktemp("models") / cfg.name
-    save_model(model, cfg, folder)
-    return SectionTools(Engine.load(folder, device="cpu"))
+    return SectionTools(Engine.load(make_tiny_trio_model(tmp_path_factory.mktemp("models")), device="cpu"))
 
 
 def melody_section(bars: int = 4) -> Section:

@@ -17,12 +17,12 @@ from latentcomposer.data.section_midi import write_section
 from latentcomposer.data.trio import STEP_ROWS, build_trio_corpus
 from latentcomposer.data.trio_codec import TRIO
 from latentcomposer.io.midifile import read_midi
-from latentcomposer.model.checkpoint import build_model, save_model
 from latentcomposer.model.engine import Engine, EngineError
 from latentcomposer.model.registry import read_entry
 from latentcomposer.model.sections import SectionEngine
 from latentcomposer.model.trio_config import TrioConfig, TrioConfigError, get_trio_config
 from latentcomposer.model.trio_train import TrioTrainer
+from tests.helpers_models import make_tiny_trio_model
 
 
 def section(bars: int = 4, shift: int = 0) -> dict[str, Clip | None]:
@@ -35,14 +35,7 @@ def section(bars: int = 4, shift: int = 0) -> dict[str, Clip | None]:
 
 @pytest.fixture(scope="module")
 def trio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cfg = get_trio_config("tiny_trio").model
-    torch.manual_seed(0)
-    model = build_model(cfg).eval()
-    with torch.no_grad():  # a random piano decoder fills every step: make it end steps as music does
-        model.dec_acc.pitch_out.bias[128] += 2.0
-    folder = tmp_path_factory.mktemp("models") / cfg.name
-    save_model(model, cfg, folder, meta={"note": "tiny random trio model"})
-    return folder
+    return make_tiny_trio_model(tmp_path_factory.mktemp("models"))
 
 
 def test_config_checks_and_registry(trio_dir: Path) -> None:

@@ -10,21 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 from PySide6.QtWidgets import QPushButton
 
 from latentcomposer.app import section_book as book
 from latentcomposer.core import Clip
 from latentcomposer.data.trio_codec import StreamMapping
 from latentcomposer.io.midifile import read_midi
-from latentcomposer.model.checkpoint import build_model, save_model
-from latentcomposer.model.trio_config import get_trio_config
 from latentcomposer.ui import dialogs as dialogs_module
 from latentcomposer.ui import section_import
 from latentcomposer.ui.main_window import MainWindow
 from latentcomposer.ui.section_import import LEAVE_OUT, SectionImportDialog
 from latentcomposer.ui.section_ops import NO_TRIO
 from latentcomposer.ui.section_panel import CHANNELS, SectionPanel
+from tests.helpers_models import make_tiny_trio_model
 
 from .conftest import Dialogs, make_window
 
@@ -33,15 +31,8 @@ WAIT_MS = 60000
 
 @pytest.fixture(scope="module")
 def trio_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny random trio model, as tests/model/test_trio.py makes it."""
-    cfg = get_trio_config("tiny_trio").model
-    torch.manual_seed(0)
-    model = build_model(cfg).eval()
-    with torch.no_grad():  # a random piano decoder fills every step: make it end steps as music does
-        model.dec_acc.pitch_out.bias[128] += 2.0
-    folder = tmp_path_factory.mktemp("trio-models") / cfg.name
-    save_model(model, cfg, folder, meta={"note": "tiny random trio model"})
-    return folder
+    """A tiny random trio model (tests/helpers_models.py)."""
+    return make_tiny_trio_model(tmp_path_factory.mktemp("trio-models"))
 
 
 @pytest.fixture
