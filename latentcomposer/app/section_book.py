@@ -182,21 +182,22 @@ def replace_tracks(session: Session, ref: SectionRef, clips: Mapping[str, Clip],
 def set_program(session: Session, ref: SectionRef, stream: str, program: int) -> None:
     if not 0 <= program <= 127:
         raise ValueError(f"GM program {program} is outside 0-127")
-    uid = ref.clip_uid(stream)
-    clip = session.item(uid).clip
-    if clip.program != program:
-        session.replace_clip(clip.copy(program=program), "Change instrument", uid=uid,
-                             selection=session.selection if uid == session.current_uid else None)
+    _set_part(session, ref, stream, "Change instrument", program=program)
 
 
 def set_channel(session: Session, ref: SectionRef, stream: str, channel: int) -> None:
     """``channel`` 0-15, not 9 (channel 10 is the drums)."""
     if not 0 <= channel <= 15 or channel == 9:
         raise ValueError(f"channel {channel + 1} must be 1-16 and not 10 (drums)")
+    _set_part(session, ref, stream, "Change channel", channel=channel)
+
+
+def _set_part(session: Session, ref: SectionRef, stream: str, label: str, **change: int) -> None:
+    """One undoable change of a part's clip fields (``program`` / ``channel``); nothing when unchanged."""
     uid = ref.clip_uid(stream)
     clip = session.item(uid).clip
-    if clip.channel != channel:
-        session.replace_clip(clip.copy(channel=channel), "Change channel", uid=uid,
+    if any(getattr(clip, k) != v for k, v in change.items()):
+        session.replace_clip(clip.copy(**change), label, uid=uid,
                              selection=session.selection if uid == session.current_uid else None)
 
 

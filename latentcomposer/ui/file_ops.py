@@ -226,18 +226,24 @@ class FileController(QObject):
         return True
 
     # --- exports -----------------------------------------------------------------------------
+    def midi_save_path(self, title: str, name: str, path: str | Path | None = None) -> Path | None:
+        """Where a MIDI export goes: ``path``, else asked (``name``.mid in the last folder suggested);
+        ".mid" added when the name has no MIDI suffix. None when the user cancelled."""
+        if path is None:
+            suggested = str(Path(self._folder() or ".") / f"{safe_filename(name)}.mid")
+            path = messages.save_path(self.window, title, messages.MIDI_FILTER, suggested)
+            if path is None:
+                return None
+        p = Path(path)
+        return p if p.suffix.lower() in MIDI_SUFFIXES else p.with_name(p.name + ".mid")
+
     def export_midi(self, all_clips: bool = False, path: str | Path | None = None) -> bool:
         items = list(self.session.items) if all_clips else [self.session.current]
         clips = export_clips(items)  # each clip with its chord lane as a chord track ("Chords")
+        name = self.session.title if all_clips else self.session.current_clip.name
+        path = self.midi_save_path("Export MIDI", name, path)
         if path is None:
-            name = self.session.title if all_clips else self.session.current_clip.name
-            suggested = str(Path(self._folder() or ".") / f"{safe_filename(name)}.mid")
-            path = messages.save_path(self.window, "Export MIDI", messages.MIDI_FILTER, suggested)
-            if path is None:
-                return False
-        path = Path(path)
-        if path.suffix.lower() not in MIDI_SUFFIXES:
-            path = path.with_name(path.name + ".mid")
+            return False
         try:
             exporting.export_midi(path, clips)
         except MidiFileError as exc:

@@ -29,8 +29,6 @@ from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QDockWidget, QFrame, QMenu, QScrollArea
 
 from latentcomposer.app import section_book as book
-from latentcomposer.app.exporting import safe_filename
-from latentcomposer.app.midi_import import MIDI_SUFFIXES
 from latentcomposer.app.section import Section, SectionTools
 from latentcomposer.core import Clip
 from latentcomposer.data.section_midi import SectionFile, read_section
@@ -401,14 +399,9 @@ class SectionController(QObject):
         if got is None:
             return None
         _ref, section = got
-        if path is None:
-            suggested = str(Path(self.window.files._folder() or ".") / f"{safe_filename(section.name)}.mid")
-            path = messages.save_path(self.window, "Export section as MIDI", messages.MIDI_FILTER, suggested)
-            if path is None:
-                return None
-        p = Path(path)
-        if p.suffix.lower() not in MIDI_SUFFIXES:
-            p = p.with_name(p.name + ".mid")
+        p = self.window.files.midi_save_path("Export section as MIDI", section.name, path)
+        if p is None:
+            return None
         codec = self.codec
         try:
             out = off_ui_thread(self.window, f"Writing {p.name}…", lambda: section.export(p, codec))
