@@ -125,8 +125,21 @@ def test_cancel_stops_the_read_and_leaves_the_session(window: MainWindow, tmp_pa
     assert issubclass(Watched, ReadCancelled)
 
 
-def test_a_200k_note_file_opens_while_the_loop_turns(window: MainWindow, tmp_path: Path) -> None:
+def test_a_200k_note_file_opens_while_the_loop_turns(window: MainWindow, tmp_path: Path, monkeypatch: Any) -> None:
     path = write_midi(tmp_path / "huge.mid", [huge_clip()])
+    real = file_ops.read_tracks
+
+    def paced(p: Path, report: Any = None, *rest: Any) -> Any:
+        """The real reader, each progress report held 10 ms: a read lasts long enough to watch on a fast
+        machine too (the dialog shows after 150 ms; the timer ticks every 20 ms)."""
+        def slow_report(fraction: float) -> None:
+            time.sleep(0.01)
+            if report is not None:
+                report(fraction)
+
+        return real(p, slow_report, *rest)
+
+    monkeypatch.setattr(file_ops, "read_tracks", paced)
     ticks: list[float] = []
     progress: list[int] = []
 
