@@ -4,7 +4,9 @@ Runs the app in a fresh process (offscreen unless a display is set), with empty 
 folders and no model, and prints the figure. The issue's target is <= 2 s; torch must not be imported
 by then. With models installed in ``models/`` it also prints, in one run, launch -> window, -> model
 ready, -> clip encoded, -> first slider decode and -> final (search) decode, with the model started
-after the window (the old start-up) and before it (``ui.main_window.early_models``, issue 30).
+after the window (the old start-up) and before it (``ui.main_window.early_models``, issue 30), each with
+the torch-free runtime the engine now picks for the default model on the CPU (model/numpy_runtime.py)
+and, for comparison, with the torch runtime forced (``Engine.load(runtime="torch")``, as before it).
 Usage: python benchmarks/gui_startup.py [runs]
 """
 
@@ -29,6 +31,10 @@ app.setApplicationName("latentcomposer")
 from latentcomposer.ui.main_window import MainWindow, early_models
 from latentcomposer.ui.preferences import Preferences
 kwargs = {}
+if "--torch" in sys.argv:  # the torch runtime, as before the torch-free one (issue 30)
+    from latentcomposer.model import engine as _engine
+    _load = _engine.Engine.load
+    _engine.Engine.load = lambda *a, **k: _load(*a, **{**k, "runtime": "torch"})
 if "--clip" in sys.argv:  # a clip to encode, so that a slider move decodes
     from latentcomposer.app.session import Session
     from latentcomposer.core.examples import example_clip
@@ -56,7 +62,7 @@ if "--model" in sys.argv:
         row.slider.setValue(150)
         t_first = wait(lambda: ctl.preview is not None)
         t_final = wait(lambda: ctl.preview is not None and not w.latent_tools.worker.is_busy())
-        print("DECODE", t_code, t_first, t_final, ctl.decoding, flush=True)
+        print("DECODE", t_code, t_first, t_final, ctl.decoding, "torch" in sys.modules, flush=True)
 w.shutdown()
 """
 
@@ -79,14 +85,15 @@ def one_run(folder: Path) -> tuple[float, float, bool]:
     raise RuntimeError("the app did not start")
 
 
-def model_run(folder: Path, early: bool) -> dict[str, float]:
+def model_run(folder: Path, early: bool, torch_runtime: bool = False) -> dict[str, float]:
     """Launch -> window, -> model ready, -> clip encoded, -> first slider decode shown (the quick greedy
     one with search decoding) and -> the final decode, in seconds, with the installed models."""
     env = {**os.environ, "LATENTCOMPOSER_DATA_DIR": str(folder / "data"),
            "LATENTCOMPOSER_CONFIG_DIR": str(folder / "config")}
     if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    args = [sys.executable, "-c", CHILD, "--model", "--clip"] + (["--early"] if early else [])
+    args = [sys.executable, "-c", CHILD, "--model", "--clip"] + (["--early"] if early else []) \
+        + (["--torch"] if torch_runtime else [])
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=REPO)
     assert proc.stdout is not None
@@ -104,6 +111,7 @@ def model_run(folder: Path, early: bool) -> dict[str, float]:
             got["encoded"] = float(parts[1]) + offset
             got["first_decode"] = inside + offset
             got["final_decode"] = float(parts[3]) + offset
+            got["torch"] = float(parts[5] == "True")
     proc.wait(timeout=60)
     return got
 
@@ -122,16 +130,18 @@ def main() -> int:
         print("\nwith the installed models (default model, a 'Twinkle' clip, one slider move), seconds "
               "after launch, median of the runs (baseline: the model starts loading after the window):")
         keys = ("window", "model", "encoded", "first_decode", "final_decode")
-        print("| start | " + " | ".join(keys) + " |")
-        print("|---|" + "---|" * len(keys))
-        for early in (False, True):
+        print("| runtime, start | " + " | ".join(keys) + " | torch imported by the final decode |")
+        print("|---|" + "---|" * (len(keys) + 1))
+        for torch_runtime, early in ((True, True), (False, False), (False, True)):
             rows = []
             for _ in range(max(1, runs // 2)):
                 with tempfile.TemporaryDirectory() as tmp:
-                    rows.append(model_run(Path(tmp), early))
+                    rows.append(model_run(Path(tmp), early, torch_runtime))
             med = {k: statistics.median(r.get(k, float("nan")) for r in rows) for k in keys}
-            label = "early (before the window)" if early else "after the window (baseline)"
-            print(f"| {label} | " + " | ".join(f"{med[k]:.2f}" for k in keys) + " |", flush=True)
+            label = ("torch" if torch_runtime else "torch-free") + ", " + \
+                ("early (before the window)" if early else "after the window")
+            torch_seen = "yes" if any(r.get("torch") for r in rows) else "no"
+            print(f"| {label} | " + " | ".join(f"{med[k]:.2f}" for k in keys) + f" | {torch_seen} |", flush=True)
     return 0
 
 

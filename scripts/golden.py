@@ -28,7 +28,7 @@ def golden_outputs(name: str) -> dict[str, np.ndarray]:
     from latentcomposer.model.threads import limit_cpu_threads
 
     limit_cpu_threads(1)
-    eng = Engine.load(REPO / "models" / name, device="cpu", warmup=False)
+    eng = Engine.load(REPO / "models" / name, device="cpu", warmup=False, runtime="torch")
     out: dict[str, np.ndarray] = {}
     is_drums = eng.cfg.representation == "drums"
     clips = [example_drums(4), example_drums(8)] if is_drums else [example_clip("twinkle"), example_clip("mary")]

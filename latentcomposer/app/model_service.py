@@ -1,8 +1,8 @@
 """Which models are installed, their model cards, and loading one lazily in a background thread.
 
 Nothing here imports torch: scanning ``models/`` only looks at files. :meth:`ModelService.start`
-loads a model on a daemon thread (that is where torch gets imported, ~2 s), so the window and the
-editor work at once. The loader defaults to
+loads a model on a daemon thread, so the window and the editor work at once; on the CPU the default
+model loads without torch at all (model/numpy_runtime.py), other models import it there. The loader defaults to
 ``latentcomposer.model.engine.Engine.load(folder)``; tests inject their own.
 
 States: ``"none"`` (no model installed), ``"idle"``, ``"loading"``, ``"ready"``, ``"error"``;
@@ -119,6 +119,12 @@ def _default_loader(name: str, folder: Path, device: str = "auto") -> Engine:
 
 
 CUDA_FALLBACK = "CUDA is not available, running on the CPU"
+
+
+def engine_device(engine: Any) -> str:
+    """The engine's device as text ("cpu", "cuda") without importing torch (``Engine.device_name``;
+    ``.device`` for engines that have no name for it)."""
+    return str(getattr(engine, "device_name", None) or engine.device)
 
 
 def cuda_available() -> bool:
@@ -259,7 +265,7 @@ class ModelService:
             return
         self.engine, self.model_name = engine, info.name
         self.loading_name = self._queued.name if self._queued is not None else None
-        self._set("ready", f"{info.name} ready ({engine.device})"
+        self._set("ready", f"{info.name} ready ({engine_device(engine)})"
                   + (f" — {CUDA_FALLBACK}" if fell_back else ""))
 
     def _set(self, state: str, message: str) -> None:

@@ -14,128 +14,165 @@ bar-pair); the last chunk, and a clip shorter than the window, are padded with r
 trimmed back to the clip's length. Polyphonic input is reduced to its highest voice (see
 :mod:`latentcomposer.data.melody`), with a warning the caller can show. Temperature 0 is greedy;
 every random path takes a seed.
+
+Runtimes: on the CPU a model that model/numpy_runtime.py covers (the default mel_2bar) loads without
+torch -- its weights read with NumPy, encoded and decoded (greedy, search) by NumPy -- and the torch
+model is built from the same file only when something asks for it (:attr:`Engine.model`: training,
+humanize, per-bar tools, sampling's noise draws torch's seeded generator); the tokens are the same
+either way. This module imports torch only where a call needs it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import math
 import os
-from dataclasses import dataclass, field
+import threading
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import torch
-from safetensors.torch import load_file
 
 from latentcomposer.core import Clip
 from latentcomposer.core.chords import ChordTrack
-from latentcomposer.core.errors import UserFacingError
 from latentcomposer.data.codecs import CodecError, codec_for
 from latentcomposer.data.melody import STEPS_PER_BAR
 
-from . import continuation
 from .architectures import LatentModel, ModelShape
-from .bar_prior import BarPrior, bar_prior_meta, load_bar_prior
-from .checkpoint import CheckpointError, load_model, resolve_model_dir
-from .prior import KEYS as PRIOR_KEYS
+from .engine_bars import PerBarTools
+from .engine_types import (
+    Attributes,
+    EncodeResult,
+    EngineError,
+    Generated,
+    cuda_possible,
+    device_name,
+    load_attributes,
+    resolve_device,
+    slerp,
+    weights_key,
+)
+from .fastsearch import DEFAULT_BEAM
 from .prior import FittedPrior
-from .search import DEFAULT_BEAM
+from .registry import resolve_model_dir
 from .threads import single_thread
 
+if TYPE_CHECKING:
+    import torch
+
+    from .numpy_runtime import NumpyVAE
+
+__all__ = ["DECODINGS", "RUNTIMES", "Attributes", "EncodeResult", "Engine", "EngineError", "Generated",
+           "cuda_possible", "device_name", "load_attributes", "resolve_device", "slerp"]
+
 DECODINGS = ("search", "greedy")
+RUNTIMES = ("auto", "numpy", "torch")  # Engine.load: the torch-free runtime where it covers the model
 SINGLE_THREAD_ROWS = 64  # decodes of at most this many windows run on one CPU thread (model/threads.py)
 
 
-class EngineError(UserFacingError):
-    """A request the engine cannot serve (unknown attribute, bad device, empty clip, ...)."""
 
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    name = str(device)
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise EngineError("CUDA was asked for, but no CUDA GPU is available (use --device cpu or auto)")
-    if name not in ("cpu",) and not name.startswith("cuda"):
-        raise EngineError(f"unknown device {name!r} (use auto, cpu or cuda)")
-    return torch.device(name)
-
-
-@dataclass
-class EncodeResult:
-    z: np.ndarray  # [N, d] sampled from the posterior (seeded)
-    mu: np.ndarray  # [N, d]
-    sigma: np.ndarray  # [N, d]
-    chunks: list[int]  # chunks (windows) per input clip; N = sum(chunks)
-    warnings: list[str] = field(default_factory=list)
-
-    def __iter__(self):  # (z, mu, sigma) = engine.encode(...)
-        return iter((self.z, self.mu, self.sigma))
-
-
-@dataclass
-class Generated:
-    clips: list[Clip]
-    warnings: list[str] = field(default_factory=list)
-    z: np.ndarray | None = None
-
-
-@dataclass
-class Attributes:
-    names: list[str]
-    vectors: np.ndarray  # [A, d]
-    definitions: dict[str, str]
-    pca_components: np.ndarray | None = None  # [K, d] unit rows
-    pca_std: np.ndarray | None = None  # [K] std of the training latents along each component
-    pca_mean: np.ndarray | None = None  # [d]
-    reference_latents: np.ndarray | None = None  # [M, d] training means, for the latent map
-    prior: FittedPrior | None = None  # where the training posteriors lie; sample() draws from it
-
-
-def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
-    """Spherical interpolation (MusicVAE); falls back to lerp for nearly parallel vectors."""
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    if na == 0 or nb == 0:
-        return (1 - t) * a + t * b
-    cos = float(np.clip(np.dot(a / na, b / nb), -1.0, 1.0))
-    omega = math.acos(cos)
-    if abs(math.sin(omega)) < 1e-6:
-        return (1 - t) * a + t * b
-    return (math.sin((1 - t) * omega) * a + math.sin(t * omega) * b) / math.sin(omega)
-
-
-class Engine:
+class Engine(PerBarTools):
     """A loaded model with its fast decoder and (optional) attribute vectors."""
 
-    def __init__(self, model: LatentModel, cfg: ModelShape, meta: dict[str, Any], device: torch.device,
-                 name: str = "", folder: Path | None = None, attributes: Attributes | None = None,
-                 warmup: bool = True, decoding: str = "search", beam: int = DEFAULT_BEAM) -> None:
-        self.model = model
+    def __init__(self, model: LatentModel | None, cfg: ModelShape, meta: dict[str, Any],
+                 device: torch.device | str, name: str = "", folder: Path | None = None,
+                 attributes: Attributes | None = None, warmup: bool = True, decoding: str = "search",
+                 beam: int = DEFAULT_BEAM, numpy_model: NumpyVAE | None = None) -> None:
+        """``model``: the torch model; or None with ``numpy_model`` (the torch-free runtime, CPU only)
+        and ``folder``, from which the torch model loads when first asked for (:attr:`model`)."""
+        if model is None and (numpy_model is None or folder is None):
+            raise EngineError("an engine needs a torch model, or a NumPy runtime and its model folder")
+        self._model = model
+        self._np = numpy_model
+        self._np_weights: tuple[object, ...] | None = None  # the torch model's weights when the runtimes agree
+        self._lock = threading.Lock()
         self.cfg = cfg
         self.meta = meta
-        self.device = device
+        self.device_name = str(device)  # "cpu", "cuda", "cuda:1" (torch-free; .device is torch's)
+        self._device = None if isinstance(device, str) else device
         self.name = name or cfg.name
         self.folder = folder
         self.attributes = attributes
         self.codec = codec_for(cfg.representation)
-        self.fast = model.runtime(device)
+        self._fast = model.runtime(self.device) if model is not None else None
         self.set_decoding(decoding, beam)
         if warmup:
-            self.decode_tokens(torch.zeros(1, cfg.z_dim, device=device))
-            self.decode_tokens(torch.zeros(1, cfg.z_dim, device=device), temperature=0.5, seed=0)
+            z0 = np.zeros((1, cfg.z_dim), np.float32)
+            self.decode_tokens(z0)
+            if numpy_model is None:  # (the NumPy runtime's sampling path is its greedy loop)
+                self.decode_tokens(z0, temperature=0.5, seed=0)
 
     # --- loading ------------------------------------------------------------------------------
     @classmethod
     def load(cls, name_or_path: str | os.PathLike[str], device: str | torch.device = "auto",
-             warmup: bool = True, decoding: str = "search", beam: int = DEFAULT_BEAM) -> Engine:
-        dev = resolve_device(device)
+             warmup: bool = True, decoding: str = "search", beam: int = DEFAULT_BEAM,
+             runtime: str = "auto") -> Engine:
+        """The model ``name_or_path`` on ``device``. ``runtime``: ``"auto"`` runs a model that
+        model/numpy_runtime.py covers on the CPU without torch (the same tokens), ``"torch"`` always
+        builds the torch model, ``"numpy"`` requires the torch-free runtime."""
+        if runtime not in RUNTIMES:
+            raise EngineError(f"unknown runtime {runtime!r} (use {', '.join(RUNTIMES)})")
+        dev = device_name(device)
         folder = resolve_model_dir(name_or_path)
-        model, cfg, meta = load_model(folder, dev)
-        return cls(model, cfg, meta, dev, name=folder.name, folder=folder,
+        if runtime != "torch" and dev == "cpu":
+            from .numpy_runtime import load_numpy_model
+
+            got = load_numpy_model(folder)
+            if got is not None:
+                npm, cfg, meta = got
+                return cls(None, cfg, meta, "cpu", name=folder.name, folder=folder,
+                           attributes=load_attributes(folder), warmup=warmup, decoding=decoding, beam=beam,
+                           numpy_model=npm)
+        if runtime == "numpy":
+            raise EngineError(f"{folder.name}: the torch-free runtime does not cover this model on {dev}")
+        from .checkpoint import load_model
+
+        tdev = resolve_device(dev)
+        model, cfg, meta = load_model(folder, tdev)
+        return cls(model, cfg, meta, tdev, name=folder.name, folder=folder,
                    attributes=load_attributes(folder), warmup=warmup, decoding=decoding, beam=beam)
+
+    # --- the runtimes -----------------------------------------------------------------------------
+    @property
+    def device(self) -> torch.device:
+        """The torch device (imports torch; :attr:`device_name` does not)."""
+        if self._device is None:
+            import torch
+
+            self._device = torch.device(self.device_name)
+        return self._device
+
+    @property
+    def model(self) -> LatentModel:
+        """The torch model: with the torch-free runtime, built from the model's file when first asked for."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    from .checkpoint import load_model
+
+                    assert self.folder is not None
+                    model, _, _ = load_model(self.folder, self.device)
+                    self._np_weights = weights_key(model)
+                    self._model = model
+        return self._model
+
+    @property
+    def fast(self) -> Any:
+        """The torch model's fast decoder (model/fastdecode.py; the NumPy loop on the CPU)."""
+        if self._fast is None:
+            self._fast = self.model.runtime(self.device)
+        return self._fast
+
+    @property
+    def numpy_runtime(self) -> NumpyVAE | None:
+        """The torch-free runtime while it serves this engine: dropped for good once the torch model's
+        weights change (a fine-tune trains :attr:`model` in place)."""
+        if self._np is not None and self._model is not None and weights_key(self._model) != self._np_weights:
+            self._np = None
+        return self._np
+
+    def _caps(self) -> Any:
+        """What answers the capability questions (search, per-bar, conditions) without building torch."""
+        return self._np if self._model is None and self._np is not None else self.model
 
     def set_decoding(self, decoding: str, beam: int | None = None) -> None:
         """How temperature-0 decodes pick their tokens: ``"search"`` (beam search, the encoder choosing
@@ -152,7 +189,7 @@ class Engine:
     @property
     def supports_search(self) -> bool:
         """Whether search decoding is defined for the model (else temperature 0 is greedy either way)."""
-        return bool(self.model.supports_search)
+        return bool(self._caps().supports_search)
 
     @property
     def token_shape(self) -> tuple[int, ...]:
@@ -168,6 +205,8 @@ class Engine:
         return self.cfg.z_dim
 
     def _generator(self, seed: int | None) -> torch.Generator:
+        import torch
+
         g = torch.Generator(device=self.device)
         g.manual_seed(0 if seed is None else int(seed))
         return g
@@ -204,16 +243,33 @@ class Engine:
         except CodecError as exc:
             raise EngineError(str(exc)) from None
 
-    @torch.inference_mode()
     def encode_tokens(self, tokens: np.ndarray, condition: np.ndarray | None = None
                       ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mu, sigma) [N, d] as torch tensors (see :meth:`encode_arrays` for NumPy arrays)."""
+        import torch
+
+        rt = self.numpy_runtime
+        if rt is not None and condition is None:
+            mu, sigma = self.encode_arrays(tokens)
+            return torch.from_numpy(mu), torch.from_numpy(sigma)
         x = torch.as_tensor(np.asarray(tokens), dtype=torch.long, device=self.device)
-        with self._threads(len(x)):
+        with torch.inference_mode(), self._threads(len(x)):
             return self.model.encode(x, self._condition_tensor(condition, len(x)))
+
+    def encode_arrays(self, tokens: np.ndarray, condition: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """(mu, sigma) [N, d] float32 of token windows [N, window] (the torch-free runtime's when it serves)."""
+        rt = self.numpy_runtime
+        if rt is None or condition is not None:
+            mu, sigma = self.encode_tokens(tokens, condition)
+            return mu.cpu().numpy(), sigma.cpu().numpy()
+        x = np.asarray(tokens, dtype=np.int64)
+        with self._threads(len(x)):
+            return rt.encode(x)
 
     def _threads(self, rows: int) -> contextlib.AbstractContextManager[object]:
         """Small CPU decodes run on one thread whatever the caller set (model/threads.py)."""
-        if self.device.type == "cpu" and rows <= SINGLE_THREAD_ROWS:
+        if self.device_name == "cpu" and rows <= SINGLE_THREAD_ROWS:
             return single_thread()
         return contextlib.nullcontext()
 
@@ -221,7 +277,7 @@ class Engine:
     @property
     def condition_dim(self) -> int:
         """Width of the per-step condition the model reads (0: an unconditioned model)."""
-        return self.model.condition_dim
+        return int(self._caps().condition_dim)
 
     def clip_condition(self, clip: Clip) -> np.ndarray | None:
         """The clip's per-step condition as windows [chunks, window, Cs] (what its codec reads from
@@ -254,6 +310,8 @@ class Engine:
             return None
         if not self.condition_dim:
             raise EngineError(f"{self.name} takes no condition (it is not a conditioned model)")
+        import torch
+
         c = torch.as_tensor(np.asarray(condition, dtype=np.float32), device=self.device)
         c = c.reshape(-1, self.cfg.n_steps, c.shape[-1])
         if c.shape[-1] != self.condition_dim or c.shape[0] not in (1, rows):
@@ -262,6 +320,8 @@ class Engine:
         return c.expand(rows, -1, -1) if c.shape[0] != rows else c
 
     def _z_tensor(self, z: torch.Tensor | np.ndarray) -> torch.Tensor:
+        import torch
+
         zt = torch.as_tensor(np.asarray(z) if not isinstance(z, torch.Tensor) else z,
                              dtype=torch.float32, device=self.device)
         if zt.ndim == 1:
@@ -270,24 +330,42 @@ class Engine:
             raise EngineError(f"z has {zt.shape[-1]} dims; {self.name} expects {self.cfg.z_dim}")
         return zt
 
-    @torch.inference_mode()
     def decode_tokens(self, z: torch.Tensor | np.ndarray, temperature: float = 0.0,
                       seed: int | None = None, condition: np.ndarray | None = None) -> np.ndarray:
         """Tokens [N, window] for z [N, z_dim] (int64)."""
         return self.decode_full(z, temperature, seed, condition)[0]
 
-    @torch.inference_mode()
     def decode_full(self, z: torch.Tensor | np.ndarray, temperature: float = 0.0, seed: int | None = None,
                     condition: np.ndarray | None = None, decoding: str | None = None
                     ) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
         """(tokens [N, window], per-step extras or None: drums' velocity bins and offsets).
         ``condition`` (conditioned models): [N, window, Cs], or one window's [window, Cs] for all rows.
         ``decoding``: this call's temperature-0 decoding ("search" / "greedy"; default: the engine's)."""
-        zt = self._z_tensor(z)
-        cond = self._condition_tensor(condition, zt.shape[0])
         mode = self.decoding if decoding is None else decoding
         if mode not in DECODINGS:
             raise EngineError(f"unknown decoding '{mode}' (use {' or '.join(DECODINGS)})")
+        rt = self.numpy_runtime
+        if rt is not None:
+            if condition is not None:
+                self._condition_tensor(condition, 1)  # (raises: the runtime serves unconditioned models)
+            zn = np.asarray(z, dtype=np.float32)
+            zn = zn[None] if zn.ndim == 1 else zn
+            if zn.shape[-1] != self.cfg.z_dim:
+                raise EngineError(f"z has {zn.shape[-1]} dims; {self.name} expects {self.cfg.z_dim}")
+            with self._threads(zn.shape[0]):
+                if temperature <= 0 and mode == "search" and self.beam > 1:
+                    return rt.search(zn, self.beam), None
+                gen = self._generator(seed) if temperature > 0 else None
+                return rt.decode(zn, float(temperature), gen), None
+        import torch
+
+        with torch.inference_mode():
+            return self._decode_torch(z, temperature, seed, condition, mode)
+
+    def _decode_torch(self, z: torch.Tensor | np.ndarray, temperature: float, seed: int | None,
+                      condition: np.ndarray | None, mode: str) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
+        zt = self._z_tensor(z)
+        cond = self._condition_tensor(condition, zt.shape[0])
         with self._threads(zt.shape[0]):
             if temperature <= 0 and mode == "search" and self.beam > 1 and self.model.supports_search:
                 toks, aux = self.model.search_decode_full(zt, self.beam, condition=cond)
@@ -312,11 +390,16 @@ class Engine:
             warnings.extend(w)
         if condition is None and self.condition_dim:
             condition = np.concatenate([self._clip_condition_or_zeros(c) for c in clips])
-        mu, sigma = self.encode_tokens(np.concatenate(all_chunks), condition)
-        g = self._generator(seed)
-        eps = torch.randn(mu.shape, generator=g, device=self.device)
-        z = mu + sigma * eps
-        return EncodeResult(z.cpu().numpy(), mu.cpu().numpy(), sigma.cpu().numpy(), counts, warnings)
+        mu, sigma = self.encode_arrays(np.concatenate(all_chunks), condition)
+
+        def draw() -> np.ndarray:  # z = mu + sigma * eps, eps from torch's seeded generator on the device
+            import torch
+
+            eps = torch.randn(mu.shape, generator=self._generator(seed), device=self.device)
+            m, s = torch.as_tensor(mu, device=self.device), torch.as_tensor(sigma, device=self.device)
+            return (m + s * eps).cpu().numpy()
+
+        return EncodeResult(draw, mu, sigma, counts, warnings)
 
     def _clip_condition_or_zeros(self, clip: Clip) -> np.ndarray:
         cond = self.clip_condition(clip)
@@ -372,16 +455,27 @@ class Engine:
         """``n`` latents [n, z_dim] from the fitted prior when the model ships one (``"fitted"``), else
         (or with ``"standard"``) from N(0, I) as MusicVAE samples; ``"bar"``: from a per-bar model's
         bar prior, bar after bar (model/continuation.py)."""
+        import torch
+
+        z = self._sample_z(n, seed, prior)
+        return torch.from_numpy(z) if isinstance(z, np.ndarray) else z
+
+    def _sample_z(self, n: int, seed: int | None, prior: str) -> np.ndarray | torch.Tensor:
+        """:meth:`sample_z`, a NumPy array from the fitted prior (no torch needed)."""
         if n < 1:
             raise EngineError("sample: n must be at least 1")
         if prior not in ("fitted", "standard", "bar"):
             raise EngineError(f"unknown prior '{prior}' (fitted, standard or bar)")
         seed = 0 if seed is None else int(seed)
         if prior == "bar":
+            from . import continuation
+
             return continuation.sample_bar_prior_z(self, n, seed)
         fitted = self.fitted_prior
         if prior == "fitted" and fitted is not None:
-            return torch.from_numpy(fitted.sample(n, np.random.default_rng(seed)))
+            return fitted.sample(n, np.random.default_rng(seed))
+        import torch
+
         return torch.randn(n, self.cfg.z_dim, generator=torch.Generator().manual_seed(seed))
 
     def sample(self, n: int = 1, temperature: float = 1.0, seed: int | None = 0,
@@ -390,9 +484,9 @@ class Engine:
                ) -> Generated:
         """``n`` clips from the prior (seeded): the fitted one when shipped, else z ~ N(0, I).
         Conditioned models: ``condition`` [window, Cs] (or [n, window, Cs]), else the template's."""
-        z = self.sample_z(n, seed, prior)
+        z = self._sample_z(n, seed, prior)
         clips = self.decode(z, temperature, seed, template, velocity, name="sample", condition=condition)
-        return Generated(clips, [], z.numpy())
+        return Generated(clips, [], np.asarray(z))
 
     def reconstruct(self, clip: Clip, temperature: float = 0.0, seed: int | None = 0,
                     velocity: int | None = None) -> Generated:
@@ -410,6 +504,8 @@ class Engine:
                               f"timing heads; "
                               f"{self.name} is a {self.codec.label.lower()} model")
         chunks, warnings = self.clip_windows(clip)
+        import torch
+
         x = torch.as_tensor(chunks, dtype=torch.long, device=self.device)
         cond = self._condition_tensor(self.clip_condition(clip), len(x))
         with torch.inference_mode(), self._threads(len(x)):
@@ -474,116 +570,7 @@ class Engine:
 
     def _rest_latent(self) -> np.ndarray:
         silent = np.full((1, self.cfg.n_steps, *self.token_shape), self.codec.silent_token, dtype=np.int64)
-        return self.encode_tokens(silent)[0].cpu().numpy()
-
-    # --- per-bar latents (Transformer VAE) -----------------------------------------------------
-    @property
-    def per_bar(self) -> bool:
-        """Whether z is one latent per bar (the Bars tab, context transfer, re-sampling a bar)."""
-        return self.model.per_bar_latents
-
-    def _need_per_bar(self, what: str) -> None:
-        if not self.per_bar:
-            raise EngineError(f"{what} needs a model with per-bar latents (e.g. tvae_16bar); "
-                              f"{self.name} has one latent per {self.cfg.n_bars}-bar window")
-
-    def encode_bars(self, clip: Clip) -> np.ndarray:
-        """Per-bar posterior means Z [bars, bar_z], one row per bar of the clip, in order (the rest
-        bars that pad it to whole windows are left out; the encoder is causal, so they never affect
-        the clip's own bars)."""
-        self._need_per_bar("encode_bars")
-        code = self.encode([clip])
-        bars = max(1, -(-self.clip_steps(clip) // STEPS_PER_BAR))
-        return code.mu.reshape(-1, self.cfg.bar_z_dim)[:bars]
-
-    def decode_bars(self, bars_z: np.ndarray, temperature: float = 0.0, seed: int | None = 0,
-                    template: Clip | None = None, velocity: int | None = None, name: str = "decoded",
-                    n_steps: int | None = None) -> Clip:
-        """One clip from per-bar latents Z [bars, bar_z] (padded with the rest latent to whole windows)."""
-        self._need_per_bar("decode_bars")
-        zb = np.asarray(bars_z, dtype=np.float32)
-        if zb.ndim != 2 or zb.shape[1] != self.cfg.bar_z_dim:
-            raise EngineError(f"bar latents must be [bars, {self.cfg.bar_z_dim}], got {list(zb.shape)}")
-        n = self.cfg.n_bars
-        windows = -(-len(zb) // n)
-        if len(zb) % n:
-            zb = np.concatenate([zb, np.zeros((windows * n - len(zb), zb.shape[1]), np.float32)])
-        n_steps = n_steps if n_steps is not None else len(bars_z) * STEPS_PER_BAR
-        return self.decode(zb.reshape(windows, -1), temperature, seed, template, velocity, name,
-                           join=True, n_steps=n_steps)[0]
-
-    def context_transfer(self, x1: Clip, x2: Clip, bars_from_x1: list[int] | tuple[int, ...] = (0,),
-                         temperature: float = 0.0, seed: int | None = 0, velocity: int | None = None) -> Generated:
-        """Bars listed (0-based) take X1's latents, all others X2's; decoded in X2's flow."""
-        self._need_per_bar("context transfer")
-        z1, z2 = self.encode_bars(x1), self.encode_bars(x2)
-        bars = sorted(set(bars_from_x1))
-        bad = [b for b in bars if not (0 <= b < len(z1) and b < len(z2))]
-        if bad:
-            raise EngineError(f"bar {bad[0] + 1} is not in both clips ({len(z1)} and {len(z2)} bars)")
-        z = z2.copy()
-        z[bars] = z1[bars]
-        n_steps = self.clip_steps(x2)
-        label = ",".join(str(b + 1) for b in bars)
-        out = self.decode_bars(z, temperature, seed, x2, velocity, f"{x2.name} with bars {label} of {x1.name}",
-                               n_steps=n_steps)
-        return Generated([out], [], z)
-
-    def resample_bar(self, clip: Clip, bar: int, temperature: float = 1.0, seed: int | None = 0,
-                     toward: Clip | None = None, amount: float = 1.0, velocity: int | None = None) -> Generated:
-        """Re-draw one bar's latent from the prior (scaled by ``temperature``), or move it ``amount``
-        of the way toward the same bar of ``toward``; the other bars keep theirs and are decoded in
-        context (later bars may change: they see the new bar through the causal decoder)."""
-        self._need_per_bar("re-sampling a bar")
-        z = self.encode_bars(clip)
-        if not 0 <= bar < len(z):
-            raise EngineError(f"bar {bar + 1} is outside the clip (1..{len(z)})")
-        if toward is not None:
-            zt = self.encode_bars(toward)
-            if bar >= len(zt):
-                raise EngineError(f"'{toward.name}' has no bar {bar + 1}")
-            z[bar] = (1 - amount) * z[bar] + amount * zt[bar]
-        else:
-            rng = np.random.default_rng(0 if seed is None else seed)
-            z[bar] = np.asarray(rng.standard_normal(z.shape[1]), dtype=np.float32) * max(temperature, 0.0)
-        out = self.decode_bars(z, 0.0, seed, clip, velocity, f"{clip.name} (bar {bar + 1} re-sampled)",
-                               n_steps=self.clip_steps(clip))
-        return Generated([out], [], z)
-
-    # --- the bar prior (per-bar models): Continue, infill (model/continuation.py) -----------------
-    @property
-    def bar_prior(self) -> BarPrior | None:
-        """The per-bar model's autoregressive bar prior when its folder holds one fitted to these weights."""
-        if not hasattr(self, "_bar_prior"):
-            self._bar_prior = (load_bar_prior(self.folder, self.cfg.bar_z_dim, self.cfg.n_bars)
-                               if self.per_bar else None)
-        return self._bar_prior
-
-    def reset_bar_prior(self) -> None:
-        """Read the bar prior again (after ``fit-bar-prior`` wrote a new one)."""
-        self.__dict__.pop("_bar_prior", None)
-
-    @property
-    def bar_vectors(self) -> dict[str, list[float]]:
-        """Per-bar attribute vectors fitted with the bar prior ({} without one): the per-bar sliders."""
-        return bar_prior_meta(self.folder).get("bar_vectors", {}) if self.bar_prior is not None else {}
-
-    def shift_bar(self, clip: Clip, bar: int, attribute: str, amount: float,
-                  velocity: int | None = None) -> Generated:
-        """Bar ``bar`` (0-based) moved along its per-bar attribute vector; the other bars unchanged."""
-        return Generated([continuation.shift_bar(self, clip, bar, attribute, amount, velocity)], [], None)
-
-    def continue_clip(self, clip: Clip, bars: int = 4, temperature: float = continuation.DEFAULT_TEMPERATURE,
-                      seed: int | None = 0, velocity: int | None = None) -> Generated:
-        """The clip extended by ``bars`` bars in its style; its own bars come back unchanged."""
-        out, z = continuation.continue_clip(self, clip, bars, temperature, seed, velocity=velocity)
-        return Generated([out], [], z)
-
-    def infill(self, clip: Clip, bars: tuple[int, int], temperature: float = continuation.DEFAULT_TEMPERATURE,
-               seed: int | None = 0, candidates: int = continuation.DEFAULT_CANDIDATES, velocity: int | None = None) -> Generated:
-        """Bars ``[a, b)`` (0-based) regenerated given both sides; every other bar unchanged."""
-        out, _ = continuation.infill(self, clip, bars, temperature, seed, candidates, velocity=velocity)
-        return Generated([out], [], None)
+        return self.encode_arrays(silent)[0]
 
     # --- attribute vectors and directions ---------------------------------------------------
     @property
@@ -630,24 +617,3 @@ class Engine:
         n_dims = 0 if self.attributes.pca_components is None else len(self.attributes.pca_components)
         raise EngineError(f"unknown attribute {attribute!r}; known: {known}"
                           + (f", dim1..dim{n_dims}" if n_dims else ""))
-
-
-def load_attributes(folder: Path) -> Attributes | None:
-    """``attributes.safetensors`` + ``attributes.json`` beside the weights, if shipped."""
-    st, js = folder / "attributes.safetensors", folder / "attributes.json"
-    if not st.exists() or not js.exists():
-        return None
-    try:
-        t = load_file(str(st))
-        doc = json.loads(js.read_text())
-    except Exception as exc:
-        raise CheckpointError(f"{folder}: attribute files are damaged ({exc})") from None
-
-    def opt(key: str) -> np.ndarray | None:
-        return t[key].float().numpy() if key in t else None
-
-    return Attributes(names=list(doc["names"]), vectors=t["vectors"].float().numpy(),
-                      definitions=dict(doc.get("definitions", {})), pca_components=opt("pca_components"),
-                      pca_std=opt("pca_std"), pca_mean=opt("pca_mean"),
-                      reference_latents=opt("reference_latents"),
-                      prior=FittedPrior.from_arrays({k: t[k].float().numpy() for k in PRIOR_KEYS if k in t}))

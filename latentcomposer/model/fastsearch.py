@@ -18,20 +18,29 @@ these levers (each measured in benchmarks/search_decode.py, docs/BENCHMARKS.md):
   identical windows, within a window's beams and across batch rows, are encoded once (above).
 
 Shapes follow model/search.py: R decoded sequences (windows, or bars of windows), ``k`` beams.
+
+This module imports no torch: the torch-free runtime (model/numpy_runtime.py) searches with it too,
+re-encoding with its NumPy encoder; :func:`rerank_np` is the adapter for a torch model.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
-from .bar_encoder import BarEncoder
-from .kernel import NumpyStack
+from .npkernel import NumpyStack
 
 if TYPE_CHECKING:
+    import torch
+
     from .vae import LatentVAE
+
+DEFAULT_BEAM = 8
+# re-encodings mu [N, z] (NumPy) of windows given as indices into distinct bars: (bars [U, s] tokens,
+# windows [N, n_bars] indices, the windows' condition [N, T, Cs] or None)
+VariantEncoder = Callable[[np.ndarray, np.ndarray, Any], np.ndarray]
 
 
 def _topk_desc(x: np.ndarray, k: int) -> np.ndarray:
@@ -105,52 +114,69 @@ def _unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a[first[order]], rank[inv.reshape(-1)]
 
 
+def encode_distinct(encode: Callable[[np.ndarray], np.ndarray], bars: np.ndarray, windows: np.ndarray
+                    ) -> np.ndarray:
+    """Re-encodings mu [N, z] of windows [N, n_bars] (indices into distinct ``bars`` [U, s]), every
+    distinct window through ``encode`` (tokens [W, n_bars*s] -> mu [W, z]) once."""
+    uw, inv = _unique_rows(windows)
+    return encode(bars[uw].reshape(len(uw), -1))[inv]
+
+
 def _variant_mu(model: LatentVAE, bars: np.ndarray, windows: np.ndarray,
-                condition: torch.Tensor | None = None) -> torch.Tensor:
-    """Re-encodings mu [N, z] of windows given as indices into distinct bars: ``bars`` [U, s] tokens,
-    ``windows`` [N, n_bars] indices (``condition`` [N, T, Cs]: conditioned models' windows, passed to
-    an encoder other than the bar encoder, which reads tokens only). Every distinct bar is encoded
-    once (Transformer bar encoder) and every distinct window once."""
+                condition: torch.Tensor | None = None) -> np.ndarray:
+    """:data:`VariantEncoder` of a torch model: every distinct bar is encoded once (Transformer bar
+    encoder) and every distinct window once; conditioned windows (``condition`` [N, T, Cs], passed to an
+    encoder other than the bar encoder, which reads tokens only) one by one."""
+    import torch
+
+    from .bar_encoder import BarEncoder
+
     enc = model.encoder
     if condition is not None and not isinstance(enc, BarEncoder):
-        return model.encode(torch.from_numpy(bars[windows].reshape(len(windows), -1)), condition)[0]
-    uw, inv = _unique_rows(windows)
+        return model.encode(torch.from_numpy(bars[windows].reshape(len(windows), -1)), condition)[0].numpy()
     if isinstance(enc, BarEncoder):
+        uw, inv = _unique_rows(windows)
         vecs = enc.bar_vectors(torch.from_numpy(bars))  # [U, d]
         mu, _ = enc.from_bar_vectors(vecs[torch.from_numpy(uw)])
-        mu = mu.flatten(1)
-    else:
-        mu, _ = model.encode(torch.from_numpy(bars[uw].reshape(len(uw), -1)))
-    return mu[torch.from_numpy(inv)]
+        return mu.flatten(1).numpy()[inv]
+    return encode_distinct(lambda x: model.encode(torch.from_numpy(x))[0].numpy(), bars, windows)
 
 
 def rerank_np(model: LatentVAE, z: torch.Tensor, seqs: np.ndarray, condition: torch.Tensor | None = None
               ) -> np.ndarray:
-    """Tokens [B, T] chosen among the beams ``seqs`` [R, k, steps] (R = B decoded windows, or B x
-    n_bars bars): the candidate (for bar-wise decoders: each bar's, with the other bars at their most
-    likely candidate) whose re-encoding lies nearest z."""
+    """:func:`rerank` with a torch model's encoder (the CPU fast path of model/search.py)."""
     cfg = model.cfg
+    return rerank(lambda bars, windows, cond: _variant_mu(model, bars, windows, cond), z.numpy(), seqs,
+                  model.decodes_by_bar, cfg.n_bars, cfg.steps_per_bar, condition)
+
+
+def rerank(variant_mu: VariantEncoder, z: np.ndarray, seqs: np.ndarray, by_bar: bool, n_bars: int,
+           steps_per_bar: int, condition: Any = None) -> np.ndarray:
+    """Tokens [B, T] chosen among the beams ``seqs`` [R, k, steps] (R = B decoded windows, or B x
+    n_bars bars for bar-wise decoders, ``by_bar``): the candidate (for bar-wise decoders: each bar's,
+    with the other bars at their most likely candidate) whose re-encoding (``variant_mu``) lies nearest
+    z [B, z_dim]. ``condition`` (conditioned models' windows [B, T, Cs]) is repeated for the beams."""
     b = z.shape[0]
-    s = cfg.steps_per_bar
-    n = cfg.n_bars
+    s = steps_per_bar
+    n = n_bars
     k = seqs.shape[1]
-    if model.decodes_by_bar:
+    if by_bar:
         cands = seqs.reshape(b, n, k, s)
     else:  # a window's beams, cut into bars: most bars are shared by the beams
         cands = seqs.reshape(b, k, n, s).transpose(0, 2, 1, 3)
     bars, bar_id = _unique_rows(cands.reshape(-1, s))
     ids = bar_id.reshape(b, n, k)
-    if model.decodes_by_bar:
+    if by_bar:
         # variant (row, j, c): the top bars with bar j replaced by its candidate c
         win = np.repeat(np.repeat(ids[:, None, None, :, 0], n, 1), k, 2)  # [B, j, c, n]
         jj = np.arange(n)
         win[:, jj, :, jj] = ids.transpose(1, 0, 2)
-        mu = _variant_mu(model, bars, win.reshape(-1, n)).reshape(b, n, k, -1)
-        d = ((mu - z[:, None, None]) ** 2).sum(-1).numpy()  # [B, n, k]
+        mu = variant_mu(bars, win.reshape(-1, n), None).reshape(b, n, k, -1)
+        d = ((mu - z[:, None, None]) ** 2).sum(-1)  # [B, n, k]
         pick = d.argmin(-1)
         return np.take_along_axis(cands, pick[:, :, None, None], 2).reshape(b, n * s)
     win = ids.transpose(0, 2, 1)  # [B, k, n]
     cond = None if condition is None else condition.repeat_interleave(k, 0)
-    mu = _variant_mu(model, bars, win.reshape(-1, n), cond).reshape(b, k, -1)
-    d = ((mu - z[:, None]) ** 2).sum(-1).numpy()
+    mu_w = variant_mu(bars, win.reshape(-1, n), cond).reshape(b, k, -1)
+    d = ((mu_w - z[:, None]) ** 2).sum(-1)
     return seqs[np.arange(b), d.argmin(-1)]

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import torch
+
+from .npkernel import NumpyStack
 
 if TYPE_CHECKING:
     from .vae import StepDecoder
+
+__all__ = ["FoldedStack", "NumpyStack", "gumbel_noise", "read_aux"]
 
 
 def gumbel_noise(n_steps: int, rows: int, vocab: int, generator: torch.Generator | None,
@@ -142,93 +145,3 @@ class FoldedStack:
             if hidden_out is not None:
                 hidden_out[t] = x
         return out.t()
-
-
-class NumpyStack:
-    """The same folded weights as float32 NumPy arrays, for the CPU step loop."""
-
-    def __init__(self, fast: FoldedStack) -> None:
-        h = fast.hidden
-        self.vocab, self.hidden, self.layers = fast.vocab, h, fast.layers
-
-        def scaled(t: torch.Tensor) -> np.ndarray:
-            a = t.detach().cpu().numpy().astype(np.float32).copy()
-            a[..., 2 * h:3 * h] *= 2.0
-            return np.ascontiguousarray(a)
-
-        self.token_table = scaled(fast.token_table)
-        self.w_cond = scaled(fast.w_cond)
-        self.w_step = scaled(fast.w_step) if fast.w_step is not None else None
-        self.w_hh0 = scaled(fast.w_hh0)
-        self.w_cat = [scaled(w) for w in fast.w_cat]
-        self.b = [scaled(b) for b in fast.b]
-        self.w_out = np.ascontiguousarray(fast.w_out.cpu().numpy())
-        self.b_out = fast.b_out.cpu().numpy().copy()
-        self.w_init = np.ascontiguousarray(fast.init.weight.detach().cpu().numpy().T)
-        self.b_init = fast.init.bias.detach().cpu().numpy().copy()
-
-    def initial_state(self, cond: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(h, c) [layers, B, H] from the conditioning vector (the StepDecoder's tanh layer)."""
-        s = np.tanh(cond @ self.w_init + self.b_init).reshape(cond.shape[0], 2, self.layers, self.hidden)
-        return s[:, 0].transpose(1, 0, 2), s[:, 1].transpose(1, 0, 2)
-
-    def input_proj(self, cond: np.ndarray, step_cond: np.ndarray | None = None) -> np.ndarray:
-        proj = cond @ self.w_cond
-        if step_cond is None or self.w_step is None:
-            return proj
-        return proj[None] + (step_cond @ self.w_step).transpose(1, 0, 2)
-
-    def _cell(self, gates: np.ndarray, c: np.ndarray, h_out: np.ndarray) -> None:
-        """LSTM cell in place: updates ``c`` and writes the new h into ``h_out`` (a view)."""
-        h = self.hidden
-        np.negative(gates, out=gates)
-        np.exp(gates, out=gates)
-        gates += 1.0
-        np.reciprocal(gates, out=gates)  # sigmoid of all four (g pre-scaled by 2)
-        i, f, sg, o = gates[:, :h], gates[:, h:2 * h], gates[:, 2 * h:3 * h], gates[:, 3 * h:]
-        sg *= 2.0
-        sg -= 1.0  # = tanh(g)
-        sg *= i
-        c *= f
-        c += sg
-        np.tanh(c, out=h_out)
-        h_out *= o
-
-    def step(self, prev: np.ndarray, proj: np.ndarray, hbuf: np.ndarray, hs: list[np.ndarray],
-             cs: list[np.ndarray]) -> np.ndarray:
-        """One step in place (``hbuf`` holds all layers' h side by side, ``hs`` are views into it);
-        returns the top layer's h."""
-        hd = self.hidden
-        gates = self.token_table[prev]
-        gates += proj
-        gates += hs[0] @ self.w_hh0
-        self._cell(gates, cs[0], hs[0])
-        for layer in range(1, self.layers):
-            gates = hbuf[:, (layer - 1) * hd:(layer + 1) * hd] @ self.w_cat[layer - 1]
-            gates += self.b[layer - 1]
-            self._cell(gates, cs[layer], hs[layer])
-        return hs[-1]
-
-    def run(self, init_h: np.ndarray, init_c: np.ndarray, cond: np.ndarray, n_steps: int,
-            temperature: float, noise: np.ndarray | None, hidden_out: np.ndarray | None = None,
-            step_cond: np.ndarray | None = None) -> np.ndarray:
-        b, hd = cond.shape[0], self.hidden
-        # all layers' h side by side: [h0 | h1 | ...]; layer l's input [h_{l-1}, h_l] is one slice
-        hbuf = np.ascontiguousarray(np.concatenate(list(init_h), axis=1), dtype=np.float32)
-        hs = [hbuf[:, i * hd:(i + 1) * hd] for i in range(self.layers)]
-        cs = [init_c[i].astype(np.float32, copy=True) for i in range(self.layers)]
-        proj = self.input_proj(cond, step_cond)
-        out = np.empty((n_steps, b), dtype=np.int64)
-        prev = np.full(b, self.vocab, dtype=np.int64)
-        for t in range(n_steps):
-            top = self.step(prev, proj[t] if proj.ndim == 3 else proj, hbuf, hs, cs)
-            logits = top @ self.w_out
-            logits += self.b_out
-            if noise is not None:
-                logits /= temperature
-                logits += noise[t]
-            prev = logits.argmax(-1)
-            out[t] = prev
-            if hidden_out is not None:
-                hidden_out[t] = top
-        return out.T

@@ -34,14 +34,12 @@ import torch
 import torch.nn.functional as F
 
 from .bar_encoder import BarEncoder
-from .fastsearch import beam_search_np, rerank_np
+from .fastsearch import DEFAULT_BEAM, beam_search_np, rerank_np
 from .kernel import FoldedStack, NumpyStack, read_aux
 from .vae import StepDecoder
 
 if TYPE_CHECKING:
     from .checkpoint import VAEModel
-
-DEFAULT_BEAM = 8
 
 
 @torch.inference_mode()

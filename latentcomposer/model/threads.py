@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import ctypes
 import re
+import sys
 from pathlib import Path
+from typing import Any
 
 
 def limit_cpu_threads(threads: int = 1) -> list[str]:
-    """Limit torch's intra-op threads and OpenBLAS's (NumPy's BLAS, which the CPU step loop uses) to
-    ``threads``, process-wide. Returns what was limited (best effort, never raises)."""
+    """Limit torch's intra-op threads (if torch is loaded) and OpenBLAS's (NumPy's BLAS, which the CPU
+    step loop uses) to ``threads``, process-wide. Returns what was limited (best effort, never raises)."""
     done: list[str] = []
     threads = max(1, int(threads))
+    torch: Any = sys.modules.get("torch")  # when loaded: the torch-free runtime does not import it
     try:
-        import torch
-
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
-        done.append("torch")
-    except Exception:  # pragma: no cover - torch is there whenever an engine is
+        if torch is not None:
+            if torch.get_num_threads() != threads:
+                torch.set_num_threads(threads)
+            done.append("torch")
+    except Exception:  # pragma: no cover - a torch without these setters
         pass
     try:
         maps_file = Path("/proc/self/maps")
@@ -79,11 +81,13 @@ class single_thread:
 
     def __enter__(self) -> single_thread:
         global _HANDLES
-        import torch
-
+        # torch's threads only when torch is loaded: the torch-free runtime (model/numpy_runtime.py)
+        # must not import it, and a torch imported inside the block keeps its settings
+        torch: Any = sys.modules.get("torch")
+        self._torch_mod = torch
         if _HANDLES is None:
             _HANDLES = _openblas_handles()
-        self._torch = torch.get_num_threads()
+        self._torch = torch.get_num_threads() if torch is not None else 1
         if self._torch != 1:
             torch.set_num_threads(1)
         self._blas = []
@@ -95,9 +99,8 @@ class single_thread:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        import torch
-
-        if torch.get_num_threads() != self._torch:
+        torch = self._torch_mod
+        if torch is not None and torch.get_num_threads() != self._torch:
             torch.set_num_threads(self._torch)
         for setter, n in self._blas:
             if n != 1:

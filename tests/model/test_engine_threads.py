@@ -42,16 +42,22 @@ def caller_threads() -> Iterator[None]:
         setter(threads.ctypes.c_int(n))  # type: ignore[operator]
 
 
-def test_a_decode_runs_on_one_thread_and_restores_the_callers_setting(tiny_model_dir: Path,
+@pytest.mark.parametrize("runtime", ["torch", "numpy"])
+def test_a_decode_runs_on_one_thread_and_restores_the_callers_setting(tiny_model_dir: Path, runtime: str,
                                                                        caller_threads: None) -> None:
-    eng = Engine.load(tiny_model_dir, device="cpu", warmup=False)
+    eng = Engine.load(tiny_model_dir, device="cpu", warmup=False, runtime=runtime)
     assert blas_threads(), "NumPy's OpenBLAS was not found: the BLAS half of this test would be empty"
     caller = (torch.get_num_threads(), blas_threads())
     assert caller[0] == 2 and all(n == 2 for n in caller[1])
     seen: list[tuple[int, list[int]]] = []
-    _spy(eng.fast, "decode_full", seen)  # greedy / sampling (the NumPy step loop)
-    _spy(eng.model, "search_decode_full", seen)  # search decoding (beam + reranking)
-    _spy(eng.model, "encode", seen)
+    if runtime == "numpy":  # the torch-free runtime (model/numpy_runtime.py)
+        assert eng.numpy_runtime is not None
+        for name in ("decode", "search", "encode"):
+            _spy(eng.numpy_runtime, name, seen)
+    else:
+        _spy(eng.fast, "decode_full", seen)  # greedy / sampling (the NumPy step loop)
+        _spy(eng.model, "search_decode_full", seen)  # search decoding (beam + reranking)
+        _spy(eng.model, "encode", seen)
     z = np.zeros((2, eng.z_dim), np.float32)
     eng.set_decoding("greedy")
     eng.decode_tokens(z)
@@ -66,7 +72,7 @@ def test_a_decode_runs_on_one_thread_and_restores_the_callers_setting(tiny_model
 
 
 def test_the_callers_setting_is_restored_when_a_decode_fails(tiny_model_dir: Path, caller_threads: None) -> None:
-    eng = Engine.load(tiny_model_dir, device="cpu", warmup=False)
+    eng = Engine.load(tiny_model_dir, device="cpu", warmup=False, runtime="torch")
     caller = (torch.get_num_threads(), blas_threads())
     bad = np.zeros((1, eng.z_dim), np.float32)
 

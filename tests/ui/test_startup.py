@@ -47,6 +47,43 @@ def test_window_starts_without_torch(tmp_path: Path) -> None:
     assert torch_loaded == "False" and label.startswith("Model: no model installed")
 
 
+def test_the_default_model_encodes_and_decodes_without_torch(tmp_path: Path) -> None:
+    """Issue 30: the model loads (before the window is built), encodes the clip and decodes a slider
+    move (the quick greedy decode and the final search decode) with torch never imported: the
+    torch-free runtime (model/numpy_runtime.py) serves it."""
+    from tests.helpers_models import make_tiny_model
+
+    make_tiny_model(tmp_path / "models" / "tiny_2bar")
+    code = (
+        "import sys, time\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from latentcomposer.app.session import Session\n"
+        "from latentcomposer.core.examples import example_clip\n"
+        "from latentcomposer.ui.main_window import MainWindow, early_models\n"
+        "from latentcomposer.ui.preferences import Preferences\n"
+        "prefs = Preferences()\n"
+        "w = MainWindow(session=Session([example_clip('twinkle')]), models=early_models(prefs), prefs=prefs)\n"
+        "w.show(); app.processEvents()\n"
+        "def wait(pred):\n"
+        "    end = time.monotonic() + 120\n"
+        "    while time.monotonic() < end and not pred():\n"
+        "        app.processEvents(); time.sleep(0.005)\n"
+        "    assert pred()\n"
+        "wait(lambda: w.models.state == 'ready')\n"
+        "ready = 'torch' in sys.modules\n"
+        "ctl = w.latent_tools.ctl\n"
+        "wait(lambda: ctl.code is not None and bool(w.latent_panel.rows))\n"
+        "next(iter(w.latent_panel.rows.values())).slider.setValue(150)\n"
+        "wait(lambda: ctl.preview is not None and not w.latent_tools.worker.is_busy())\n"
+        "print('torch', ready, 'torch' in sys.modules, ctl.decoding, w.models.model_name)\n"
+        "w.shutdown()\n"
+    )
+    result = run_python(code, tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "torch False False search tiny_2bar"
+
+
 def test_gui_command_opens_a_file_and_quits(tmp_path: Path) -> None:
     from latentcomposer.io.midifile import write_midi
 

@@ -218,6 +218,8 @@ class EngineInfo:
 
     @classmethod
     def of(cls, engine: Engine) -> EngineInfo:
+        from latentcomposer.app.model_service import engine_device  # (model_service imports app.latent)
+
         cfg = engine.cfg
         attrs = engine.attributes
         specs: list[SliderSpec] = []
@@ -239,7 +241,7 @@ class EngineInfo:
                 specs.append(SliderSpec(f"z{k + 1}", f"z {k + 1}", f"Latent dimension {k + 1} (this model ships "
                                         "no attribute vectors or principal directions)", "z"))
         return cls(engine.name, cfg.representation, cfg.architecture, engine.window_bars, engine.z_dim,
-                   int(cfg.bar_z_dim), bool(engine.per_bar), str(engine.device), tuple(specs),
+                   int(cfg.bar_z_dim), bool(engine.per_bar), engine_device(engine), tuple(specs),
                    map_plane(attrs, engine.z_dim), engine.fitted_prior, engine.codec,
                    bool(engine.supports_search), cannot_continue(engine))
 

@@ -32,7 +32,9 @@ def limit_cpu_threads(engine: Engine, threads: int = 1) -> list[str]:
     threads on a small machine, and a BLAS that spins on every core starves the UI: on 2 busy cores the
     live-slider decode of the 2-bar model took ~65 ms with the defaults and ~10 ms with one thread
     (benchmarks/gui_slider.py). Returns what was limited (nothing on a GPU; never raises)."""
-    if not str(engine.device).startswith("cpu"):
+    from latentcomposer.app.model_service import engine_device
+
+    if not engine_device(engine).startswith("cpu"):
         return []
     from latentcomposer.model.threads import limit_cpu_threads as limit  # torch-side: on the worker only
 
