@@ -298,6 +298,14 @@ CONFIGS: dict[str, NamedConfig] = {
         # measurable (docs/MODELS.md, "Repeats and context transfer"); not shipped, checkpoint in the cache
         TrainConfig(batch_size=64, free_bits=16 * 1.0, beta=0.2, kl_anneal_steps=5000),
     ),
+    # issue 32 trial: the same model under the full KL weight (beta 1, 0.5 nat free per bar), warm from the
+    # 1-nat checkpoint, to make a repeated bar cheaper as a reference than as new content. Same ModelConfig
+    # (name included) so it resumes tvae_16bar checkpoints: `train --config tvae_16bar_ref --work-dir DIR`
+    "tvae_16bar_ref": NamedConfig(
+        ModelConfig(name="tvae_16bar", architecture="tvae", n_bars=16, bar_z_dim=32, z_dim=512,
+                    bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2, dec_hidden=256, dec_layers=2),
+        TrainConfig(batch_size=64, free_bits=16 * 0.5, beta=1.0, kl_anneal_steps=5000),
+    ),
     # mel_2bar over chords: the chord of every step (37 floats, data/chord_melody_codec.py) beside z at
     # every decoder step; POP909 melodies with their annotated chords (docs/MODELS.md)
     "mel_2bar_chords": NamedConfig(
@@ -310,6 +318,19 @@ CONFIGS: dict[str, NamedConfig] = {
         # its own random shift (encoder_transpose), so z cannot say where the melody sits: the decoder must
         # read the chords. Warm start: `train --config mel_2bar_chords --init-from models/mel_2bar_chords`
         TrainConfig(batch_size=128, free_bits=256.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1,
+                    encoder_transpose=6),
+    ),
+    # mel_16bar over chords (issue 25): mel_16bar's layout with the chord of every step beside the bar
+    # conditioning at every decoder step; the encoder (Transformer over bars, which does not read the
+    # condition) sees its own randomly moved copy of the window (encoder_transpose), so z cannot carry
+    # where the melody sits and the decoder must take it from the chords. Warm start from mel_16bar
+    # (`train --config mel_16bar_chords --init-from models/mel_16bar`: the chord columns start at zero)
+    "mel_16bar_chords": NamedConfig(
+        ModelConfig(name="mel_16bar_chords", representation="melody_chords", n_bars=16, z_dim=512, bar_z_dim=32,
+                    encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
+                    decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
+                    conductor_residual=True, dec_hidden=256, dec_layers=2, condition_dim=37),
+        TrainConfig(batch_size=64, free_bits=512.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1,
                     encoder_transpose=6),
     ),
     # tiny configs: tests and smoke runs only

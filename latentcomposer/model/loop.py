@@ -136,8 +136,9 @@ class LoopTrainer(Generic[M]):
 
     def init_from(self, path: Path) -> list[str]:
         """Copy every tensor whose name and shape match from a ``last.pt`` or an exported model folder
-        (its ``model.safetensors``; e.g. poly_2bar's step encoder and bar decoder into poly_8bar, or a
-        model's shipped weights into a fresh run on a GPU); a fresh optimizer and step 0."""
+        (its ``model.safetensors``; e.g. poly_8bar's encoder, conductor and bar decoder into the 2-bar
+        poly_2bar, or a model's shipped weights into a fresh run on a GPU); a fresh optimizer and step 0.
+        A bar-position table (``...pos``, [n_bars, d]) from a model with more bars gives its first rows."""
         if path.is_dir():
             from safetensors.torch import load_file
 
@@ -145,10 +146,13 @@ class LoopTrainer(Generic[M]):
         else:
             tensors = torch.load(path, map_location="cpu", weights_only=True)["model"]
         own = self.model.state_dict()
-        copied = [k for k in own if k in tensors and tensors[k].shape == own[k].shape]
-        self.model.load_state_dict({**own, **{k: tensors[k].float().to(self.device) for k in copied}})
-        self.log(f"initialised {len(copied)} of {len(own)} tensors from {path}")
-        return copied
+        take = {k: tensors[k] for k in own if k in tensors and tensors[k].shape == own[k].shape}
+        for k in own:
+            if k in tensors and k not in take and _bar_table(k, tensors[k], own[k]):
+                take[k] = tensors[k][:own[k].shape[0]]  # a longer model's bar positions: the first n_bars
+        self.model.load_state_dict({**own, **{k: v.float().to(self.device) for k, v in take.items()}})
+        self.log(f"initialised {len(take)} of {len(own)} tensors from {path}")
+        return list(take)
 
     # --- the loop ---------------------------------------------------------------------------------
     def train(self, max_steps: int | None = None, max_minutes: float | None = None) -> LoopState:
@@ -206,3 +210,9 @@ def step_seconds(trainer: LoopTrainer, steps: int) -> float:
         if i:
             times.append(time.perf_counter() - t0)
     return float(np.median(times))
+
+
+def _bar_table(name: str, src: torch.Tensor, dst: torch.Tensor) -> bool:
+    """Is ``src`` a longer model's per-bar position table for ``dst`` (same width, more bars)?"""
+    return (name.split(".")[-1] == "pos" and src.dim() == 2 and dst.dim() == 2
+            and src.shape[1] == dst.shape[1] and src.shape[0] > dst.shape[0])

@@ -46,8 +46,12 @@ POLY_CONFIGS: dict[str, PolyNamedConfig] = {
     # step 1.9 k while poly_8bar had 0.30 after as many bars seen. Started from poly_2bar_flat's 1.9 k
     # weights (step encoder, bar-level encoder GRU, bar decoder: init_from copies matching tensors)
     "poly_2bar": PolyNamedConfig(
-        PolyConfig(name="poly_2bar", architecture="pianotree_bars", n_bars=2, z_dim=512, bar_z_dim=256),
-        PolyTrainConfig(batch_size=32, free_bits=768.0)),
+        # since 2026-11-30 (fourth session): poly_8bar's layout at 2 bars (z slot of 128 a bar, z = 256,
+        # 384 nats free a bar as poly_8bar), started from poly_8bar's weights (`--init-from
+        # ~/.cache/latentcomposer/train/poly_8bar/last.pt`: every tensor, bar positions 1-2): the first
+        # poly_2bar (slot 256, from scratch) had 399 steps and F1 0.287
+        PolyConfig(name="poly_2bar", architecture="pianotree_bars", n_bars=2, z_dim=256, bar_z_dim=128),
+        PolyTrainConfig(batch_size=64, free_bits=768.0, learning_rate=5e-4, kl_anneal_steps=1)),
     # PianoTree at 2 bars as published: 3.4 M parameters; batch 32: 0.5-1.4 s a step on one shared CPU
     # thread. Free bits 256 until step ~750, where the KL (236) reached the budget with valid F1 at 0.08:
     # a window of ~28 notes needs more, 768 from there (mel_2bar's lever): F1 0.17 at 1.9 k steps

@@ -126,3 +126,28 @@ def test_trainer_checkpoint_resume_export(shared_data: Path, tmp_path: Path) -> 
                       log=lambda *_: None)
     copied = big.init_from(tmp_path / "work" / "last.pt")
     assert any(k.startswith("decoder.") for k in copied) and any(k.startswith("steps.") for k in copied)
+
+
+def test_a_shorter_bar_model_starts_from_a_longer_ones_weights(tmp_path: Path) -> None:
+    """poly_2bar starts from poly_8bar: every tensor of the same shape, and the bar-position table's
+    first rows (the 8-bar model's bars 1-2)."""
+    import dataclasses
+
+    from latentcomposer.model.poly_train import PolyNamedConfig
+
+    long_named = get_poly_config("tiny_poly_8bar")  # 4 bars in the tiny form
+    long = PolyTrainer(long_named, out_dir=tmp_path / "o4", work_dir=tmp_path / "w4", log=lambda *_: None)
+    with torch.no_grad():
+        long.model.pos.copy_(torch.arange(long.model.pos.numel(), dtype=torch.float32).reshape(long.model.pos.shape))
+    torch.save({"model": long.model.state_dict()}, tmp_path / "long.pt")
+    cfg = long_named.model
+    short_cfg = dataclasses.replace(cfg, name="tiny_poly_2bar_bars", n_bars=2, z_dim=2 * cfg.bar_z_dim)
+    short = PolyTrainer(PolyNamedConfig(short_cfg, long_named.train), out_dir=tmp_path / "o2",
+                        work_dir=tmp_path / "w2", log=lambda *_: None)
+    copied = set(short.init_from(tmp_path / "long.pt"))
+    assert "pos" in copied and torch.equal(short.model.pos, long.model.pos[:2])
+    for k, v in short.model.state_dict().items():
+        if k in copied and k != "pos":
+            assert torch.equal(v, long.model.state_dict()[k])
+    # only what depends on the whole z (the conductor's start from all slots) differs in shape
+    assert set(short.model.state_dict()) - copied == {"cond_init.weight"}
