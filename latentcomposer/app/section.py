@@ -190,8 +190,10 @@ class SectionTools:
         return [a.with_streams(s, f"{a.name} → {b.name} {i + 1}/{steps}") for i, s in enumerate(res.sections)]
 
     def regenerate(self, section: Section, keep: Sequence[str], temperature: float = 0.0, seed: int | None = 0,
-                   iterations: int = 60) -> Section:
-        """The kept streams as they are, the others regenerated (model/sections.py's ``regenerate``)."""
-        res = self.sections.regenerate(section.clips(), keep, temperature, seed, iterations)
+                   iterations: int | None = None) -> Section:
+        """The kept streams as they are, the others regenerated (model/sections.py's ``regenerate``;
+        ``iterations`` None: its measured default, ``KEEP_ITERATIONS``)."""
+        more = {} if iterations is None else {"iterations": iterations}
+        res = self.sections.regenerate(section.clips(), keep, temperature, seed, **more)
         new = {s: c for s, c in res.sections[0].items() if s not in keep}
         return section.with_streams(new, f"{section.name} (kept {', '.join(keep)})")

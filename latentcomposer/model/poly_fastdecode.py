@@ -10,7 +10,9 @@ Here every per-call piece is folded ahead of time into lookup tables and single 
 * the time-level GRU's input is ``[summary(sum of the previous step's note embeddings), cond]``: the
   summary projection is folded into ``W_ih`` (one matrix from summed embeddings), the conditioning
   part is computed once per sequence;
-* the duration and velocity heads read ``[note state, pitch embedding]``: the pitch half is a table.
+* the duration and velocity heads read ``[note state, pitch embedding]``: the pitch half is a table;
+* a conditioned model's per-step condition (the chords; the time GRU's last input columns) is one
+  matrix product for all steps, added to each step's input.
 
 Rows whose step has ended (end-of-step chosen) are dropped from the note loop, so a step costs as many
 GRU steps as its fullest row has notes. Greedy decoding gives the torch path's notes (tests compare them;
@@ -42,11 +44,20 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def _gru(gi: np.ndarray, h: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray) -> np.ndarray:
     """One GRU step (torch's gate order r, z, n) from the input part ``gi`` (bias included)."""
     hid = h.shape[1]
-    gh = h @ w_hh + b_hh
-    r = _sigmoid(gi[:, :hid] + gh[:, :hid])
-    z = _sigmoid(gi[:, hid:2 * hid] + gh[:, hid:2 * hid])
-    n = np.tanh(gi[:, 2 * hid:] + r * gh[:, 2 * hid:])
-    return (F32(1.0) - z) * n + z * h
+    gh = h @ w_hh
+    gh += b_hh
+    rz = gh[:, :2 * hid]
+    rz += gi[:, :2 * hid]
+    rz = _sigmoid(rz)  # r and z in one pass
+    n = gh[:, 2 * hid:]
+    n *= rz[:, :hid]
+    n += gi[:, 2 * hid:]
+    np.tanh(n, out=n)
+    z = rz[:, hid:]
+    h = h - n
+    h *= z
+    h += n  # (1 - z) * n + z * h
+    return h
 
 
 class NumpyBarDecoder:
@@ -67,7 +78,8 @@ class NumpyBarDecoder:
         # time-level GRU: input [summary(prev step), cond]
         s = cfg.step_summary
         t_ih = _np(dec.time_rnn.weight_ih_l0)
-        self.t_ih_cond = t_ih[:, s:].T.copy()
+        self.t_ih_cond = t_ih[:, s:s + cfg.dec_cond].T.copy()
+        self.t_ih_step = t_ih[:, s + cfg.dec_cond:].T.copy()  # [condition_dim, 3Ht]: the per-step condition
         self.t_b_ih = _np(dec.time_rnn.bias_ih_l0)
         fold = t_ih[:, :s] @ _np(dec.summary.weight)  # [3Ht, embed dim]
         self.emb = (pitch_w, dur_w, vel_w)
@@ -165,19 +177,26 @@ class NumpyBarDecoder:
         return self.t_b_summary + (e * is_note[:, :k, None]).sum(1) @ self.t_fold
 
     def decode(self, cond: np.ndarray, n_steps: int, temperature: float = 0.0,
-               rng: np.random.Generator | None = None) -> np.ndarray:
-        """cond [N, dec_cond] -> notes [N, n_steps, 16, 3] (int64)."""
+               rng: np.random.Generator | None = None, step_cond: np.ndarray | None = None) -> np.ndarray:
+        """cond [N, dec_cond] (and a conditioned model's per-step condition [N, n_steps, Cs]) -> notes
+        [N, n_steps, 16, 3] (int64)."""
         cond = np.asarray(cond, F32)
         n = cond.shape[0]
         h = np.tanh(cond @ self.init_w + self.init_b)
         cc = cond @ self.t_ih_cond + self.t_b_ih
-        gi = cc
+        if self.t_ih_step.shape[0]:  # conditioned: each step's input gets its condition's part
+            sc = np.zeros((n, n_steps, self.t_ih_step.shape[0]), F32) if step_cond is None else step_cond
+            cc = cc[:, None] + np.asarray(sc, F32).reshape(n, n_steps, -1) @ self.t_ih_step
+        else:
+            cc = np.broadcast_to(cc[:, None], (n, n_steps, cc.shape[-1]))
+        gi = cc[:, 0]
         out = np.empty((n, n_steps, MAX_NOTES, 3), np.int64)
         for t in range(n_steps):
             h = _gru(gi, h, self.t_hh, self.t_b_hh)
             notes = self._step_notes(h, temperature, rng)
             out[:, t] = notes
-            gi = cc + self._summary_input(notes)
+            if t + 1 < n_steps:
+                gi = cc[:, t + 1] + self._summary_input(notes)
         return out
 
 

@@ -13,7 +13,11 @@ The measured effect is in each model card ("Samples from the prior").
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -104,3 +108,54 @@ def fit_prior(mu: np.ndarray, sigma2_mean: np.ndarray, k: int = 8, rank: int = 6
         resid.append(np.sqrt(rest + np.asarray(sigma2_mean, dtype=np.float64)))
     return FittedPrior(np.array(weights, np.float32), np.array(means, np.float32), np.array(factors, np.float32),
                        np.array(resid, np.float32))
+
+
+# --- a prior shipped alone, tied to its weights (the trio: no attribute vectors yet) -------------------
+ATTRIBUTES_WEIGHTS, ATTRIBUTES_META = "attributes.safetensors", "attributes.json"
+
+
+def weights_sha256(model_folder: Path) -> str:
+    """SHA-256 of the model's ``model.safetensors``: a fitted prior belongs to the weights it was fitted to."""
+    h = hashlib.sha256()
+    with open(Path(model_folder) / "model.safetensors", "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def save_prior_alone(folder: Path, prior: FittedPrior, meta: dict[str, Any]) -> None:
+    """The fitted prior as ``attributes.safetensors`` + ``attributes.json`` (the files the engine reads
+    its prior from; no attribute vectors, no principal directions), the JSON naming the weights'
+    SHA-256 (``model_sha256``). Each file written atomically; the factors in half precision as
+    model/attributes.py stores them."""
+    from safetensors.numpy import save_file
+
+    folder = Path(folder)
+    arrays = {k: np.ascontiguousarray(v) for k, v in prior.as_arrays().items()}
+    arrays["prior_factors"] = arrays["prior_factors"].astype(np.float16)
+    arrays["vectors"] = np.zeros((0, prior.z_dim), np.float32)
+    tmp = folder / f".{ATTRIBUTES_WEIGHTS}.tmp"
+    save_file(arrays, str(tmp))
+    tmp.chmod(0o644)
+    tmp.replace(folder / ATTRIBUTES_WEIGHTS)
+    doc = {"names": [], "definitions": {},
+           "method": "fitted prior only: a mixture of Gaussians on training posterior means (model/prior.py)",
+           "model_sha256": weights_sha256(folder), "prior": meta}
+    tmpj = folder / f".{ATTRIBUTES_META}.tmp"
+    tmpj.write_text(json.dumps(doc, indent=2) + "\n")
+    tmpj.replace(folder / ATTRIBUTES_META)
+
+
+def prior_status(folder: Path | None) -> str:
+    """'' when the folder's ``attributes.json`` names these weights' SHA-256 (or names none: the older
+    models' files, fitted with their weights), else why the prior does not belong to them."""
+    if folder is None or not (Path(folder) / ATTRIBUTES_META).exists():
+        return "it has no fitted prior"
+    try:
+        doc = json.loads((Path(folder) / ATTRIBUTES_META).read_text())
+    except (OSError, ValueError):
+        return "its attributes.json is damaged"
+    want = doc.get("model_sha256") if isinstance(doc, dict) else None
+    if want is not None and want != weights_sha256(Path(folder)):
+        return "its fitted prior was fitted to other weights (re-run scripts/fit_trio_prior.py)"
+    return ""

@@ -18,15 +18,21 @@ others are decoded from a z *searched for* with the kept streams fixed: starting
 (seeded, so each seed gives another arrangement), z is moved by gradient descent on the kept streams'
 teacher-forced negative log-likelihood under the model plus the prior's ``|z|^2 / 2`` (a MAP estimate
 of z given only the kept streams), then every other stream is decoded from it. Nothing constrains the
-decoder itself; the kept streams are not re-decoded.
+decoder itself; the kept streams are not re-decoded. All windows of a long section are one batch (each
+window's z is independent, the loss a sum), only the kept streams' decoders run in the search (the
+accompaniment's costs twice the melody's), and the final decode is the engine's NumPy path: a POP909
+song of 148 bars (10 windows), keep melody, went from ~4-5 min to ~10 s on one loaded CPU thread with
+20 steps at learning rate 0.15 instead of 60 at 0.05 -- the kept melody's NLL, the regenerated bass's
+chord-root share and the melody-in-key share measured alike (benchmarks/trio_keep.py, docs/BENCHMARKS.md).
+Sample draws from the fitted prior when the model ships one fitted to its weights (:meth:`sample_z`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -36,6 +42,10 @@ from latentcomposer.data.codecs import CodecError
 from latentcomposer.data.trio_codec import MultiStreamCodec
 
 from .engine import EncodeResult, Engine, EngineError, slerp
+from .prior import prior_status
+
+KEEP_ITERATIONS = 20  # keep-regenerate's Adam steps (search_z; benchmarks/trio_keep.py)
+KEEP_LEARNING_RATE = 0.15
 
 Section = Mapping[str, Clip | None]
 STEPS_PER_BAR = 16
@@ -57,6 +67,8 @@ class SectionEngine:
                               "model (e.g. trio_16bar)")
         self.engine = engine
         self.codec: MultiStreamCodec = engine.codec
+        # the fitted prior (scripts/fit_trio_prior.py) counts only when fitted to these weights
+        self.prior_problem = prior_status(engine.folder) if engine.fitted_prior is not None else "no fitted prior"
 
     @classmethod
     def load(cls, name_or_path: str | os.PathLike[str], device: str | torch.device = "auto",
@@ -115,13 +127,25 @@ class SectionEngine:
         tokens = self.engine.decode_tokens(z, temperature, seed)
         return self._to_section(tokens, template or Clip(), n_steps, name)
 
+    def sample_z(self, n: int, seed: int | None = 0, prior: Literal["fitted", "standard"] = "fitted"
+                 ) -> torch.Tensor:
+        """``n`` latents from the model's fitted prior when it ships one fitted to these weights
+        (``"fitted"``), else from N(0, I)."""
+        if prior == "fitted" and self.prior_problem:
+            prior = "standard"
+        return self.engine.sample_z(n, seed, prior)
+
     def sample(self, n: int = 1, temperature: float = 1.0, seed: int | None = 0, tempo: float = 120.0,
                prior: Literal["fitted", "standard"] = "fitted") -> SectionResult:
-        z = self.engine.sample_z(n, seed, prior)
+        """``n`` sections from the prior: the fitted one (see :meth:`sample_z`), else N(0, I)."""
+        z = self.sample_z(n, seed, prior)
         tokens = self.engine.decode_tokens(z, temperature, seed)
         template = Clip(tempo=tempo)
+        warnings = []
+        if prior == "fitted" and self.prior_problem and self.engine.fitted_prior is not None:
+            warnings.append(f"{self.engine.name}: {self.prior_problem}; sampled from N(0, I)")
         return SectionResult([self._to_section(t[None], template, None, f"sample {i + 1}")
-                              for i, t in enumerate(tokens)], [], z.numpy())
+                              for i, t in enumerate(tokens)], warnings, z.numpy())
 
     def reconstruct(self, section: Section, temperature: float = 0.0, seed: int | None = 0) -> SectionResult:
         code = self.encode(section, seed)
@@ -151,7 +175,7 @@ class SectionEngine:
                               for i in range(steps)], ca.warnings + cb.warnings, z)
 
     def regenerate(self, section: Section, keep: Sequence[str], temperature: float = 0.0, seed: int | None = 0,
-                   iterations: int = 60, learning_rate: float = 0.05) -> SectionResult:
+                   iterations: int = KEEP_ITERATIONS, learning_rate: float = KEEP_LEARNING_RATE) -> SectionResult:
         """The kept streams verbatim, the others decoded from a z searched for with the kept streams
         fixed (see the module doc)."""
         keep = tuple(keep)
@@ -165,15 +189,8 @@ class SectionEngine:
         if not hasattr(model, "stream_nll"):
             raise EngineError(f"{self.engine.name} cannot score single streams (no stream_nll)")
         x = torch.as_tensor(windows, dtype=torch.long, device=self.engine.device)
-        z = self.engine.sample_z(len(windows), seed).to(self.engine.device).clone().requires_grad_(True)
-        opt = torch.optim.Adam([z], lr=learning_rate)
-        with torch.enable_grad():  # gradients for z only: the weights' .grad stay untouched
-            for _ in range(iterations):
-                nll = model.stream_nll(z, x)  # type: ignore[attr-defined]
-                loss = 0.5 * z.pow(2).sum() + sum(nll[s].sum() for s in keep)
-                (z.grad,) = torch.autograd.grad(loss, [z])
-                opt.step()
-        zf = z.detach()
+        z0 = self.engine.sample_z(len(windows), seed, "standard")  # the model's own prior (the MAP term's)
+        zf = search_z(model, x, keep, z0.to(self.engine.device), iterations, learning_rate)
         tokens = self.engine.decode_tokens(zf, temperature, seed)
         parts = self.codec.split(tokens)
         kept = self.codec.split(windows)
@@ -186,3 +203,31 @@ class SectionEngine:
                 out[s] = given.copy(program=out[s].program, channel=out[s].channel)
         return SectionResult([out], warnings, zf.cpu().numpy())
 
+
+def search_z(model: Any, x: torch.Tensor, keep: Sequence[str], z0: torch.Tensor,
+             iterations: int = KEEP_ITERATIONS, learning_rate: float = KEEP_LEARNING_RATE,
+             trace: Callable[[int, torch.Tensor, torch.Tensor], None] | None = None) -> torch.Tensor:
+    """The MAP estimate of z given only the ``keep`` streams of the packed windows ``x`` [W, T, R, 3]:
+    Adam from ``z0`` [W, z_dim] on ``sum(kept streams' NLL) + |z|^2 / 2``, all windows as one batch
+    (each window's z is independent: the sum separates). Only the kept streams' decoders run.
+    ``trace(iteration, z, kept NLL per window [W])`` is called before each step and after the last."""
+    z = z0.detach().clone().requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=learning_rate)
+    only = tuple(keep)
+
+    def kept_nll(zz: torch.Tensor) -> torch.Tensor:
+        parts = model.stream_nll(zz, x, only=only)
+        return torch.stack([parts[s] for s in only]).sum(0)
+
+    with torch.enable_grad():  # gradients for z only: the weights' .grad stay untouched
+        for it in range(iterations):
+            nll = kept_nll(z)
+            if trace is not None:
+                trace(it, z.detach(), nll.detach())
+            loss = 0.5 * z.pow(2).sum() + nll.sum()
+            (z.grad,) = torch.autograd.grad(loss, [z])
+            opt.step()
+    if trace is not None:
+        with torch.no_grad():
+            trace(iterations, z.detach(), kept_nll(z.detach()))
+    return z.detach()

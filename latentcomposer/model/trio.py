@@ -87,15 +87,24 @@ def join_streams(parts: dict[str, torch.Tensor]) -> torch.Tensor:
 
 
 class TrioRuntime:
-    """The engine's decoder (model/architectures.py's DecoderRuntime): the model's own step loops."""
+    """The engine's decoder (model/architectures.py's DecoderRuntime): on the CPU the folded NumPy
+    decoders of all three streams (model/trio_fastdecode.py; greedy: the same tokens and notes), else
+    (or with ``use_numpy=False``) the model's own torch step loops."""
 
-    def __init__(self, model: TrioVAE) -> None:
+    def __init__(self, model: TrioVAE, device: torch.device | None = None) -> None:
         self.model = model
+        self.fast = None
+        if device is None or device.type == "cpu":
+            from .trio_fastdecode import TrioFastDecoder
+
+            self.fast = TrioFastDecoder(model)  # folded once: the weights are frozen at load
 
     @torch.inference_mode()
     def decode_full(self, z: torch.Tensor, temperature: float = 0.0, generator: torch.Generator | None = None,
                     use_numpy: bool = True, condition: torch.Tensor | None = None
                     ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
+        if use_numpy and self.fast is not None and z.device.type == "cpu":
+            return self.fast.decode(z, temperature, generator), None
         return self.model.decode(z, temperature, generator), None
 
 
@@ -156,7 +165,7 @@ class TrioVAE(nn.Module):
 
     # --- the engine's view ----------------------------------------------------------------------
     def runtime(self, device: torch.device) -> TrioRuntime:
-        return TrioRuntime(self)
+        return TrioRuntime(self, device)
 
     def search_decode_full(self, z: torch.Tensor, beam: int, condition: torch.Tensor | None = None
                            ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
@@ -216,11 +225,27 @@ class TrioVAE(nn.Module):
         parts["accompaniment"] = acc.reshape(b, cfg.n_steps, MAX_NOTES, 3)
         return join_streams(parts)
 
-    def stream_nll(self, z: torch.Tensor, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Teacher-forced negative log-likelihood of each stream of x given z: {stream: [B]} (nats)."""
-        r = self.reconstruction(z, x)
-        return {"melody": r["melody"], "bass": r["bass"],
-                "accompaniment": r["acc_pitch"] + r["acc_duration"] + r["acc_velocity"]}
+    def stream_nll(self, z: torch.Tensor, x: torch.Tensor, only: tuple[str, ...] | None = None
+                   ) -> dict[str, torch.Tensor]:
+        """Teacher-forced negative log-likelihood of each stream of x given z: {stream: [B]} (nats).
+        ``only``: just these streams (each stream's decoder runs only when asked for: the
+        accompaniment's costs twice the melody's)."""
+        want = streams.STREAMS if only is None else only
+        cfg = self.cfg
+        b, nb, sb = x.shape[0], cfg.n_bars, cfg.steps_per_bar
+        cond = self.bar_conds(z)
+        parts = split_streams(x.reshape(b * nb, sb, streams.STEP_ROWS, 3))
+        out: dict[str, torch.Tensor] = {}
+        for s in MONO:
+            if s in want:
+                logits = self.mono_decoder(s)(cond, parts[s])
+                ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), parts[s].reshape(-1), reduction="none")
+                out[s] = ce.reshape(b, -1).sum(-1)
+        if "accompaniment" in want:
+            r = self.dec_acc(self.acc_cond(cond), parts["accompaniment"])
+            out["accompaniment"] = sum((r[k].reshape(b, -1).sum(-1) for k in ("pitch", "duration", "velocity")),
+                                       torch.zeros(b, device=z.device))
+        return out
 
     def loss(self, x: torch.Tensor, beta: float, free_bits: float, generator: torch.Generator | None = None
              ) -> dict[str, torch.Tensor]:

@@ -274,7 +274,7 @@ class SectionController(QObject):
 
         return self._run("section-sample", "Sample", make, done)
 
-    def regenerate(self, keep: Sequence[str], iterations: int = 60) -> bool:
+    def regenerate(self, keep: Sequence[str], iterations: int | None = None) -> bool:
         """Keep the ``keep`` parts as they are and write the others anew (one undo step)."""
         got = self._need_section()
         if got is None:
