@@ -112,6 +112,24 @@ def make_tiny_chords_model(folder: Path, seed: int = 0) -> Path:
     return folder
 
 
+def make_tiny_poly_chords_model(folder: Path, seed: int = 0) -> Path:
+    """A tiny random piano-over-chords model (``tiny_poly_chords``) whose bar decoder leans hard on the
+    chord condition and decodes a few notes in most steps (a random one decodes silence or full steps)."""
+    from latentcomposer.data.chord_melody_codec import CHORD_DIM
+    from latentcomposer.data.poly import PAD
+    from latentcomposer.model.poly_train import get_poly_config
+
+    cfg = get_poly_config("tiny_poly_chords").model
+    torch.manual_seed(seed)
+    model = build_model(cfg).eval()
+    with torch.no_grad():
+        model.decoder.time_rnn.weight_ih_l0[:, -CHORD_DIM:] *= 40.0
+        model.decoder.pitch_out.weight.mul_(3.0)
+        model.decoder.pitch_out.bias[PAD] += 0.75
+    save_model(model, cfg, folder, meta={"note": "tiny chord-conditioned piano test model"})
+    return folder
+
+
 def make_tiny_trio_model(folder_parent: Path) -> Path:
     """A tiny random trio model (``tiny_trio``: melody, bass, accompaniment) in ``folder_parent/tiny_trio``;
     its random piano decoder is nudged to end steps as music does (else it fills every step)."""

@@ -30,7 +30,7 @@ from .codec_base import (
 from .corpora import SkipCounter
 from .drum_codec import DrumCodec
 from .melody_codec import MelodyCodec
-from .poly_codec import PolyCodec
+from .poly_codec import PolyChordsCodec, PolyCodec
 from .trio_codec import TRIO, MultiStreamCodec
 
 __all__ = ["CANNOT", "CODECS", "NATURAL", "REDUCED", "Codec", "CodecError", "DrumCodec", "Encoded",
@@ -38,7 +38,7 @@ __all__ = ["CANNOT", "CODECS", "NATURAL", "REDUCED", "Codec", "CodecError", "Dru
            "template_velocity"]
 
 CODECS: dict[str, Codec] = {"melody": MelodyCodec(), "drums": DrumCodec(), "poly": PolyCodec(),
-                            "melody_chords": ChordMelodyCodec(), "trio": TRIO}
+                            "melody_chords": ChordMelodyCodec(), "poly_chords": PolyChordsCodec(), "trio": TRIO}
 
 FILE_METRES = {(4, 4), (2, 4), (2, 2)}  # metres whose bars are 16 sixteenths (or pairs of them)
 

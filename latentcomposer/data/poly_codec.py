@@ -1,5 +1,11 @@
 """The polyphonic (piano) representation as a codec: per 16th step, up to 16 notes starting there,
-each with pitch, duration and velocity (PianoTree; arrays [T, 16, 3], see :mod:`.poly`)."""
+each with pitch, duration and velocity (PianoTree; arrays [T, 16, 3], see :mod:`.poly`).
+
+:class:`PolyChordsCodec` ("poly_chords") is the same piano arrays with the chord of every step as the
+condition, exactly as the melody-over-chords codec gives it (data/chord_melody_codec.py: 37 floats a
+step; a clip's chord lane, else the chords detected from its notes), for the chord-conditioned piano
+model poly_2bar_chords; its corpus is POP909's PIANO tracks with their annotated chords
+(data/poly_chords.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +15,10 @@ from typing import Any
 import numpy as np
 
 from latentcomposer.core import Clip
+from latentcomposer.core.chords import ChordTrack
 
 from . import poly
+from .chord_melody_codec import CHORD_DIM, chord_condition, clip_chords
 from .codec_base import (
     CANNOT,
     NATURAL,
@@ -140,3 +148,80 @@ class PolyCodec:
 
     def summary(self, values: dict[str, np.ndarray]) -> dict[str, float]:
         return {"share in one key": float((values["in-key"] >= 0.9).mean())}
+
+
+class PolyChordsCodec(PolyCodec):
+    """Piano arrays over chords: the chord of every step ([T, 37]) is the condition (see the module)."""
+
+    name = "poly_chords"
+    label = "Piano over chords"
+    condition_dim = CHORD_DIM
+
+    def encode_condition(self, clip: Clip, n_steps: int, chords: ChordTrack | None = None) -> np.ndarray | None:
+        """The chords of every step [n_steps, CHORD_DIM]: ``chords`` if given, else detected from the
+        clip's notes."""
+        track = chords if chords is not None else clip_chords(clip, n_steps)
+        return chord_condition(track, n_steps)
+
+    def condition_from_chords(self, chords: ChordTrack, n_steps: int) -> np.ndarray:
+        return chord_condition(chords, n_steps)
+
+    def corpus_windows(self, split: str, n_bars: int, hop_steps: int = poly.STEPS_PER_BAR) -> WindowSet:
+        from latentcomposer.io.progress import ProgressBar
+
+        from .poly_chords import chord_window_starts, poly_chords
+        from .poly_dataset import poly_corpus
+
+        corpus = poly_corpus(progress=ProgressBar("building the piano cache"))
+        chords = poly_chords(corpus)
+        starts, _, dropped = chord_window_starts(corpus, chords, split, n_bars,
+                                                 max(1, hop_steps // poly.STEPS_PER_BAR))
+        n = n_bars * poly.STEPS_PER_BAR
+        return WindowSet({"tokens": corpus.windows(starts, n), "condition": chords.condition(starts, n)}, dropped,
+                         f"POP909 piano with annotated chords, split '{split}'", {"songs": corpus.summary()})
+
+    def clip_windows(self, clips: Sequence[Clip], n_bars: int) -> tuple[dict[str, np.ndarray], int, str]:
+        """A file's piano windows over the chords detected from all its pitched tracks."""
+        length = n_bars * poly.STEPS_PER_BAR
+        empty: dict[str, np.ndarray] = {"tokens": np.zeros((0, length, poly.MAX_NOTES, 3), np.int64),
+                                        "condition": np.zeros((0, length, CHORD_DIM), np.float32)}
+        try:
+            clip, _ = self.choose_clip(clips)
+        except CodecError:
+            return empty, 0, "file has no pitched notes"
+        arrays, _ = poly.clip_to_arrays(clip)
+        pitched = [c for c in clips if not c.is_drum and c.notes]
+        merged = pitched[0]
+        for c in pitched[1:]:
+            merged = merged.merge(c)
+        cond = chord_condition(clip_chords(merged, len(arrays)), len(arrays))
+        starts = [s for s in range(0, len(arrays) - length + 1, poly.STEPS_PER_BAR)
+                  if poly.note_count(arrays[s:s + length]) >= 2 * n_bars]
+        dropped = len(range(0, len(arrays) - length + 1, poly.STEPS_PER_BAR)) - len(starts)
+        if not starts:
+            return empty, dropped, ""
+        return ({"tokens": np.stack([arrays[s:s + length] for s in starts]).astype(np.int64),
+                 "condition": np.stack([cond[s:s + length] for s in starts])}, dropped, "")
+
+    def augmenter(self, train: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> Augmenter | None:
+        """Each window moved with its chords by a random shift in [-r, r] (``transpose_range``); with
+        ``encoder_transpose`` the encoder's copy ("enc_tokens", "enc_condition") by another one."""
+        from .poly_chords import transpose_with_chords
+
+        r = int(options.get("transpose_range", 0))
+        r_enc = int(options.get("encoder_transpose", 0))
+        if not r and not r_enc:
+            return None
+
+        def transpose(batch: dict[str, np.ndarray], idx: np.ndarray, rng: np.random.Generator
+                      ) -> dict[str, np.ndarray]:
+            out = dict(batch)
+            if r_enc:
+                out["enc_tokens"], out["enc_condition"] = transpose_with_chords(
+                    batch["tokens"], batch["condition"], rng.integers(-r_enc, r_enc + 1, len(idx)))
+            if r:
+                out["tokens"], out["condition"] = transpose_with_chords(
+                    batch["tokens"], batch["condition"], rng.integers(-r, r + 1, len(idx)))
+            return out
+
+        return transpose

@@ -69,7 +69,9 @@ class LoopTrainer(Generic[M]):
         self.data_info: dict[str, Any] = {}
 
     # --- the hooks --------------------------------------------------------------------------------
-    def batch(self) -> torch.Tensor:
+    def batch(self) -> torch.Tensor | dict[str, torch.Tensor]:
+        """A training batch: the windows [B, ...], or ``{"x": windows, **extras}`` whose extras go to the
+        model's loss as keyword arguments (a conditioned model's ``condition``, ``enc_x``)."""
         raise NotImplementedError
 
     def validate(self) -> dict[str, float]:
@@ -93,9 +95,10 @@ class LoopTrainer(Generic[M]):
         """One optimizer step on a fresh batch; the loss parts as floats."""
         for g in self.opt.param_groups:
             g["lr"] = self.lr()
-        x = self.batch()
-        loss: Any = self.model.loss  # every note-tree model's loss(x, beta, free_bits, generator)
-        out = loss(x, self.beta(), self.tcfg.free_bits, self.gen)
+        b = self.batch()
+        x, extras = (b, {}) if isinstance(b, torch.Tensor) else (b["x"], {k: v for k, v in b.items() if k != "x"})
+        loss: Any = self.model.loss  # every note-tree model's loss(x, beta, free_bits, generator, **extras)
+        out = loss(x, self.beta(), self.tcfg.free_bits, self.gen, **extras)
         self.opt.zero_grad(set_to_none=True)
         out["loss"].backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.tcfg.grad_clip)
@@ -138,7 +141,12 @@ class LoopTrainer(Generic[M]):
         """Copy every tensor whose name and shape match from a ``last.pt`` or an exported model folder
         (its ``model.safetensors``; e.g. poly_8bar's encoder, conductor and bar decoder into the 2-bar
         poly_2bar, or a model's shipped weights into a fresh run on a GPU); a fresh optimizer and step 0.
-        A bar-position table (``...pos``, [n_bars, d]) from a model with more bars gives its first rows."""
+        A bar-position table (``...pos``, [n_bars, d]) from a model with more bars gives its first rows.
+
+        A *conditioned* model (``condition_dim`` > 0) may start from its unconditioned parent (poly_2bar_chords
+        from poly_2bar), as model/train.py's ``Trainer.init_from`` widens: an input weight wider by exactly
+        the condition's columns gets the parent's columns and zeros for the condition's (the condition is
+        the last input), so the new model decodes exactly as its parent until it learns to read it."""
         if path.is_dir():
             from safetensors.torch import load_file
 
@@ -147,9 +155,14 @@ class LoopTrainer(Generic[M]):
             tensors = torch.load(path, map_location="cpu", weights_only=True)["model"]
         own = self.model.state_dict()
         take = {k: tensors[k] for k in own if k in tensors and tensors[k].shape == own[k].shape}
+        widen = int(getattr(self.cfg, "condition_dim", 0))
         for k in own:
             if k in tensors and k not in take and _bar_table(k, tensors[k], own[k]):
                 take[k] = tensors[k][:own[k].shape[0]]  # a longer model's bar positions: the first n_bars
+            elif k in tensors and k not in take and widen and _narrower_by(tensors[k], own[k], widen):
+                wide = torch.zeros(own[k].shape, dtype=tensors[k].dtype)
+                wide[..., :tensors[k].shape[-1]] = tensors[k]  # the condition's columns start at zero
+                take[k] = wide
         self.model.load_state_dict({**own, **{k: v.float().to(self.device) for k, v in take.items()}})
         self.log(f"initialised {len(take)} of {len(own)} tensors from {path}")
         return list(take)
@@ -216,3 +229,8 @@ def _bar_table(name: str, src: torch.Tensor, dst: torch.Tensor) -> bool:
     """Is ``src`` a longer model's per-bar position table for ``dst`` (same width, more bars)?"""
     return (name.split(".")[-1] == "pos" and src.dim() == 2 and dst.dim() == 2
             and src.shape[1] == dst.shape[1] and src.shape[0] > dst.shape[0])
+
+
+def _narrower_by(src: torch.Tensor, dst: torch.Tensor, columns: int) -> bool:
+    """Is ``src`` the unconditioned parent's input weight for ``dst`` (``columns`` fewer inputs)?"""
+    return src.dim() == dst.dim() == 2 and src.shape[0] == dst.shape[0] and src.shape[1] + columns == dst.shape[1]

@@ -17,6 +17,10 @@ class LoopTrainConfig:
     kl_anneal_steps: int = 2000
     grad_clip: float = 1.0
     transpose_range: int = 5  # random +-semitones per window (all streams of a window together)
+    # conditioned models: the encoder reads its own copy of each window moved by another random shift in
+    # [-n, n] (the decoder's target and its chords keep theirs), so z cannot carry where the music sits
+    # in pitch and the decoder must take it from the condition (the chords). 0 = off
+    encoder_transpose: int = 0
     max_steps: int = 1_000_000
     eval_every_minutes: float = 10.0
     checkpoint_every_minutes: float = 5.0

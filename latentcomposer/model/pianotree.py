@@ -19,6 +19,12 @@ end of step), each ``(pitch, duration 1..32, MIDI velocity)``.
   the time state emits pitches low to high until end-of-step (a pitch may only rise within a step:
   lower pitches are masked, in training and decoding), and for each pitch a duration (32-way) and a
   velocity bin from the note state and the pitch's embedding.
+* **Condition** (``condition_dim`` > 0, poly_2bar_chords): the chord of every step ([B, T, 37], the
+  layout of data/chord_melody_codec.py) is the last part of the time-level GRU's input at that step,
+  so the same z (the texture) can be decoded over another progression (Poly-dis, Wang et al. 2020). The
+  encoder does not read it; in training it reads its own randomly transposed copy of the window
+  (``encoder_transpose``), so z cannot hold where the music sits in pitch. None for a conditioned
+  model means zeros (no condition given), as the melody models do.
 
 Loss per window: summed cross-entropy of pitches (incl. each step's end-of-step), durations and
 velocity bins, + beta * max(KL - free bits, 0).
@@ -130,7 +136,9 @@ class BarDecoder(nn.Module):
         self.embed = NoteEmbedding(cfg)
         self.summary = nn.Linear(self.embed.dim, cfg.step_summary)
         self.init = nn.Linear(cfg.dec_cond, cfg.dec_time_hidden)
-        self.time_rnn = nn.GRU(cfg.step_summary + cfg.dec_cond, cfg.dec_time_hidden, batch_first=True)
+        self.cdim = cfg.condition_dim  # the per-step condition: the time GRU's last input columns
+        self.time_rnn = nn.GRU(cfg.step_summary + cfg.dec_cond + cfg.condition_dim, cfg.dec_time_hidden,
+                               batch_first=True)
         self.note_init = nn.Linear(cfg.dec_time_hidden, cfg.dec_note_hidden)
         self.start = nn.Parameter(torch.zeros(self.embed.dim))
         self.note_rnn = nn.GRU(self.embed.dim, cfg.dec_note_hidden, batch_first=True)
@@ -153,14 +161,26 @@ class BarDecoder(nn.Module):
         pad = torch.zeros_like(low[..., :1])
         return logits.masked_fill(torch.cat([low, pad], -1), NEG)
 
-    def forward(self, cond: torch.Tensor, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Teacher-forced: cond [N, dec_cond], x [N, L, 16, 3] -> per-sequence summed losses [N] and
-        counts for accuracies."""
+    def step_condition(self, chords: torch.Tensor | None, n_seq: int, length: int, like: torch.Tensor
+                       ) -> list[torch.Tensor]:
+        """The per-step condition [N, L, condition_dim] as a list to concatenate ([] when unconditioned;
+        zeros when none is given)."""
+        if not self.cdim:
+            return []
+        if chords is None:
+            return [like.new_zeros((n_seq, length, self.cdim))]
+        return [chords.to(like.dtype).reshape(n_seq, length, self.cdim)]
+
+    def forward(self, cond: torch.Tensor, x: torch.Tensor, chords: torch.Tensor | None = None
+                ) -> dict[str, torch.Tensor]:
+        """Teacher-forced: cond [N, dec_cond], x [N, L, 16, 3] (and the condition [N, L, Cs] of a
+        conditioned model) -> per-sequence summed losses [N] and counts for accuracies."""
         n_seq, length = x.shape[:2]
         s = self.step_vectors(x)
         prev = torch.cat([torch.zeros_like(s[:, :1]), s[:, :-1]], 1)
         h0 = torch.tanh(self.init(cond)).unsqueeze(0)
-        inp = torch.cat([prev, cond.unsqueeze(1).expand(-1, length, -1)], -1)
+        inp = torch.cat([prev, cond.unsqueeze(1).expand(-1, length, -1),
+                         *self.step_condition(chords, n_seq, length, cond)], -1)
         h, _ = self.time_rnn(inp, h0)  # [N, L, Ht]
         m = n_seq * length
         notes = x.reshape(m, MAX_NOTES, 3)
@@ -234,14 +254,16 @@ class BarDecoder(nn.Module):
 
     @torch.no_grad()
     def decode(self, cond: torch.Tensor, n_steps: int, temperature: float = 0.0,
-               generator: torch.Generator | None = None) -> torch.Tensor:
-        """cond [N, dec_cond] -> notes [N, n_steps, 16, 3] (long)."""
+               generator: torch.Generator | None = None, chords: torch.Tensor | None = None) -> torch.Tensor:
+        """cond [N, dec_cond] (and a conditioned model's condition [N, n_steps, Cs]) -> notes
+        [N, n_steps, 16, 3] (long)."""
         n = cond.shape[0]
         h = torch.tanh(self.init(cond)).unsqueeze(0)
         prev = cond.new_zeros((n, self.cfg.step_summary))
+        steps = self.step_condition(chords, n, n_steps, cond)
         out = []
-        for _ in range(n_steps):
-            y, h = self.time_rnn(torch.cat([prev, cond], -1).unsqueeze(1), h)
+        for t in range(n_steps):
+            y, h = self.time_rnn(torch.cat([prev, cond, *(c[:, t] for c in steps)], -1).unsqueeze(1), h)
             notes = self.decode_step(y[:, 0], temperature, generator)
             out.append(notes)
             prev = self.step_vectors(notes)
@@ -267,12 +289,14 @@ class PolyRuntime:
                     ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
         """On the CPU the folded NumPy bar decoder (model/poly_fastdecode.py), else the model's loop."""
         if not (use_numpy and self.fast is not None and z.device.type == "cpu"):
-            return self.model.decode(z, temperature, generator), None
+            return self.model.decode(z, temperature, generator, condition), None
         from .poly_fastdecode import numpy_seed
 
         cond, length = self.model.conditioning(z)
+        chords = self.model.sequence_condition(condition, z.shape[0])
         rng = numpy_seed(generator) if temperature > 0 else None
-        out = self.fast.decode(cond.numpy(), length, float(temperature), rng)
+        out = self.fast.decode(cond.numpy(), length, float(temperature), rng,
+                               None if chords is None else chords.float().numpy())
         return torch.from_numpy(out.reshape(z.shape[0], self.model.cfg.n_steps, MAX_NOTES, 3)), None
 
 
@@ -281,7 +305,6 @@ class PianoTreeVAE(nn.Module):
     Also the engine's LatentModel (model/architectures.py): ``runtime``, capabilities."""
 
     supports_search = False  # no beam search over note trees (yet): temperature 0 is greedy
-    condition_dim = 0
     dynamics_heads = False  # velocity is decoded with every note; there is no humanize head
 
     def __init__(self, cfg: PolyConfig) -> None:
@@ -317,6 +340,22 @@ class PianoTreeVAE(nn.Module):
     def kl_groups(self) -> int:
         return 1
 
+    @property
+    def condition_dim(self) -> int:
+        """Width of the per-step condition the bar decoder reads (0: unconditioned)."""
+        return self.cfg.condition_dim
+
+    def sequence_condition(self, condition: torch.Tensor | None, b: int) -> torch.Tensor | None:
+        """The windows' condition [B, T, Cs] as the bar decoder's sequences [N, length, Cs] (None when
+        unconditioned; zeros when a conditioned model is given none)."""
+        if not self.condition_dim:
+            return None
+        cfg = self.cfg
+        if condition is None:
+            return torch.zeros((b, cfg.n_steps, self.condition_dim), device=self.decoder.start.device)
+        rows = b * cfg.n_bars if self.bars else b
+        return condition.float().reshape(rows, -1, self.condition_dim)
+
     def runtime(self, device: torch.device) -> PolyRuntime:
         return PolyRuntime(self, device)
 
@@ -332,21 +371,26 @@ class PianoTreeVAE(nn.Module):
                  aux: dict[str, np.ndarray] | None = None, search_beam: int = 0, batch: int = 64
                  ) -> NoteEvalResult:
         """Note-level figures (data.poly.reconstruction_metrics) of greedy decodes of z = posterior
-        mean, and the mean KL. ``search_beam`` is ignored (no search decoding)."""
+        mean (over the windows' own ``aux["condition"]`` for a conditioned model), and the mean KL.
+        ``search_beam`` is ignored (no search decoding)."""
         from latentcomposer.data.poly import reconstruction_metrics
 
         self.eval()
+        conds = (aux or {}).get("condition") if self.condition_dim else None
         preds, kls = [], []
         for i in range(0, len(windows), batch):
             x = torch.as_tensor(np.asarray(windows[i:i + batch]), dtype=torch.long, device=device)
+            c = None if conds is None else torch.as_tensor(np.asarray(conds[i:i + batch]), dtype=torch.float32,
+                                                           device=device)
             mu, sigma = self.encode(x)
             kls.append(kl_normal(mu, sigma).cpu().numpy())
-            preds.append(self.decode(mu).cpu().numpy())
+            preds.append(self.decode(mu, condition=c).cpu().numpy())
         figures = reconstruction_metrics(np.asarray(windows), np.concatenate(preds))
         return NoteEvalResult(len(windows), float(np.concatenate(kls).mean()), figures)
 
     # --- encoder ---------------------------------------------------------------------------------
     def encode(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mu, sigma) [B, z_dim]; the encoder reads the notes only (``condition`` is ignored)."""
         cfg = self.cfg
         b = x.shape[0]
         s = self.steps(x)  # [B, T, H]
@@ -374,31 +418,38 @@ class PianoTreeVAE(nn.Module):
         cond = self.cond_out(y) + self.cond_skip(slots)
         return cond.reshape(b * cfg.n_bars, -1), cfg.steps_per_bar
 
-    def reconstruction(self, z: torch.Tensor, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Teacher-forced losses of x given z: per window [B] ('pitch', 'duration', 'velocity') + counts."""
+    def reconstruction(self, z: torch.Tensor, x: torch.Tensor, condition: torch.Tensor | None = None
+                       ) -> dict[str, torch.Tensor]:
+        """Teacher-forced losses of x given z (and the windows' condition [B, T, Cs]): per window [B]
+        ('pitch', 'duration', 'velocity') + counts."""
         cond, length = self.conditioning(z)
         b = x.shape[0]
-        out = self.decoder(cond, x.reshape(cond.shape[0], length, MAX_NOTES, 3))
+        out = self.decoder(cond, x.reshape(cond.shape[0], length, MAX_NOTES, 3),
+                           self.sequence_condition(condition, b))
         if cond.shape[0] != b:
             for k in ("pitch", "duration", "velocity"):
                 out[k] = out[k].reshape(b, -1).sum(-1)
         return out
 
     @torch.no_grad()
-    def decode(self, z: torch.Tensor, temperature: float = 0.0, generator: torch.Generator | None = None
-               ) -> torch.Tensor:
-        """z [B, z_dim] -> arrays [B, T, 16, 3] (long): greedy at temperature 0, else sampled."""
+    def decode(self, z: torch.Tensor, temperature: float = 0.0, generator: torch.Generator | None = None,
+               condition: torch.Tensor | None = None) -> torch.Tensor:
+        """z [B, z_dim] (and a conditioned model's condition [B, T, Cs]) -> arrays [B, T, 16, 3] (long):
+        greedy at temperature 0, else sampled."""
         cond, length = self.conditioning(z)
-        out = self.decoder.decode(cond, length, temperature, generator)
+        out = self.decoder.decode(cond, length, temperature, generator,
+                                  self.sequence_condition(condition, z.shape[0]))
         return out.reshape(z.shape[0], self.cfg.n_steps, MAX_NOTES, 3)
 
-    def loss(self, x: torch.Tensor, beta: float, free_bits: float, generator: torch.Generator | None = None
-             ) -> dict[str, torch.Tensor]:
-        """The training loss (mean over the batch) and its parts."""
-        mu, sigma = self.encode(x)
+    def loss(self, x: torch.Tensor, beta: float, free_bits: float, generator: torch.Generator | None = None,
+             condition: torch.Tensor | None = None, enc_x: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """The training loss (mean over the batch) and its parts. A conditioned model decodes x over
+        ``condition`` [B, T, Cs]; ``enc_x`` (training's ``encoder_transpose``) is what the encoder reads
+        instead of x (x moved by its own shift)."""
+        mu, sigma = self.encode(x if enc_x is None else enc_x)
         eps = torch.randn(mu.shape, generator=generator, device=mu.device)
         z = mu + sigma * eps
-        r = self.reconstruction(z, x)
+        r = self.reconstruction(z, x, condition)
         recon = r["pitch"] + r["duration"] + r["velocity"]
         kl = kl_normal(mu, sigma)
         loss = (recon + beta * torch.clamp(kl - free_bits, min=0.0)).mean()

@@ -1,7 +1,10 @@
 """The polyphonic (PianoTree) models' config: torch-free, so the model registry reads it without torch.
 
 ``architecture`` "pianotree" (poly_2bar: one z per window) or "pianotree_bars" (poly_8bar: one z slot
-per bar under a conductor); see model/pianotree.py for the network.
+per bar under a conductor); see model/pianotree.py for the network. ``condition_dim`` > 0 makes a
+conditioned model (poly_2bar_chords: the chord of every step, 37 floats, read at every step of the bar
+decoder's time-level GRU); 0, the default, is every model shipped before it, and config.json leaves the
+field out then, so those files read and write as before.
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ class PolyConfig:
     step_summary: int = 128  # summary of the previous step's notes (bar decoder input)
     dec_time_hidden: int = 512  # time-level GRU of the bar decoder
     dec_note_hidden: int = 256  # note-level GRU of the bar decoder
+    # conditioned models: the bar decoder's time-level GRU reads a per-step condition of this width (the
+    # chord of the step, data/poly_codec.py's "poly_chords") beside the conditioning vector; 0 = none
+    condition_dim: int = 0
 
     def __post_init__(self) -> None:
         check_fields(self, ("n_bars", "steps_per_bar", "max_notes", "max_duration", "velocity_bins", "pitch_embed",
@@ -62,15 +68,14 @@ class PolyConfig:
                                   f"({self.n_bars} * {self.bar_z_dim})")
 
     @property
-    def condition_dim(self) -> int:
-        return 0  # the piano models read no per-step condition
-
-    @property
     def n_steps(self) -> int:
         return self.n_bars * self.steps_per_bar
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        d = dataclasses.asdict(self)
+        if not d["condition_dim"]:
+            del d["condition_dim"]  # unconditioned configs are written as before the field existed
+        return d
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PolyConfig:

@@ -10,6 +10,10 @@ MODEL_CARD.md). ``eval`` prints test figures of an exported folder (greedy); ``p
 samples with the data; ``speed`` measures training steps per second.
 
 Validation reads only the valid split; the test split is read by ``eval`` alone.
+
+A conditioned config (poly_2bar_chords: ``condition_dim`` 37) trains on POP909 windows with their
+annotated chords (data/poly_chords.py), notes and chords transposed together, the encoder reading its
+own transposed copy (``encoder_transpose``); validation and ``eval`` decode over each window's chords.
 """
 
 from __future__ import annotations
@@ -25,6 +29,12 @@ import numpy as np
 import torch
 
 from latentcomposer.data.poly import reconstruction_metrics, transpose_batch, window_stats
+from latentcomposer.data.poly_chords import (
+    PolyChords,
+    chord_window_starts,
+    poly_chords,
+    transpose_with_chords,
+)
 from latentcomposer.data.poly_dataset import PolyCorpus, poly_corpus
 
 from .loop import LoopState, LoopTrainer, step_seconds
@@ -64,6 +74,16 @@ POLY_CONFIGS: dict[str, PolyNamedConfig] = {
         PolyConfig(name="poly_8bar", architecture="pianotree_bars", n_bars=8, z_dim=1024, bar_z_dim=128),
         # free bits 1024 (128 a bar) until step ~380, where the KL was already ~830: 3072 from there
         PolyTrainConfig(batch_size=16, free_bits=3072.0)),
+    # issue 25's chord-conditioned piano model (Poly-dis style): poly_2bar's layout, the chord of every
+    # step (37 floats, data/chord_melody_codec.py) read by the bar decoder's time GRU at that step; the
+    # encoder reads its own randomly moved copy of each window (encoder_transpose 6), so z keeps the
+    # texture, not where it sits in pitch, and the decoder must take that from the chords. POP909 windows
+    # with annotated chords only. Warm start from poly_2bar (`--init-from ~/.cache/latentcomposer/train/
+    # poly_2bar_w8/last.pt`, or a poly_2bar folder of this layout): the chord columns start at zero
+    "poly_2bar_chords": PolyNamedConfig(
+        PolyConfig(name="poly_2bar_chords", representation="poly_chords", architecture="pianotree_bars", n_bars=2,
+                   z_dim=256, bar_z_dim=128, condition_dim=37),
+        PolyTrainConfig(batch_size=64, free_bits=768.0, learning_rate=5e-4, kl_anneal_steps=1, encoder_transpose=6)),
     # tiny configs: tests and smoke runs only
     "tiny_poly_2bar": PolyNamedConfig(
         PolyConfig(name="tiny_poly_2bar", n_bars=2, pitch_embed=8, dur_embed=4, vel_embed=4, enc_note_hidden=8,
@@ -76,6 +96,12 @@ POLY_CONFIGS: dict[str, PolyNamedConfig] = {
                    n_heads=2, tf_layers=1, conductor_hidden=8, dec_cond=8, step_summary=8, dec_time_hidden=16,
                    dec_note_hidden=16),
         PolyTrainConfig(batch_size=4, free_bits=1.0, kl_anneal_steps=10, valid_windows=8)),
+    "tiny_poly_chords": PolyNamedConfig(
+        PolyConfig(name="tiny_poly_chords", representation="poly_chords", architecture="pianotree_bars", n_bars=2,
+                   pitch_embed=8, dur_embed=4, vel_embed=4, enc_note_hidden=8, enc_time_hidden=8, z_dim=8,
+                   bar_z_dim=4, d_model=16, n_heads=2, tf_layers=1, conductor_hidden=8, dec_cond=8, step_summary=8,
+                   dec_time_hidden=16, dec_note_hidden=16, condition_dim=37),
+        PolyTrainConfig(batch_size=4, free_bits=1.0, kl_anneal_steps=10, valid_windows=8, encoder_transpose=6)),
 }
 
 
@@ -97,28 +123,31 @@ def _device(model: torch.nn.Module) -> torch.device:
 # --- evaluation -------------------------------------------------------------------------------------
 @torch.no_grad()
 def decode_windows(model: PianoTreeVAE, windows: np.ndarray, batch: int = 128, temperature: float = 0.0,
-                   seed: int = 0) -> np.ndarray:
-    """Encode (z = mu) and decode ``windows`` [N, T, 16, 3]; greedy at temperature 0."""
+                   seed: int = 0, condition: np.ndarray | None = None) -> np.ndarray:
+    """Encode (z = mu) and decode ``windows`` [N, T, 16, 3] (over ``condition`` [N, T, Cs] for a
+    conditioned model); greedy at temperature 0."""
     model.eval()
     dev = _device(model)
     gen = torch.Generator(device=dev).manual_seed(seed)
     out = []
     for i in range(0, len(windows), batch):
         mu, _ = model.encode(to_tensor(windows[i:i + batch], dev))
-        out.append(model.decode(mu, temperature, gen).cpu().numpy().astype(np.uint8))
+        c = _cond(condition, i, batch, dev)
+        out.append(model.decode(mu, temperature, gen, c).cpu().numpy().astype(np.uint8))
     return np.concatenate(out) if out else np.zeros_like(windows)
 
 
 @torch.no_grad()
-def teacher_forced(model: PianoTreeVAE, windows: np.ndarray, batch: int = 128) -> dict[str, float]:
-    """Mean teacher-forced losses (z = mu) and KL of ``windows``."""
+def teacher_forced(model: PianoTreeVAE, windows: np.ndarray, batch: int = 128,
+                   condition: np.ndarray | None = None) -> dict[str, float]:
+    """Mean teacher-forced losses (z = mu) and KL of ``windows`` (over ``condition``)."""
     model.eval()
     sums = dict.fromkeys(("tf_recon", "kl", "pitch_correct", "pitch_total", "dur_correct", "notes_total"), 0.0)
     n = 0
     for i in range(0, len(windows), batch):
         x = to_tensor(windows[i:i + batch], _device(model))
         mu, sigma = model.encode(x)
-        r = model.reconstruction(mu, x)
+        r = model.reconstruction(mu, x, _cond(condition, i, batch, x.device))
         kl = 0.5 * (mu.pow(2) + sigma.pow(2) - 2 * torch.log(sigma) - 1).sum(-1)
         sums["tf_recon"] += float((r["pitch"] + r["duration"] + r["velocity"]).sum())
         sums["kl"] += float(kl.sum())
@@ -130,11 +159,18 @@ def teacher_forced(model: PianoTreeVAE, windows: np.ndarray, batch: int = 128) -
             "tf_dur_acc": sums["dur_correct"] / max(1.0, sums["notes_total"])}
 
 
-def evaluate(model: PianoTreeVAE, windows: np.ndarray, prefix: str = "") -> dict[str, float]:
-    m = {f"{prefix}{k}": v for k, v in teacher_forced(model, windows).items()}
-    rec = reconstruction_metrics(windows, decode_windows(model, windows))
+def evaluate(model: PianoTreeVAE, windows: np.ndarray, prefix: str = "", condition: np.ndarray | None = None
+             ) -> dict[str, float]:
+    m = {f"{prefix}{k}": v for k, v in teacher_forced(model, windows, condition=condition).items()}
+    rec = reconstruction_metrics(windows, decode_windows(model, windows, condition=condition))
     m.update({f"{prefix}{k}": v for k, v in rec.items()})
     return m
+
+
+def _cond(condition: np.ndarray | None, i: int, batch: int, dev: torch.device) -> torch.Tensor | None:
+    if condition is None:
+        return None
+    return torch.as_tensor(np.asarray(condition[i:i + batch], np.float32), device=dev)
 
 
 # --- the trainer ------------------------------------------------------------------------------------
@@ -147,18 +183,32 @@ class PolyTrainer(LoopTrainer[PianoTreeVAE]):
     def __init__(self, named: PolyNamedConfig, out_dir: Path | None = None, work_dir: Path | None = None,
                  log: Any = print, device: str | torch.device = "cpu") -> None:
         self.named = named
+        self.chords: PolyChords | None = None  # a conditioned model's chords (set_corpus)
+        self.valid_condition: np.ndarray | None = None
         torch.manual_seed(named.train.seed)
         super().__init__(named.model, named.train, PianoTreeVAE(named.model), out_dir, work_dir, device, log)
 
-    def set_corpus(self, corpus: PolyCorpus) -> None:
+    def set_corpus(self, corpus: PolyCorpus, chords: PolyChords | None = None) -> None:
+        """The training and validation windows; a conditioned model's come with their chords
+        (``chords``, else the cached POP909 annotations of ``corpus``: POP909 windows only)."""
         n_bars, t = self.cfg.n_bars, self.cfg.n_steps
         self.corpus = corpus
-        self.train_starts, _, dropped = corpus.window_starts("train", n_bars)
-        vs, vowner, vdropped = corpus.window_starts("valid", n_bars)
+        if self.cfg.condition_dim:
+            self.chords = chords if chords is not None else poly_chords(corpus)
+            self.train_starts, _, drops = chord_window_starts(corpus, self.chords, "train", n_bars)
+            vs, _, vdrops = chord_window_starts(corpus, self.chords, "valid", n_bars)
+            dropped, vdropped = drops["near empty"], vdrops["near empty"]
+            self.data_info["windows_without_chords_dropped"] = {"train": drops["mostly no chord"],
+                                                                "valid": vdrops["mostly no chord"]}
+        else:
+            self.train_starts, _, dropped = corpus.window_starts("train", n_bars)
+            vs, _, vdropped = corpus.window_starts("valid", n_bars)
         sel = np.sort(np.random.default_rng(1).permutation(len(vs))[:self.tcfg.valid_windows])
         self.valid = corpus.windows(vs[sel], t)
+        if self.chords is not None:
+            self.valid_condition = self.chords.condition(vs[sel], t)
         summary = corpus.summary()
-        self.data_info = {
+        self.data_info = {**self.data_info,
             "songs": summary["by_source_and_split"], "skipped": summary["skipped"],
             "train_windows": int(len(self.train_starts)), "valid_windows": int(len(vs)),
             "valid_windows_used_for_checks": int(len(sel)), "near_empty_windows_dropped_train": dropped,
@@ -170,13 +220,24 @@ class PolyTrainer(LoopTrainer[PianoTreeVAE]):
         self.log(f"data: {len(self.train_starts)} train windows, {len(vs)} validation windows "
                  f"({len(sel)} used for checks)")
 
-    def batch(self) -> torch.Tensor:
+    def batch(self) -> torch.Tensor | dict[str, torch.Tensor]:
         idx = self.rng.integers(0, len(self.train_starts), self.tcfg.batch_size)
-        w = self.corpus.windows(self.train_starts[idx], self.cfg.n_steps)
-        r = self.tcfg.transpose_range
+        starts = self.train_starts[idx]
+        w = self.corpus.windows(starts, self.cfg.n_steps)
+        r, r_enc = self.tcfg.transpose_range, self.tcfg.encoder_transpose
+        if self.chords is None:
+            if r:
+                w = transpose_batch(w, self.rng.integers(-r, r + 1, len(w)))
+            return to_tensor(w, self.device)
+        # conditioned: notes and chords move together; the encoder's copy by its own shift
+        enc = transpose_batch(w, self.rng.integers(-r_enc, r_enc + 1, len(w))) if r_enc else None
+        cond = self.chords.condition(starts, self.cfg.n_steps)
         if r:
-            w = transpose_batch(w, self.rng.integers(-r, r + 1, len(w)))
-        return to_tensor(w, self.device)
+            w, cond = transpose_with_chords(w, cond, self.rng.integers(-r, r + 1, len(w)))
+        out = {"x": to_tensor(w, self.device), "condition": torch.as_tensor(cond, device=self.device)}
+        if enc is not None:
+            out["enc_x"] = to_tensor(enc, self.device)
+        return out
 
     def export(self, metrics: dict[str, float], folder: Path | None = None) -> None:
         folder = folder or self.out_dir
@@ -185,7 +246,7 @@ class PolyTrainer(LoopTrainer[PianoTreeVAE]):
         self.model.train()
 
     def validate(self) -> dict[str, float]:
-        m = evaluate(self.model, self.valid, "valid_")
+        m = evaluate(self.model, self.valid, "valid_", self.valid_condition)
         self.model.train()
         return m
 
@@ -206,18 +267,33 @@ def test_windows(corpus: PolyCorpus, n_bars: int, source: str | None, limit: int
     return corpus.windows(starts, n_bars * 16)
 
 
+def test_chord_windows(corpus: PolyCorpus, chords: PolyChords, n_bars: int, limit: int | None = None,
+                       seed: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """POP909 test windows with their chords (the conditioned model's test set: windows [N, T, 16, 3],
+    condition [N, T, 37]), ``limit`` of them by a seeded choice."""
+    starts, _, _ = chord_window_starts(corpus, chords, "test", n_bars)
+    if limit is not None and len(starts) > limit:
+        starts = starts[np.sort(np.random.default_rng(seed).permutation(len(starts))[:limit])]
+    return corpus.windows(starts, n_bars * 16), chords.condition(starts, n_bars * 16)
+
+
 def eval_model(folder: Path, limit: int | None = 2048, corpus: PolyCorpus | None = None,
-               log: Any = print) -> dict[str, dict[str, float]]:
+               log: Any = print, chords: PolyChords | None = None) -> dict[str, dict[str, float]]:
     """Greedy test figures of an exported model per source (``limit`` windows each, seeded choice);
-    written to ``eval_test.json`` in the folder."""
+    written to ``eval_test.json`` in the folder. A conditioned model: POP909 windows with chords, each
+    decoded over its own chords."""
     model, cfg, _ = load_poly_model(folder)
     corpus = corpus or poly_corpus()
     res: dict[str, dict[str, float]] = {}
-    for src in ("pop909", "chorale"):
-        w = test_windows(corpus, cfg.n_bars, src, limit)
+    for src in ("pop909",) if cfg.condition_dim else ("pop909", "chorale"):
+        cond = None
+        if cfg.condition_dim:
+            w, cond = test_chord_windows(corpus, chords or poly_chords(corpus), cfg.n_bars, limit)
+        else:
+            w = test_windows(corpus, cfg.n_bars, src, limit)
         if not len(w):
             continue
-        m = evaluate(model, w)
+        m = evaluate(model, w, condition=cond)
         m["windows"] = float(len(w))
         res[src] = m
         log(f"{cfg.name} test {src} ({len(w)} windows): " + " ".join(f"{k}={v:.4f}" for k, v in m.items()))
@@ -229,14 +305,21 @@ def eval_model(folder: Path, limit: int | None = 2048, corpus: PolyCorpus | None
 def prior_stats(folder: Path, n: int = 256, temperatures: tuple[float, ...] = (0.5, 1.0), seed: int = 0,
                 corpus: PolyCorpus | None = None) -> dict[str, dict[str, float]]:
     """Window statistics (data.poly.window_stats) of z ~ N(0, I) decodes at each decoding temperature,
-    next to the POP909 test windows'."""
+    next to the POP909 test windows' (a conditioned model decodes over the test windows' chords)."""
     model, cfg, _ = load_poly_model(folder)
     corpus = corpus or poly_corpus()
-    out = {"test data (pop909)": window_stats(test_windows(corpus, cfg.n_bars, "pop909", 2048))}
+    cond: torch.Tensor | None = None
+    if cfg.condition_dim:
+        data, test_cond = test_chord_windows(corpus, poly_chords(corpus), cfg.n_bars, 2048)
+        cond = torch.as_tensor(test_cond[np.arange(n) % len(test_cond)])
+    else:
+        data = test_windows(corpus, cfg.n_bars, "pop909", 2048)
+    out = {"test data (pop909)": window_stats(data)}
     gen = torch.Generator().manual_seed(seed)
     for t in temperatures:
         z = torch.randn((n, cfg.z_dim), generator=gen)
-        arrays = np.concatenate([model.decode(z[i:i + 64], t, gen).numpy() for i in range(0, n, 64)])
+        arrays = np.concatenate([model.decode(z[i:i + 64], t, gen, None if cond is None else cond[i:i + 64]).numpy()
+                                 for i in range(0, n, 64)])
         out[f"N(0, I), t={t}"] = window_stats(arrays)
     return out
 
@@ -263,6 +346,12 @@ def write_model_card(folder: Path) -> None:
              f"velocity); pitch code 128 ends a step. Velocity is predicted in {cfg['velocity_bins']} equal bins "
              "(decoded as the bin centre). `latentcomposer/data/poly.py` documents what is reduced (more than 16 "
              "onsets a step, off-grid notes, same-pitch overlaps, durations over 32).", "",
+             *([f"**Chord condition**: the chord of every step ({cfg['condition_dim']} floats: no-chord bit, root, "
+                "pitch classes, bass; data/chord_melody_codec.py) is read by the bar decoder's time GRU at that step; "
+                "the encoder reads the notes only, in training a copy moved by its own random shift (up to "
+                f"+-{tc.get('encoder_transpose', 0)}), so z holds the texture and the chords place it. Trained on "
+                "POP909 windows with their annotated chords (`chord_midi.txt`).", ""]
+               if cfg.get("condition_dim") else []),
              "## Architecture", "",
              f"- Step encoder: note embedding (pitch {cfg['pitch_embed']}, duration {cfg['dur_embed']}, velocity "
              f"{cfg['vel_embed']}) -> note-level GRU {cfg['enc_note_hidden']} per step.",
@@ -272,7 +361,8 @@ def write_model_card(folder: Path) -> None:
               "decoder over every bar's 16 steps, all bars as one batch." if bars else
               f"- Bidirectional GRU {cfg['enc_time_hidden']} over the {cfg['n_bars'] * 16} steps -> z = {cfg['z_dim']}."),
              f"- Bar decoder: time-level GRU {cfg['dec_time_hidden']} over steps (input: conditioning "
-             f"{cfg['dec_cond']} + summary of the previous step {cfg['step_summary']}); per step a note-level GRU "
+             f"{cfg['dec_cond']} + summary of the previous step {cfg['step_summary']}"
+             + (f" + the step's chord {cfg['condition_dim']}" if cfg.get("condition_dim") else "") + "); per step a note-level GRU "
              f"{cfg['dec_note_hidden']} emitting rising pitches until end-of-step, a 32-way duration head and a "
              "velocity-bin head per note.",
              f"- Weights: {size_mb:.1f} MB (float16 safetensors; computed in float32)"
