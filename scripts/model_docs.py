@@ -139,10 +139,14 @@ def melody_docs(eng, img: Path, name: str) -> None:
         # the Transformer VAE paper's context-transfer pairs: bar 1 of X1 developed in X2's flow
         for x1, x2 in (("mary", "jingle_bells"), ("twinkle", "ode_to_joy")):
             c1, c2 = example_clip(x1), example_clip(x2)
-            out = eng.context_transfer(c1, c2, bars_from_x1=[0]).clips[0]
-            rec2 = eng.reconstruct(c2).clips[0]
-            piano_roll_png([c1, c2, rec2.copy(name="X2 reconstructed"), out.copy(name="bar 1 of X1 + X2")],
-                           img / f"{name}_transfer_{x1}_{x2}.png",
+            rows = [c1, c2, eng.reconstruct(c2).clips[0].copy(name="X2 recon.")]
+            splice = eng.context_transfer(c1, c2, bars_from_x1=[0], follow_structure=False).clips[0]
+            rows.append(splice.copy(name="splice"))
+            if eng.structure_prior is not None:  # X2's repeats of its bar 1 follow the new bar 1
+                res = eng.context_transfer(c1, c2, bars_from_x1=[0])
+                label = ", ".join(str(b + 1) for b in res.followed) or "none"
+                rows.append(res.clips[0].copy(name=f"follows ({label})"))
+            piano_roll_png(rows, img / f"{name}_transfer_{x1}_{x2}.png",
                            f"{name}: context transfer, z1 of {x1} + z2..z8 of {x2}")
         c = example_clip("ode_to_joy")
         outs = [eng.reconstruct(c).clips[0].copy(name="reconstruction")]

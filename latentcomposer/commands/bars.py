@@ -3,6 +3,7 @@
     latentcomposer continue IN.mid --bars 4 --out OUT.mid       # extend a phrase by 4 bars in its style
     latentcomposer infill IN.mid --bars 5-6 --out OUT.mid       # regenerate bars 5 and 6 given both sides
     latentcomposer fit-bar-prior --model tvae_16bar             # (re)fit the bar prior to the weights
+    latentcomposer fit-structure-prior --model tvae_16bar       # which bars repeat which (Bars view, transfer)
 
 See model/continuation.py for what each does (and does not do).
 """
@@ -58,6 +59,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--threads", type=valid.integer(1, 256, "--threads"), default=1, help="CPU threads (default 1)")
     p.set_defaults(func=cmd_fit_bar_prior)
 
+    p = sub.add_parser("fit-structure-prior", help="fit a per-bar model's structure prior (which bars repeat "
+                       "which: the Bars view, context transfer that follows repeats); a few minutes on one thread")
+    p.add_argument("--model", default=PER_BAR_MODEL, help=f"a per-bar model (default {PER_BAR_MODEL})")
+    p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--train-windows", type=valid.integer(16, 10**6, "--train-windows"), default=3000,
+                   help="training windows to encode (default 3000)")
+    p.add_argument("--seed", type=valid.seed, default=0)
+    p.add_argument("--threads", type=valid.integer(1, 256, "--threads"), default=1, help="CPU threads (default 1)")
+    p.set_defaults(func=cmd_fit_structure_prior)
+
 
 def parse_bar_range(text: str) -> tuple[int, int]:
     """'5-6' -> (4, 6): 0-based start, exclusive end; '3' -> (2, 3)."""
@@ -104,4 +115,28 @@ def cmd_fit_bar_prior(args: argparse.Namespace) -> int:
           f"(N(0, I): {figures['valid_nll_per_bar_standard_normal']:.1f}; one Gaussian per bar position: "
           f"{figures['valid_nll_per_bar_diag_gaussian_per_position']:.1f}); "
           f"wrote {eng.folder}/bar_prior.safetensors")
+    return 0
+
+
+def cmd_fit_structure_prior(args: argparse.Namespace) -> int:
+    import torch
+
+    from latentcomposer.model.structure_prior import fit_for_engine
+    from latentcomposer.model.threads import limit_cpu_threads
+
+    limit_cpu_threads(args.threads)
+    torch.set_num_threads(args.threads)
+    args.decoding, args.beam = "greedy", 1
+    eng = _engine(args)
+    if not eng.per_bar:
+        raise UserError(f"the structure prior is for per-bar models (tvae_16bar); {eng.name} has one latent "
+                        f"per {eng.cfg.n_bars}-bar window")
+    figures = _call(fit_for_engine, eng, max_train_windows=args.train_windows, seed=args.seed)
+    v = figures["valid"]
+    print(f"structure prior of {eng.name} ({figures['train_windows']} training windows): on "
+          f"{figures['valid_windows']} validation windows an exact repeat costs {v['kl_repeat']:.1f} nats "
+          f"(its first occurrence {v['kl_first']:.1f}; under N(0, I) {v['kl_repeat_standard_normal']:.1f} / "
+          f"{v['kl_first_standard_normal']:.1f}); {v['repeats_read_as_references']:.0%} of repeats read as "
+          f"references, {v['other_bars_read_as_references']:.0%} of other bars; wrote "
+          f"{eng.folder}/structure_prior.json")
     return 0

@@ -203,6 +203,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"  repeated bars: {rep.repeated_bars} in {rep.windows} windows; KL repeated {rep.kl_repeated:.2f} "
               f"vs first occurrence {rep.kl_first:.2f} vs other bars {rep.kl_other:.2f} nats; "
               f"repeats reproduced {rep.repeat_reproduced:.3f}, first occurrences {rep.first_reproduced:.3f}")
+        _structure_figures(engine, windows, figures)
     if args.json:
         try:
             args.json.write_text(json.dumps(figures, indent=2) + "\n")
@@ -210,6 +211,39 @@ def cmd_eval(args: argparse.Namespace) -> int:
             raise UserError(f"cannot write {args.json}: {exc.strerror}") from None
     sys.stdout.flush()
     return 0
+
+
+def _structure_figures(engine: Any, windows: Any, figures: dict[str, Any]) -> None:
+    """A per-bar model's structure prior (model/structure_prior.py) on the evaluated windows: the KL of
+    exact repeats and first occurrences under it, and context transfer as a splice and as the engine
+    does it (bars that refer to bar 1 follow the new bar 1)."""
+    import numpy as np
+
+    from latentcomposer.model import structure_prior
+    from latentcomposer.model.analysis import transfer_check
+
+    prior = engine.structure_prior
+    if prior is None:
+        print("  structure prior: none fitted to these weights (latentcomposer fit-structure-prior)")
+        return
+    cfg = engine.cfg
+    silent = np.full((cfg.steps_per_bar, *engine.token_shape), engine.codec.silent_token).reshape(-1)
+    rep = structure_prior.repeat_figures(windows, *structure_prior.posteriors(engine, windows), prior, silent)
+    figures["structure"] = rep
+    print(f"  under the structure prior: exact repeats {rep['kl_repeat']:.2f} nats vs first occurrences "
+          f"{rep['kl_first']:.2f} ({rep['kl_repeat'] / rep['kl_first']:.1%}), other bars {rep['kl_other']:.2f}; "
+          f"repeats read as references {rep['repeats_read_as_references']:.1%}, other bars "
+          f"{rep['other_bars_read_as_references']:.1%}")
+    try:
+        splice, follow = transfer_check(engine, windows), transfer_check(engine, windows, structure=prior)
+    except ValueError as exc:  # no window repeats its first bar
+        print(f"  context transfer: {exc}")
+        return
+    figures["transfer"] = {"splice": splice.as_dict(), "structure": follow.as_dict()}
+    for label, r in (("as a splice", splice), ("following the structure", follow)):
+        print(f"  context transfer {label}: {r.pairs} pairs, {r.recurrences} recurrences of bar 1: follows the "
+              f"new bar {r.follows_new:.3f}, keeps the old {r.keeps_old:.3f}; bars unlike bar 1 kept "
+              f"{r.others_kept:.3f}")
 
 
 def _temp_label(key: str) -> str:

@@ -22,7 +22,9 @@ import numpy as np
 import torch
 
 from ..data.codec_base import Codec, measure_table
+from . import structure_prior
 from .engine import Engine
+from .structure_prior import StructurePrior
 from .vae import kl_divergence
 
 
@@ -123,7 +125,7 @@ def _agree_events(a: np.ndarray, b: np.ndarray, hold: int | None = None) -> floa
 
 @torch.inference_mode()
 def transfer_check(engine: Engine, windows: np.ndarray, near: float = 0.875, unlike: float = 0.5,
-                   max_pairs: int = 256, seed: int = 0) -> TransferReport:
+                   max_pairs: int = 256, seed: int = 0, structure: StructurePrior | None = None) -> TransferReport:
     """Context transfer of bar 1 on test windows (Jiang et al. 2020, §4.3 / fig. 4).
 
     X2: windows with a later bar agreeing with their bar 1 on >= ``near`` of its steps (a recurrence);
@@ -132,7 +134,9 @@ def transfer_check(engine: Engine, windows: np.ndarray, near: float = 0.875, unl
     decoding (search by default, as the app's transfer). At each recurrence the
     output bar is compared step by step with X1's bar 1; bars of X2 unlike its bar 1 (< ``unlike``) are
     compared with X2's own reconstruction. Agreement counts the steps where either bar has an event
-    (a note starts or ends), so held notes do not inflate it."""
+    (a note starts or ends), so held notes do not inflate it. With ``structure`` (model/structure_prior.py)
+    the transfer follows X2's structure as the engine's does: bars of X2 that the prior reads as
+    references to bar 1 (directly or through a chain) take X1's bar-1 latent too."""
     if not engine.per_bar:
         raise ValueError("transfer_check needs a per-bar (tvae) model")
     cfg = engine.cfg
@@ -161,11 +165,18 @@ def transfer_check(engine: Engine, windows: np.ndarray, near: float = 0.875, unl
         raise ValueError("no test window repeats its first bar later")
     x2 = torch.as_tensor(windows[[p[0] for p in pairs]], dtype=torch.long, device=engine.device)
     x1 = torch.as_tensor(windows[[p[1] for p in pairs]], dtype=torch.long, device=engine.device)
-    mu2, _ = engine.model.encode(x2)
+    mu2, sigma2 = engine.model.encode(x2)
     mu1, _ = engine.model.encode(x1)
     d = cfg.bar_z_dim
     mixed = mu2.clone()
     mixed[:, :d] = mu1[:, :d]
+    if structure is not None:
+        _, resp = structure_prior.bar_kl(mu2.reshape(len(pairs), n, d).cpu().numpy(),
+                                         sigma2.reshape(len(pairs), n, d).cpu().numpy(), structure, seed=seed)
+        refs = structure_prior.references(resp)
+        z = mixed.reshape(len(pairs), n, d).cpu().numpy()
+        mixed = torch.as_tensor(np.stack([structure_prior.follow(z[k], refs[k], [0])[0] for k in range(len(pairs))]
+                                         ).reshape(len(pairs), -1), device=mixed.device)
     recon = engine.decode_tokens(mu2).reshape(len(pairs), n, -1)
     out = engine.decode_tokens(mixed).reshape(len(pairs), n, -1)
     follows, keeps, splice, first, kept = [], [], [], [], []

@@ -17,6 +17,7 @@ from .engine_types import EncodeResult, EngineError, Generated
 
 if TYPE_CHECKING:
     from .bar_prior import BarPrior
+    from .structure_prior import StructurePrior
 
 
 class _Engine(Protocol):
@@ -33,6 +34,13 @@ class _Engine(Protocol):
 
     @property
     def bar_prior(self) -> BarPrior | None: ...
+
+    @property
+    def structure_prior(self) -> StructurePrior | None: ...
+
+    def bar_posteriors(self, clip: Clip) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def bar_structure(self, clip: Clip) -> tuple[np.ndarray, np.ndarray]: ...
 
     def _need_per_bar(self, what: str) -> None: ...
 
@@ -68,10 +76,45 @@ class PerBarTools:
         """Per-bar posterior means Z [bars, bar_z], one row per bar of the clip, in order (the rest
         bars that pad it to whole windows are left out; the encoder is causal, so they never affect
         the clip's own bars)."""
+        return self.bar_posteriors(clip)[0]
+
+    def bar_posteriors(self: _Engine, clip: Clip) -> tuple[np.ndarray, np.ndarray]:
+        """Per-bar posteriors (mu, sigma) [bars, bar_z] of the clip's bars, in order (as encode_bars)."""
         self._need_per_bar("encode_bars")
         code = self.encode([clip])
         bars = max(1, -(-self.clip_steps(clip) // STEPS_PER_BAR))
-        return code.mu.reshape(-1, self.cfg.bar_z_dim)[:bars]
+        d = self.cfg.bar_z_dim
+        return code.mu.reshape(-1, d)[:bars], code.sigma.reshape(-1, d)[:bars]
+
+    # --- the structure prior: which bars refer back (model/structure_prior.py) ----------------------
+    @property
+    def structure_prior(self: _Engine) -> StructurePrior | None:
+        """The per-bar model's structure prior when its folder holds one fitted to these weights."""
+        cache = vars(self)
+        if "_structure_prior" not in cache:
+            from . import structure_prior
+
+            cache["_structure_prior"] = structure_prior.load(self.folder, self.cfg.n_bars) if self.per_bar else None
+        prior: StructurePrior | None = cache["_structure_prior"]
+        return prior
+
+    def reset_structure_prior(self: _Engine) -> None:
+        """Read the structure prior again (after ``fit-structure-prior`` wrote a new one)."""
+        self.__dict__.pop("_structure_prior", None)
+
+    def bar_structure(self: _Engine, clip: Clip) -> tuple[np.ndarray, np.ndarray]:
+        """Per bar of ``clip``: its KL in nats and the earlier bar it refers to (0-based; -1: new
+        material). Under the structure prior when the model has one (a repeat costs a few nats), else
+        KL against N(0, I) and no references."""
+        from . import structure_prior
+
+        mu, sigma = self.bar_posteriors(clip)
+        prior = self.structure_prior
+        if prior is None:
+            m, s = mu.astype(np.float64), sigma.astype(np.float64)
+            return 0.5 * (m ** 2 + s ** 2 - 1.0 - 2.0 * np.log(s)).sum(-1), np.full(len(mu), -1)
+        kl, resp = structure_prior.bar_kl(mu, sigma, prior)
+        return kl, structure_prior.references(resp)
 
     def decode_bars(self: _Engine, bars_z: np.ndarray, temperature: float = 0.0, seed: int | None = 0,
                     template: Clip | None = None, velocity: int | None = None, name: str = "decoded",
@@ -90,21 +133,33 @@ class PerBarTools:
                            join=True, n_steps=n_steps)[0]
 
     def context_transfer(self: _Engine, x1: Clip, x2: Clip, bars_from_x1: list[int] | tuple[int, ...] = (0,),
-                         temperature: float = 0.0, seed: int | None = 0, velocity: int | None = None) -> Generated:
-        """Bars listed (0-based) take X1's latents, all others X2's; decoded in X2's flow."""
+                         temperature: float = 0.0, seed: int | None = 0, velocity: int | None = None,
+                         follow_structure: bool = True) -> Generated:
+        """Bars listed (0-based) take X1's latents, all others X2's; decoded in X2's flow. With the
+        model's structure prior (and ``follow_structure``), bars of X2 that refer back to a transferred
+        bar take its new latent too, so X2's repeats of that bar repeat the new one (the Transformer VAE
+        paper's context transfer); ``Generated.followed`` lists them."""
+        from . import structure_prior
+
         self._need_per_bar("context transfer")
-        z1, z2 = self.encode_bars(x1), self.encode_bars(x2)
+        z1 = self.encode_bars(x1)
+        z2, sigma2 = self.bar_posteriors(x2)
         bars = sorted(set(bars_from_x1))
         bad = [b for b in bars if not (0 <= b < len(z1) and b < len(z2))]
         if bad:
             raise EngineError(f"bar {bad[0] + 1} is not in both clips ({len(z1)} and {len(z2)} bars)")
         z = z2.copy()
         z[bars] = z1[bars]
+        followed: list[int] = []
+        prior = self.structure_prior if follow_structure else None
+        if prior is not None:
+            refs = structure_prior.references(structure_prior.bar_kl(z2, sigma2, prior)[1])
+            z, followed = structure_prior.follow(z, refs, bars)
         n_steps = self.clip_steps(x2)
         label = ",".join(str(b + 1) for b in bars)
         out = self.decode_bars(z, temperature, seed, x2, velocity, f"{x2.name} with bars {label} of {x1.name}",
                                n_steps=n_steps)
-        return Generated([out], [], z)
+        return Generated([out], [], z, followed=followed)
 
     def resample_bar(self: _Engine, clip: Clip, bar: int, temperature: float = 1.0, seed: int | None = 0,
                      toward: Clip | None = None, amount: float = 1.0, velocity: int | None = None) -> Generated:

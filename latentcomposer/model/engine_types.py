@@ -85,6 +85,7 @@ class Generated:
     clips: list[Clip]
     warnings: list[str] = field(default_factory=list)
     z: np.ndarray | None = None
+    followed: list[int] = field(default_factory=list)  # context transfer: bars that followed the new bar
 
 
 @dataclass

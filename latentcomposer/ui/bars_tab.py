@@ -83,6 +83,7 @@ class BarsGrid(QWidget):
         self._anchor: tuple[int, int] | None = None
         self.repeats: list[list[Repeat | None]] = [[], []]  # per row, per bar: the earlier bar the music repeats
         self.kl: list[np.ndarray | None] = [None, None]  # per row: the model's KL per bar (nats)
+        self.refs: list[np.ndarray | None] = [None, None]  # per row: the earlier bar the model hears, -1
         self.levels: list[list[int]] = [[], []]  # per row: the KL meter, 1..LEVELS
         self.transfer: TransferMarks | None = None  # the last context transfer (third row)
         self._font = QFont(self.font())
@@ -95,7 +96,7 @@ class BarsGrid(QWidget):
         self.rows = [za, zb]
         self.notes = [[], []]
         self.repeats = [[], []]
-        self.kl, self.levels = [None, None], [[], []]
+        self.kl, self.levels, self.refs = [None, None], [[], []], [None, None]
         self.transfer = None
         for row, (z, clip) in enumerate(zip((za, zb), clips or (None, None), strict=True)):
             if z is None or clip is None:
@@ -113,10 +114,12 @@ class BarsGrid(QWidget):
                              * CELL_W + 4)
         self.update()
 
-    def set_kl(self, row: int, kl: np.ndarray) -> None:
-        """The model's KL per bar of row ``row``: the meters under its cells."""
+    def set_kl(self, row: int, kl: np.ndarray, refs: np.ndarray | None = None) -> None:
+        """The model's KL per bar of row ``row``: the meters under its cells (and, per bar, the
+        earlier bar the model hears it as, -1 for none: the tooltips)."""
         values = np.asarray(kl, dtype=np.float64)
         self.kl[row] = values
+        self.refs[row] = None if refs is None else np.asarray(refs)
         self.levels[row] = structure.kl_levels(values)
         self.update()
 
@@ -252,8 +255,9 @@ class BarsGrid(QWidget):
         if z is None or not 0 <= bar < len(z):
             return ""
         rep = self.repeats[row][bar] if bar < len(self.repeats[row]) else None
-        kl = self.kl[row]
-        return structure.bar_tip("AB"[row], bar, rep, kl, self.levels[row][bar] if kl is not None else 0)
+        kl, refs = self.kl[row], self.refs[row]
+        ref = int(refs[bar]) if refs is not None and bar < len(refs) else -1
+        return structure.bar_tip("AB"[row], bar, rep, kl, self.levels[row][bar] if kl is not None else 0, ref)
 
     def event(self, e: QEvent) -> bool:
         if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
@@ -426,12 +430,13 @@ class BarsView(QStackedWidget):
     def read_kl(self, a: Clip, b: Clip) -> None:
         """The model's KL per bar of A and B (worker thread), shown as the meters under the cells."""
 
-        def done(kls: tuple[np.ndarray, np.ndarray]) -> None:
+        def done(got: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]) -> None:
             if self.clips == (a, b):
-                self.grid.set_kl(0, kls[0])
-                self.grid.set_kl(1, kls[1])
+                self.grid.set_kl(0, *got[0])
+                self.grid.set_kl(1, *got[1])
 
-        self.tools.ctl.run("bars-kl", lambda engine: (structure.bar_kl(engine, a), structure.bar_kl(engine, b)),
+        self.tools.ctl.run("bars-kl",
+                           lambda engine: (structure.bar_reading(engine, a), structure.bar_reading(engine, b)),
                            done, self._failed)
 
     def _show_switch(self) -> None:

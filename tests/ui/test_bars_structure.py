@@ -65,11 +65,13 @@ def test_kl_meter_follows_the_models_figures(rig: Rig, qtbot: Any, monkeypatch: 
                "b": np.array([8.0, 16.0, 24.0, 32.0, 1.0, 32.0, 20.0, 12.0])}
     seen: list[str] = []
 
-    def fake(engine: Any, clip: Clip) -> np.ndarray:
+    def fake(engine: Any, clip: Clip) -> tuple[np.ndarray, np.ndarray]:
         seen.append(clip.name)
-        return figures["a" if clip.name.startswith("Twinkle") else "b"]
+        refs = np.full(8, -1)
+        refs[4] = 0  # the model hears B's bar 5 as its bar 1 again
+        return figures["a" if clip.name.startswith("Twinkle") else "b"], refs
 
-    monkeypatch.setattr(structure, "bar_kl", fake)
+    monkeypatch.setattr(structure, "bar_reading", fake)
     bars = _open(rig, qtbot)
     qtbot.waitUntil(lambda: bars.grid.levels[0] != [] and bars.grid.levels[1] != [])
     for row, key in enumerate("ab"):
@@ -81,7 +83,9 @@ def test_kl_meter_follows_the_models_figures(rig: Rig, qtbot: Any, monkeypatch: 
                 if kl[i] > kl[j]:
                     assert levels[i] >= levels[j]
     assert bars.grid.levels[1][4] == 1 and "refers back" in bars.grid.cell_tip(1, 4)
+    assert "hears it as bar 1 again" in bars.grid.cell_tip(1, 4)
     assert bars.grid.levels[1][3] == 4 and "new material" in bars.grid.cell_tip(1, 3)
+    assert "hears it as" not in bars.grid.cell_tip(1, 3)
 
 
 def test_bar_kl_is_the_models_per_bar_kl(rig: Rig, qtbot: Any) -> None:  # noqa: F811

@@ -7,10 +7,11 @@ Three questions, answered separately so each can be checked on its own:
   both have the same onsets (16th-step positions in the bar, the same number of notes on each) and the
   pitches differ by one transposition (0 semitones: an exact repeat). Durations and velocities do not
   count. Silent bars repeat nothing. This is the score's structure, whatever the model does.
-* :func:`bar_kl` (an engine job, worker thread) -- the model's KL per bar, in nats: how much of its
-  latent budget the model spends on that bar. A model that encodes a repeat by reference to its first
-  occurrence spends little on it; :func:`kl_levels` turns the figures into a 1-4 meter relative to the
-  clip's most expensive bar, so the view shows whichever the loaded model does.
+* :func:`bar_reading` (an engine job, worker thread) -- the model's KL per bar, in nats: how much of its
+  latent budget the model spends on that bar, and the earlier bar it reads the bar as (the model's
+  structure prior, model/structure_prior.py: a repeat costs a few nats under it; without one, KL
+  against N(0, I) and no references). :func:`kl_levels` turns the figures into a 1-4 meter relative to
+  the clip's most expensive bar, so the view shows whichever the loaded model does.
 * :func:`transfer_marks` (an engine job) -- after a context transfer, each later bar of the result
   against B's own reconstruction: "stayed" (agreement >= ``STAYED``), "followed" (changed, and agrees
   with a transferred bar of the result >= ``FOLLOWED``) or "changed" (changed some other way).
@@ -93,15 +94,16 @@ def bar_agreement(a: dict[int, tuple[int, ...]], b: dict[int, tuple[int, ...]]) 
 
 
 # --- the model's side (engine jobs: call on the worker thread) ------------------------------------
+def bar_reading(engine: Engine, clip: Clip) -> tuple[np.ndarray, np.ndarray]:
+    """Per bar of ``clip`` (the padding bars left out): the model's KL in nats, and the earlier bar
+    (0-based) the model reads it as, -1 for new material (``Engine.bar_structure``)."""
+    kl, refs = engine.bar_structure(clip)
+    return np.asarray(kl, dtype=np.float64), np.asarray(refs, dtype=np.int64)
+
+
 def bar_kl(engine: Engine, clip: Clip) -> np.ndarray:
-    """KL(q(z_bar | clip) || N(0, I)) per bar of ``clip``, nats [bars] (the padding bars left out)."""
-    code = engine.encode([clip])
-    d = engine.cfg.bar_z_dim
-    mu = code.mu.reshape(-1, d).astype(np.float64)
-    sigma = code.sigma.reshape(-1, d).astype(np.float64)
-    kl = 0.5 * (mu ** 2 + sigma ** 2 - 1.0 - 2.0 * np.log(sigma)).sum(-1)
-    bars = max(1, -(-engine.clip_steps(clip) // STEPS_PER_BAR))
-    return kl[:bars]
+    """The model's KL per bar of ``clip``, nats [bars] (:func:`bar_reading`)."""
+    return bar_reading(engine, clip)[0]
 
 
 def kl_levels(kl: np.ndarray | list[float], levels: int = LEVELS) -> list[int]:
@@ -185,8 +187,10 @@ def mark_tip(t: TransferMarks | None, bar: int) -> str:
     return f"Bar {bar + 1} after the transfer: {words} (agrees {t.kept[bar]:.0%} with B's reconstruction)"
 
 
-def bar_tip(row: str, bar: int, rep: Repeat | None, kl: np.ndarray | None, level: int) -> str:
-    """A bar cell's tooltip: the music's repeat and what the model spends on the bar."""
+def bar_tip(row: str, bar: int, rep: Repeat | None, kl: np.ndarray | None, level: int,
+            ref: int = -1) -> str:
+    """A bar cell's tooltip: the music's repeat, what the model spends on the bar and, when the model
+    reads it as an earlier bar (``ref`` >= 0), which one -- a transfer of that bar carries into it."""
     lines = [f"Bar {bar + 1} of {row}"]
     if rep is not None:
         lines.append(f"The music repeats bar {rep.of + 1}" + (" exactly" if rep.shift == 0 else
@@ -194,6 +198,9 @@ def bar_tip(row: str, bar: int, rep: Repeat | None, kl: np.ndarray | None, level
     if kl is not None and bar < len(kl):
         lines.append(f"The model spends {kl[bar]:.1f} nats on it ({kl_words(level)}: "
                      f"{level}/{LEVELS} of this clip's most expensive bar, {kl.max():.1f})")
+    if ref >= 0:
+        lines.append(f"The model hears it as bar {ref + 1} again: a new bar {ref + 1} moved in from A "
+                     "is repeated here too")
     return "\n".join(lines)
 
 
