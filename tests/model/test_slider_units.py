@@ -89,3 +89,32 @@ def test_the_script_writes_a_calibration_the_app_reads(tmp_path: Path, tunes: Pa
     # other weights: the calibration no longer applies, the sliders stay abstract
     (folder / "attributes.safetensors").write_bytes((folder / "attributes.safetensors").read_bytes() + b" ")
     assert read_slider_units(folder) == {}
+
+
+def test_file_digests_are_remembered_across_runs_and_renewed_when_a_file_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A launch does not hash a model's weights again (issue 30): the digest of an unchanged file comes
+    from the user cache; a file with another size or time is hashed anew."""
+    import hashlib
+
+    from latentcomposer.app.latent import units
+
+    monkeypatch.setenv("LATENTCOMPOSER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(units, "_cache_file", lambda: tmp_path / "cache" / units.DIGEST_CACHE)
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(b"weights")
+    first = units.file_digests(folder)
+    assert first == {"model.safetensors": hashlib.sha256(b"weights").hexdigest()}
+    monkeypatch.setattr(units, "_DIGESTS", {})  # a new run: nothing in memory
+    reads: list[str] = []
+    real_open = open
+
+    def counting_open(path: object, *a: object, **k: object) -> object:
+        reads.append(str(path))
+        return real_open(path, *a, **k)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("builtins.open", counting_open)
+    assert units.file_digests(folder) == first and not any(r.endswith("model.safetensors") for r in reads)
+    (folder / "model.safetensors").write_bytes(b"other weights!")
+    assert units.file_digests(folder) == {"model.safetensors": hashlib.sha256(b"other weights!").hexdigest()}
