@@ -99,6 +99,15 @@ def holding(session: Session, clip_uid: str) -> SectionRef | None:
     return next((r for r in refs(session) if r.stream_of(clip_uid) is not None), None)
 
 
+def section_model_part(session: Session, codec: object, clip: Clip) -> bool:
+    """Whether ``clip`` is the current clip, a part of a section, and ``codec`` (the loaded model's)
+    writes sections: then the clip's own latent tools leave that model loaded (a one-part model would
+    take the section tools' model away) and do not encode the part alone (the model reads it only with
+    the other parts: the Section panel's Encode)."""
+    return (isinstance(codec, MultiStreamCodec) and clip is session.current_clip
+            and holding(session, session.current_uid) is not None)
+
+
 def drums_of(session: Session, ref: SectionRef) -> Clip | None:
     """The section's drum part (None: it has none, or its clip was removed)."""
     return session.item(ref.drums).clip if ref.drums and session.has(ref.drums) else None
@@ -159,14 +168,31 @@ def add_section(session: Session, section: Section, codec: MultiStreamCodec = TR
         return ref
     n = len(session.items)
     cmds: list[Command] = [InsertClip(n + k, it, label, focus=it.uid == selected) for k, it in enumerate(items)]
-    session.push(Macro(label, cmds))
-    _store(session, [*_all_refs(session), ref])
+    _store(session, [*_all_refs(session), ref])  # first: when its clips arrive (and one becomes current),
+    session.push(Macro(label, cmds))  # listeners already see them as a section
     return ref
+
+
+class KeepCurrent(Command):
+    """Back on the clip the roll showed (a :class:`ReplaceClip` makes the clip it replaces current):
+    first and last in a macro, so that redo and undo both end on it."""
+
+    def __init__(self, uid: str, selection: frozenset[Any], label: str) -> None:
+        self.uid, self.selection, self.label = uid, selection, label
+
+    def redo(self, session: Session) -> None:
+        if session.has(self.uid):
+            session._focus(self.uid, self.selection)
+
+    def undo(self, session: Session) -> None:
+        self.redo(session)
 
 
 def replace_tracks(session: Session, ref: SectionRef, clips: Mapping[str, Clip], label: str) -> None:
     """New clips for some of the section's tracks as one undo step; each keeps its clip's name,
-    program, channel and time signature (what the section has), the notes and length are the new clip's."""
+    program, channel and time signature (what the section has), the notes and length are the new clip's.
+    The roll stays on the part it showed (keep the melody, regenerate the rest: the melody stays in the
+    roll), on redo and on undo."""
     cmds: list[Command] = []
     for stream, clip in clips.items():
         uid = ref.clip_uid(stream)
@@ -176,7 +202,8 @@ def replace_tracks(session: Session, ref: SectionRef, clips: Mapping[str, Clip],
         if new != old:
             cmds.append(ReplaceClip(uid, old, new, label))
     if cmds:
-        session.push(Macro(label, cmds))
+        keep = KeepCurrent(session.current_uid, session.selection, label)
+        session.push(Macro(label, [keep, *cmds, keep]))
 
 
 def set_program(session: Session, ref: SectionRef, stream: str, program: int) -> None:

@@ -49,8 +49,8 @@ def directions(engine: Any, n: int = N_SLIDERS) -> list[Direction]:
     if not out:
         z_dim = int(engine.cfg.z_dim)
         out = [Direction(f"z{k}", f"Variation {k + 1}",
-                         f"Latent dimension {k + 1} of {z_dim} (this model has no named directions; "
-                         "the prior's units)") for k in range(z_dim)]
+                         f"Moves the whole section one way the model learned (no musical name: try it and "
+                         f"listen; number {k + 1} of the model's {z_dim})") for k in range(z_dim)]
     return out[:n]
 
 

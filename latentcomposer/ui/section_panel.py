@@ -6,7 +6,7 @@ with it. Only widgets: every action goes to the :class:`~.section_ops.SectionCon
 * **Drums**: "Add Drums" has Drumify write a drum part (channel 10, its own colour) that follows the
   chosen parts' rhythm; it shows as a fourth row of Parts, plays and exports with the section.
 * **Write with the model** (a trio model loaded): Encode (the model's reading, for Vary), Vary,
-  Sample a new section, and Regenerate with some parts kept ("Keep melody" writes a new bass and
+  Sample a new section (both at the panel's temperature), and Regenerate with some parts kept ("Keep melody" writes a new bass and
   accompaniment under it).
 * **Section sliders** (:mod:`.section_sliders`): after Encode, sliders move the whole section; a
   preview over the roll until Apply.
@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -46,6 +47,17 @@ from .section_thumb import SectionThumb
 
 CHANNELS = [c for c in range(16) if c != 9]  # channel 10 (index 9) is the drums
 NOTE_STYLE = "color: #8a8f99;"
+
+
+BUSY = {"section-encode": "The model is reading the section…", "section-vary": "The model is writing a variation…",
+        "section-sample": "The model is writing a new section…",
+        "section-regenerate": "The model is writing the new parts…",
+        "section-blend": "The model is writing the blend…"}
+
+
+def busy_text(running: set[str]) -> str:
+    """What the model is doing now, in words (the first of ``running`` it knows)."""
+    return next((BUSY[c] for c in BUSY if c in running), "The model is writing…")
 
 
 def swatch(color: QColor, size: int = 12) -> QPixmap:
@@ -182,6 +194,23 @@ class SectionPanel(QWidget):
         for b in (self.encode_btn, self.vary_btn, self.sample_btn):
             row.addWidget(b)
         lay.addLayout(row)
+        temp_row = QHBoxLayout()
+        temp_label = QLabel("Temperature", model)
+        temp_row.addWidget(temp_label)
+        self.temperature = QDoubleSpinBox(model)
+        self.temperature.setObjectName("sectionTemperature")
+        self.temperature.setRange(0.0, 1.5)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setDecimals(1)
+        self.temperature.setValue(ctl.temperature)
+        tip = ("How free Sample and Vary are: 0 writes the model's most likely notes, higher values are freer "
+               "and more surprising (0.5 sounds most like real songs with the trio model)")
+        temp_label.setToolTip(tip)
+        self.temperature.setToolTip(tip)
+        self.temperature.valueChanged.connect(ctl.set_temperature)
+        temp_row.addWidget(self.temperature)
+        temp_row.addStretch(1)
+        lay.addLayout(temp_row)
         lay.addWidget(QLabel("Keep these parts, write the others anew:", model))
         self.keep_row = QHBoxLayout()
         self.keeps: dict[str, QCheckBox] = {}
@@ -309,7 +338,7 @@ class SectionPanel(QWidget):
         self.drums_btn.setEnabled(section is not None and "section-drums" not in ctl.running)
         problem = ctl.model_problem()
         busy = bool(ctl.running - {"section-drums"})
-        self.model_note.setText(problem or ("The model is writing…" if busy else
+        self.model_note.setText(problem or (busy_text(ctl.running) if busy else
                                             "Encoded: Vary is ready." if section is not None and section.uid in ctl.codes
                                             else "Melody, bass and accompaniment are written together."))
         ready = problem is None and not busy

@@ -150,7 +150,8 @@ class SectionSliders(QGroupBox):
         elif self.preview is not None:
             text = "Preview over the roll: Apply writes every part (one undo step)."
         elif self.dirs[0].key.startswith("z"):
-            text = "This model has no named directions: each slider moves one of its first latent dimensions."
+            text = ("These sliders have no musical names yet (the model ships none): each moves the whole "
+                    "section its own way. Try one and listen to the preview.")
         else:
             text = "Move a slider: every part of the section changes."
         if got is not None and got[0].drums is not None:

@@ -70,3 +70,40 @@ def test_latent_verbs_on_sections(tools: SectionTools) -> None:
     arranged = tools.regenerate(s, keep=["melody"], seed=1, iterations=5)
     assert arranged.track("melody").clip.notes == s.track("melody").clip.notes
     assert arranged.track("melody").program == 40 and "kept melody" in arranged.name
+
+
+def test_listeners_see_a_new_section_when_its_part_becomes_current() -> None:
+    """Sample / Vary / Blend add a section whose part becomes the current clip: whoever listens for
+    that (the clip's latent tools: "keep the section's model loaded") already finds the section, and
+    the part is a section model's part only under a section model."""
+    from latentcomposer.app import section_book as book
+    from latentcomposer.app.session import Session
+
+    session = Session()
+    seen: list[book.SectionRef | None] = []
+    session.listen(lambda kinds: seen.append(book.holding(session, session.current_uid)) if "current" in kinds
+                   else None)
+    ref = book.add_section(session, melody_section(), TRIO)
+    assert seen and seen[-1] is not None and seen[-1].uid == ref.uid
+    part = session.current_clip
+    assert book.section_model_part(session, TRIO, part)
+    assert not book.section_model_part(session, None, part)  # a one-part model: the usual rules
+    session.add_clip(Clip(notes=(Note(0, 60, 480, 90),), name="plain"))
+    assert not book.section_model_part(session, TRIO, session.current_clip)
+
+
+def test_replacing_parts_keeps_the_current_part() -> None:
+    """Keep the melody and regenerate the rest: the roll stays on the melody, on undo and redo too."""
+    from latentcomposer.app import section_book as book
+    from latentcomposer.app.session import Session
+
+    session = Session()
+    ref = book.add_section(session, melody_section(), TRIO)
+    book.select(session, ref, "melody")
+    melody = session.current_uid
+    new = Clip(notes=(Note(0, 40, 960, 90),))
+    book.replace_tracks(session, ref, {"bass": new, "accompaniment": new.transpose(20)}, "Regenerate")
+    assert session.current_uid == melody
+    assert session.item(ref.clip_uid("bass")).clip.notes == new.notes
+    assert session.undo() and session.current_uid == melody and not session.item(ref.clip_uid("bass")).clip.notes
+    assert session.redo() and session.current_uid == melody

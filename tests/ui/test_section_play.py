@@ -261,7 +261,7 @@ def test_section_sliders_move_every_part(qtbot: Any, band: MainWindow, pop909: P
     qtbot.waitUntil(lambda: len(sliders.sliders) == 4 and all(x.isEnabled() for x in sliders.sliders.values()),
                     timeout=WAIT_MS)
     assert [d.label for d in sliders.dirs] == [f"Variation {k}" for k in range(1, 5)]  # tiny model: no names
-    assert "no named directions" in sliders.note.text()
+    assert "no musical names" in sliders.note.text()
 
     before = {x: s.item(ref.clip_uid(x)).clip for x in STREAMS}
     undo_label = s.undo_stack.undo_label

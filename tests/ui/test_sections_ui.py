@@ -13,7 +13,9 @@ import pytest
 from PySide6.QtWidgets import QPushButton
 
 from latentcomposer.app import section_book as book
+from latentcomposer.app.section import SectionTools
 from latentcomposer.core import Clip
+from latentcomposer.core.examples import NAMES, example_clip
 from latentcomposer.data.trio_codec import StreamMapping
 from latentcomposer.io.midifile import read_midi
 from latentcomposer.ui import dialogs as dialogs_module
@@ -22,7 +24,7 @@ from latentcomposer.ui.main_window import MainWindow
 from latentcomposer.ui.section_import import LEAVE_OUT, SectionImportDialog
 from latentcomposer.ui.section_ops import NO_TRIO
 from latentcomposer.ui.section_panel import CHANNELS, SectionPanel
-from tests.helpers_models import make_tiny_trio_model
+from tests.helpers_models import make_tiny_model, make_tiny_trio_model
 
 from .conftest import Dialogs, make_window
 
@@ -279,3 +281,84 @@ def test_a_section_drags_out_as_one_multitrack_midi_file(win: MainWindow, pop909
     assert sorted(len(t.notes) for t in tracks) == sorted(len(notes(win, ref, s)) for s in
                                                           ("melody", "bass", "accompaniment"))
 
+
+
+@pytest.fixture(scope="module")
+def melody_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny one-part melody model beside the trio: what the latent tools switch to for a melody clip."""
+    return make_tiny_model(tmp_path_factory.mktemp("melody-models") / "tiny_2bar", "tiny_2bar")
+
+
+def test_a_section_part_keeps_the_trio_model(qtbot: Any, user_dirs: dict[str, Path], trio_folder: Path,
+                                             melody_folder: Path, pop909: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clicking a section's melody (or Sample making a new section current) must not have the clip's
+    latent tools swap the trio model for a one-part model: the section tools would lose their model.
+    A plain melody clip still gets the melody model (the switch is there, just not for section parts)."""
+    for folder in (trio_folder, melody_folder):
+        (user_dirs["models"] / folder.name).symlink_to(folder, target_is_directory=True)
+    win = make_window(qtbot)
+    open_pop909(win, pop909, monkeypatch)
+    load_trio(qtbot, win)
+    trio = win.latent_tools.engine
+    panel, models = panel_of(win), win.latent_tools.ctl.models
+    assert models is not None
+    latent = win.latent_tools.ctl
+    for stream in ("bass", "melody", "accompaniment", "melody"):
+        panel.rows[stream].button.click()
+        assert models.loading_name is None  # no other model asked for
+        qtbot.waitUntil(lambda: not win.latent_tools.worker.is_busy(), timeout=WAIT_MS)
+        assert latent.code is None  # no part encoded alone
+    latent.encode()  # the latent panel's Encode on a part: says where a section is encoded
+    assert "part of a section" in win.statusBar().currentMessage() and latent.code is None
+    panel.sample_btn.click()
+    idle(qtbot, win)
+    assert win.session.current_uid in dict(book.refs(win.session)[-1].tracks).values()
+    assert models.loading_name is None
+    assert win.latent_tools.engine is trio and win.sections.model_problem() is None
+    # a plain melody clip (in no section) switches to the melody model, as before
+    win.session.add_clip(example_clip(NAMES[0]))
+    qtbot.waitUntil(lambda: models.loading_name == "tiny_2bar" or win.latent_tools.engine is not trio,
+                    timeout=WAIT_MS)
+
+
+def test_regenerate_keeps_the_roll_on_the_kept_part(qtbot: Any, win: MainWindow, pop909: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the melody, regenerate the rest: the roll stays on the melody the composer is editing (it
+    used to jump to the last part written), after Undo and Redo too; the panel names the job while
+    the model writes and drops the old reading at once (it showed "Encoded: Vary is ready" on the new
+    parts); Sample uses the panel's temperature."""
+    open_pop909(win, pop909, monkeypatch)
+    load_trio(qtbot, win)
+    panel, s = panel_of(win), win.session
+    ref = book.refs(s)[0]
+    melody = ref.clip_uid("melody")
+    panel.rows["melody"].button.click()
+    panel.encode_btn.click()
+    idle(qtbot, win)
+    assert panel.vary_btn.isEnabled() and "bars)" in win.statusBar().currentMessage()  # bars, not windows
+    panel.keep(["melody"])
+    panel.regen_btn.click()
+    assert panel.model_note.text() == "The model is writing the new parts…"
+    idle(qtbot, win)
+    # the old reading is gone with the old parts: Vary and the sliders wait for a new Encode
+    assert not panel.vary_btn.isEnabled() and "Encoded" not in panel.model_note.text()
+    assert not any(x.isEnabled() for x in panel.sliders.sliders.values())
+    assert "Regenerate" in s.undo_stack.undo_label
+    assert s.current_uid == melody and panel.rows["melody"].button.isChecked()
+    assert s.undo() and s.current_uid == melody
+    assert s.redo() and s.current_uid == melody
+
+    seen: list[float] = []
+    real = SectionTools.sample
+
+    def spy(self: Any, n: int, temperature: float = 1.0, *a: Any, **k: Any) -> Any:
+        seen.append(temperature)
+        return real(self, n, temperature, *a, **k)
+
+    monkeypatch.setattr(SectionTools, "sample", spy)
+    assert panel.temperature.value() == pytest.approx(0.5)  # the trio's fitted prior measures best there
+    panel.temperature.setValue(1.2)
+    panel.sample_btn.click()
+    idle(qtbot, win)
+    assert seen == [pytest.approx(1.2)]

@@ -249,6 +249,8 @@ class LatentController(PanelModel):
         current one (a chord clip -> a piano model, a melody -> a melody model, drums -> drums)."""
         if self.info is None:
             return False
+        if self._in_section(clip):
+            return False  # a part of a section, a section model loaded: the section tools need it (issue 24)
         what = "drums" if clip.is_drum else "a melody" if clip.is_monophonic() else "polyphonic (chords)"
         ordered = [(m.name, m.representation or model_representation(m.folder))  # the window that fits first
                    for m in prefer_for_clip(clip, self.installed())]
@@ -263,10 +265,19 @@ class LatentController(PanelModel):
         self.load_model(target, chosen=False)
         return True
 
+    def _in_section(self, clip: Clip) -> bool:
+        from latentcomposer.app.section_book import section_model_part
+
+        return section_model_part(self.session, self.info.codec if self.info is not None else None, clip)
+
     # --- encoding -------------------------------------------------------------------------------
     def encode(self) -> None:
         """The Encode button: the current clip's posterior mean becomes the code."""
         self.edited = True
+        clip = self.session.current_clip
+        if self._in_section(clip):
+            self.host.say(f"'{clip.name}' is a part of a section: this model reads whole sections, so Encode "
+                          "it in the Section panel (the Section sliders then move every part)")
         self.encode_current()
 
     def encode_current(self, keep_base: bool = False, then_preview: bool = False) -> None:
@@ -275,7 +286,7 @@ class LatentController(PanelModel):
         if engine is None:
             return
         uid, clip = session.current_uid, session.current_clip
-        if not clip.notes:
+        if not clip.notes or self._in_section(clip):  # a section model reads a part only with the others
             self.forget()
             self.host.changed("state")
             return
