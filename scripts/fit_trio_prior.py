@@ -40,12 +40,9 @@ def training_windows(n_bars: int, count: int, hop_bars: int, seed: int) -> np.nd
 
 
 def posteriors(engine: Engine, windows: np.ndarray, batch: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    mus, sigmas = [], []
-    for i in range(0, len(windows), batch):
-        mu, sigma = engine.encode_tokens(windows[i:i + batch])
-        mus.append(mu.cpu().numpy())
-        sigmas.append(sigma.cpu().numpy())
-    return np.concatenate(mus), np.concatenate(sigmas)
+    from latentcomposer.model.attributes import encode_posteriors
+
+    return encode_posteriors(engine, windows, batch)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -280,9 +280,10 @@ def chord_melody_corpus(data_root: Path | None = None, *, rebuild: bool = False,
 
 
 # --- the codec ------------------------------------------------------------------------------------
-class ChordMelodyCodec(MelodyCodec):
-    name = "melody_chords"
-    label = "Melody over chords"
+class ChordCondition:
+    """What a codec over chords adds (the melody and the piano codecs share it): the chord of every
+    step as the condition."""
+
     condition_dim = CHORD_DIM
 
     def encode_condition(self, clip: Clip, n_steps: int, chords: ChordTrack | None = None) -> np.ndarray | None:
@@ -293,6 +294,11 @@ class ChordMelodyCodec(MelodyCodec):
 
     def condition_from_chords(self, chords: ChordTrack, n_steps: int) -> np.ndarray:
         return chord_condition(chords, n_steps)
+
+
+class ChordMelodyCodec(ChordCondition, MelodyCodec):
+    name = "melody_chords"
+    label = "Melody over chords"
 
     def corpus_windows(self, split: str, n_bars: int, hop_steps: int = melody.STEPS_PER_BAR) -> WindowSet:
         from latentcomposer.io.progress import ProgressBar

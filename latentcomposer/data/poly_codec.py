@@ -15,10 +15,9 @@ from typing import Any
 import numpy as np
 
 from latentcomposer.core import Clip
-from latentcomposer.core.chords import ChordTrack
 
 from . import poly
-from .chord_melody_codec import CHORD_DIM, chord_condition, clip_chords
+from .chord_melody_codec import CHORD_DIM, ChordCondition, chord_condition, clip_chords
 from .codec_base import (
     CANNOT,
     NATURAL,
@@ -150,21 +149,11 @@ class PolyCodec:
         return {"share in one key": float((values["in-key"] >= 0.9).mean())}
 
 
-class PolyChordsCodec(PolyCodec):
+class PolyChordsCodec(ChordCondition, PolyCodec):
     """Piano arrays over chords: the chord of every step ([T, 37]) is the condition (see the module)."""
 
     name = "poly_chords"
     label = "Piano over chords"
-    condition_dim = CHORD_DIM
-
-    def encode_condition(self, clip: Clip, n_steps: int, chords: ChordTrack | None = None) -> np.ndarray | None:
-        """The chords of every step [n_steps, CHORD_DIM]: ``chords`` if given, else detected from the
-        clip's notes."""
-        track = chords if chords is not None else clip_chords(clip, n_steps)
-        return chord_condition(track, n_steps)
-
-    def condition_from_chords(self, chords: ChordTrack, n_steps: int) -> np.ndarray:
-        return chord_condition(chords, n_steps)
 
     def corpus_windows(self, split: str, n_bars: int, hop_steps: int = poly.STEPS_PER_BAR) -> WindowSet:
         from latentcomposer.io.progress import ProgressBar

@@ -194,22 +194,16 @@ class TrioVAE(nn.Module):
     def reconstruction(self, z: torch.Tensor, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Teacher-forced losses of x given z: per window [B] for each stream (the accompaniment's pitch,
         duration and velocity parts separately) + correct/total counts."""
-        cfg = self.cfg
-        b, nb, sb = x.shape[0], cfg.n_bars, cfg.steps_per_bar
-        cond = self.bar_conds(z)
-        parts = split_streams(x.reshape(b * nb, sb, streams.STEP_ROWS, 3))
+        b, cond, parts = self._teacher_inputs(z, x)
         out: dict[str, torch.Tensor] = {}
         for s in MONO:
-            target = parts[s]
-            logits = self.mono_decoder(s)(cond, target)
-            ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), reduction="none")
-            out[s] = ce.reshape(b, -1).sum(-1)
-            out[f"{s}_correct"] = (logits.argmax(-1) == target).float().sum()
+            out[s], logits = self._mono_nll(s, cond, parts[s], b)
+            out[f"{s}_correct"] = (logits.argmax(-1) == parts[s]).float().sum()
         r = self.dec_acc(self.acc_cond(cond), parts["accompaniment"])
         for k in ("pitch", "duration", "velocity"):
             out[f"acc_{k}"] = r[k].reshape(b, -1).sum(-1)
         out.update({f"acc_{k}": r[k] for k in ("pitch_correct", "pitch_total", "dur_correct", "notes_total")})
-        out["mono_total"] = torch.tensor(float(b * nb * sb))
+        out["mono_total"] = torch.tensor(float(b * self.cfg.n_steps))
         return out
 
     @torch.no_grad()
@@ -225,22 +219,31 @@ class TrioVAE(nn.Module):
         parts["accompaniment"] = acc.reshape(b, cfg.n_steps, MAX_NOTES, 3)
         return join_streams(parts)
 
+    def _teacher_inputs(self, z: torch.Tensor, x: torch.Tensor) -> tuple[int, torch.Tensor, dict[str, torch.Tensor]]:
+        """(batch size, every bar's conductor vector, x split into its streams bar by bar)."""
+        cfg = self.cfg
+        b = x.shape[0]
+        parts = split_streams(x.reshape(b * cfg.n_bars, cfg.steps_per_bar, streams.STEP_ROWS, 3))
+        return b, self.bar_conds(z), parts
+
+    def _mono_nll(self, stream: str, cond: torch.Tensor, target: torch.Tensor, b: int
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+        """A monophonic stream's teacher-forced NLL per window [b] and its logits."""
+        logits = self.mono_decoder(stream)(cond, target)
+        ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), reduction="none")
+        return ce.reshape(b, -1).sum(-1), logits
+
     def stream_nll(self, z: torch.Tensor, x: torch.Tensor, only: tuple[str, ...] | None = None
                    ) -> dict[str, torch.Tensor]:
         """Teacher-forced negative log-likelihood of each stream of x given z: {stream: [B]} (nats).
         ``only``: just these streams (each stream's decoder runs only when asked for: the
         accompaniment's costs twice the melody's)."""
         want = streams.STREAMS if only is None else only
-        cfg = self.cfg
-        b, nb, sb = x.shape[0], cfg.n_bars, cfg.steps_per_bar
-        cond = self.bar_conds(z)
-        parts = split_streams(x.reshape(b * nb, sb, streams.STEP_ROWS, 3))
+        b, cond, parts = self._teacher_inputs(z, x)
         out: dict[str, torch.Tensor] = {}
         for s in MONO:
             if s in want:
-                logits = self.mono_decoder(s)(cond, parts[s])
-                ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), parts[s].reshape(-1), reduction="none")
-                out[s] = ce.reshape(b, -1).sum(-1)
+                out[s], _ = self._mono_nll(s, cond, parts[s], b)
         if "accompaniment" in want:
             r = self.dec_acc(self.acc_cond(cond), parts["accompaniment"])
             out["accompaniment"] = sum((r[k].reshape(b, -1).sum(-1) for k in ("pitch", "duration", "velocity")),

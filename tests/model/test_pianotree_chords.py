@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -33,12 +32,7 @@ from tests.helpers_models import make_tiny_poly_chords_model
 NAME = "tiny_poly_chords"
 
 
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from tests.model.test_pianotree import one_thread  # noqa: E402,F401  (autouse: tiny models on one thread)
 
 
 def progression(symbols: str, bars: int) -> ChordTrack:
