@@ -15,6 +15,10 @@ Every window comes from the test split (no training run reads it), through the c
    ``scripts/slider_units.py``), and every attribute measured. Spearman of the moved attribute's
    median against the amount (target >= 0.95; also the mean per-window rho), and each other attribute's
    side effect: the span of its median over the travel in training stds (target < 0.1).
+   ``--directions``: which slider directions move z -- ``shipped`` (what ``Engine.shift`` uses: the
+   attribute files' slider directions, else the vectors), ``vectors`` (the difference-of-means vectors)
+   or a method of ``model/directions.py`` fitted on the ``--train-windows`` training windows
+   (``pure_data`` is what ships); several sets are measured one after the other over the same travel.
 2. **Prior samples** (``--samples`` per prior and temperature; ``model.analysis.prior_check``, what
    ``latentcomposer eval`` prints): N(0, I), the fitted prior (what Sample uses) and, for a per-bar model
    with one, the bar prior; decoded at temperature 0.5 and 1.0; against all test windows. Share in
@@ -54,6 +58,8 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # scripts/: slider_units.py
 
 from slider_units import pick  # noqa: E402
+
+from latentcomposer.model.directions import METHODS as DIRECTION_METHODS  # noqa: E402
 
 TEMPERATURES = (0.5, 1.0)
 GAP_ATTRS = ("syncopation", "rests")  # target: within 0.05 of the data
@@ -110,11 +116,51 @@ def sliders(eng: Any, windows: np.ndarray, std: dict[str, float], n_amounts: int
         fig = slider_figures(amounts, values, name, std)
         fig["travel"] = [lo, hi]
         fig["travel_source"] = source
-        fig["moves"] = f"AR dim {eng.ar_dims[name]}" if name in eng.ar_dims else "attribute vector"
+        shipped = eng.attributes is not None and eng.attributes.directions is not None
+        fig["moves"] = (f"AR dim {eng.ar_dims[name]}" if name in eng.ar_dims
+                        else "slider direction" if shipped else "attribute vector")
         out[name] = fig
         log(f"  slider {name:<12} rho {fig['spearman']}  per-window {fig['spearman_per_window']}  "
             f"worst side {fig['worst_side']} {fig['worst_side_sigma']} sigma  ({time.perf_counter() - t0:.0f} s)")
     return out
+
+
+def direction_sets(eng: Any, wanted: list[str], train: np.ndarray) -> dict[str, Any]:
+    """{name: the engine's attributes with that set of slider directions} for ``--directions``:
+    ``shipped`` (what the attribute files give ``Engine.shift``), ``vectors`` (the difference-of-means
+    vectors alone) or a method of model/directions.py fitted on ``train``'s posterior means."""
+    import dataclasses
+
+    from latentcomposer.model.attributes import encode_means, slider_directions
+
+    base = eng.attributes
+    if base is None:
+        return {"shipped": None}
+    sets: dict[str, Any] = {}
+    mu = attrs = None
+    for name in wanted:
+        if name == "shipped":
+            sets[name] = base
+        elif name == "vectors":
+            sets[name] = dataclasses.replace(base, directions=None, directions_info=None)
+        else:
+            if mu is None:
+                t0 = time.perf_counter()
+                mu = encode_means(eng, train)
+                attrs = measure(eng.codec.attributes(), train)
+                log(f"  encoded {len(train)} training windows for the directions ({time.perf_counter() - t0:.0f} s)")
+            assert attrs is not None
+            d, info = slider_directions(mu, {k: attrs[k] for k in base.names}, base.vectors, name, eng)
+            log(f"  {name}: predicted side / own {info['predicted_side_over_own']}")
+            sets[name] = dataclasses.replace(base, directions=d, directions_info=info)
+    return sets
+
+
+def slider_docs(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(label, sliders block) of a JSON document: one per direction set (``--directions``)."""
+    if "sliders_by_directions" in doc:
+        return [(f"{doc['model']} [{k}]", v) for k, v in doc["sliders_by_directions"].items()]
+    return [(doc["model"], doc["sliders"])] if "sliders" in doc else []
 
 
 def priors(eng: Any, data: np.ndarray, n: int, seed: int) -> dict[str, Any]:
@@ -122,9 +168,9 @@ def priors(eng: Any, data: np.ndarray, n: int, seed: int) -> dict[str, Any]:
     from latentcomposer.model.analysis import _summary, prior_check
 
     res = prior_check(eng, data, n, TEMPERATURES, seed)
-    found = {"standard": {}, "fitted": {}}  # type: dict[str, dict[str, Any]]
+    found = {"standard": {}, "fitted": {}, "kernel": {}}  # type: dict[str, dict[str, Any]]
     for key, summary in res["prior"].items():
-        which, t = ("fitted", key.split()[1]) if key.startswith("fitted") else ("standard", key)
+        which, t = key.split() if " " in key else ("standard", key)
         found[which][t] = summary
     if getattr(eng, "per_bar", False) and eng.bar_prior is not None:
         z = eng.sample_z(n, seed, "bar")
@@ -235,8 +281,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if "sliders" in args.parts:
         t0 = time.perf_counter()
         moved = pick(test, args.windows, args.seed)
-        doc["sliders"] = {"windows": int(len(moved)), "amounts": args.amounts, "decoding": "greedy",
-                          "figures": sliders(eng, moved, std, args.amounts)}
+        shipped = eng.attributes
+        by_set = {}
+        for name, attributes in direction_sets(eng, args.directions, train).items():
+            eng.attributes = attributes
+            log(f"sliders, directions: {name}")
+            by_set[name] = {"windows": int(len(moved)), "amounts": args.amounts, "decoding": "greedy",
+                            "directions": name,
+                            "directions_info": None if attributes is None else attributes.directions_info,
+                            "figures": sliders(eng, moved, std, args.amounts)}
+        eng.attributes = shipped
+        if list(by_set) == ["shipped"]:
+            doc["sliders"] = by_set["shipped"]
+        else:
+            doc["sliders_by_directions"] = by_set
         doc["seconds"]["sliders"] = round(time.perf_counter() - t0, 1)
     if "priors" in args.parts:
         t0 = time.perf_counter()
@@ -265,12 +323,32 @@ def _pct(v: Any) -> str:
     return "-" if v is None else f"{v:.0%}"
 
 
+def _slider_rows(d: dict[str, Any], label: str, block: dict[str, Any], attrs: list[str]) -> list[str]:
+    """The slider table's rows of one direction set of one model."""
+    from latentcomposer.model import latent_figures as lf
+
+    out = []
+    for name, f in block.get("figures", {}).items():
+        rho_ok = (lf.verdict(f["spearman"], lf.SPEARMAN_TARGET, "min") if f["spearman"] is not None
+                  else "missed (flat)")
+        side_ok = (lf.verdict(f["worst_side_sigma"], lf.SIDE_EFFECT_TARGET, "max") if f["spearman"] is not None
+                   else "- (moves nothing)")
+        sides = " | ".join("·" if a == name else _f(f["side_effects"].get(a)) for a in attrs)
+        moves = "" if f["moves"] in ("attribute vector", "slider direction") else f" ({f['moves']})"
+        own = lf.side_effect(np.asarray(f["medians"][name]), d["train_std"][name])
+        out.append(f"| {label} | {name}{moves} | {f['travel'][0]:+.2f} .. {f['travel'][1]:+.2f} | "
+                   f"{_f(own)} | {_f(f['spearman'])} ({_f(f['spearman_per_window'])}) | {rho_ok} | {sides} | "
+                   f"{f['worst_side']} {_f(f['worst_side_sigma'])} | "
+                   f"{side_ok} |")
+    return out
+
+
 def markdown(docs: list[dict[str, Any]]) -> list[str]:
     """The three tables (model rows, target column, met / missed) from the JSON documents."""
     from latentcomposer.model import latent_figures as lf
 
-    attrs = next((list(f["side_effects"]) + [n] for d in docs
-                  for n, f in d.get("sliders", {}).get("figures", {}).items()), [])
+    attrs = next((list(f["side_effects"]) + [n] for d in docs for _, block in slider_docs(d)
+                  for n, f in block.get("figures", {}).items()), [])
     attrs = sorted(set(attrs), key=lambda a: (GAP_ATTRS + SHOWN_ATTRS + ("register", "in-key")).index(a)
                    if a in GAP_ATTRS + SHOWN_ATTRS + ("register", "in-key") else 99)
     out = ["Sliders (test windows moved over the slider's travel, greedy decodes): Spearman of the moved "
@@ -281,18 +359,8 @@ def markdown(docs: list[dict[str, Any]]) -> list[str]:
            + " | ".join(attrs) + " | worst | target < 0.1 sigma |",
            "| --- | --- | --- | --- | --- | --- | " + "--- | " * len(attrs) + "--- | --- |"]
     for d in docs:
-        for name, f in d.get("sliders", {}).get("figures", {}).items():
-            rho_ok = (lf.verdict(f["spearman"], lf.SPEARMAN_TARGET, "min") if f["spearman"] is not None
-                      else "missed (flat)")
-            side_ok = (lf.verdict(f["worst_side_sigma"], lf.SIDE_EFFECT_TARGET, "max") if f["spearman"] is not None
-                       else "- (moves nothing)")
-            sides = " | ".join("·" if a == name else _f(f["side_effects"].get(a)) for a in attrs)
-            moves = "" if f["moves"] == "attribute vector" else f" ({f['moves']})"
-            own = lf.side_effect(np.asarray(f["medians"][name]), d["train_std"][name])
-            out.append(f"| {d['model']} | {name}{moves} | {f['travel'][0]:+.2f} .. {f['travel'][1]:+.2f} | "
-                       f"{_f(own)} | {_f(f['spearman'])} ({_f(f['spearman_per_window'])}) | {rho_ok} | {sides} | "
-                       f"{f['worst_side']} {_f(f['worst_side_sigma'])} | "
-                       f"{side_ok} |")
+        for label, block in slider_docs(d):
+            out += _slider_rows(d, label, block, attrs)
     out += ["", "Prior samples (z from the prior, decoded at temperature t) against the test windows: share in "
             "one key; syncopation and rests with the gap to the data's mean in brackets:", "",
             "| model | prior | t | in one key | target >= 0.90 | syncopation | target within 0.05 | rests | "
@@ -306,7 +374,7 @@ def markdown(docs: list[dict[str, Any]]) -> list[str]:
         out.append(f"| {d['model']} | test data | - | {_f(data['share in one key'])} | - | "
                    f"{_f(data['syncopation'], 3)} | - | {_f(data['rests'], 3)} | - | {_f(data['interval'])} | "
                    f"{_f(data['density'])} | {_f(data['range'], 1)} |")
-        label = {"standard": "N(0, I)", "fitted": "fitted", "bar": "bar prior"}
+        label = {"standard": "N(0, I)", "fitted": "fitted", "kernel": "kernel", "bar": "bar prior"}
         for which, by_t in p["priors"].items():
             for t, s in by_t.items():
                 gaps = " | ".join(f"{_f(s[k], 3)} ({s[k] - data[k]:+.3f}) | "
@@ -351,6 +419,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train-windows", type=int, default=4000, help="training windows for the attribute stds")
     ap.add_argument("--parts", nargs="+", default=["sliders", "priors", "interpolation"],
                     choices=["sliders", "priors", "interpolation"])
+    ap.add_argument("--directions", nargs="+", default=["shipped"],
+                    choices=["shipped", "vectors", *DIRECTION_METHODS],
+                    help="slider direction sets to measure: shipped (what Engine.shift uses), vectors (the "
+                         "difference-of-means attribute vectors) or a model/directions.py method fitted on the "
+                         "--train-windows training windows")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, help="write the figures here")
     ap.add_argument("--markdown", nargs="+", type=Path, help="print the tables of these JSON files and exit")

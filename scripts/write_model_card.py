@@ -208,7 +208,7 @@ def card(name: str) -> str:
                       + (" ('share in one key': share of windows with at least 90 % of their notes in one "
                          "major scale)" if not drums else "") + ":", "",
                       "| attribute | test data | " + " | ".join(
-                          f"fitted prior, t={t.split()[-1]}" if t.startswith("fitted") else f"N(0, I), t={t}"
+                          f"{t.split()[0]} prior, t={t.split()[-1]}" if " " in t else f"N(0, I), t={t}"
                           for t in temps) + " |",
                       "| --- | --- |" + " --- |" * len(temps)]
             for a, v in prior["data"].items():

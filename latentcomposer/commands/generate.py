@@ -61,10 +61,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("-n", type=valid.integer(1, valid.SAMPLES_MAX, "samples"), default=1,
                    help=f"how many, 1-{valid.SAMPLES_MAX} (default 1)")
     p.add_argument("--tempo", type=valid.tempo, default=120.0, help="bpm, 1-1000 (default 120)")
-    p.add_argument("--prior", choices=["fitted", "standard", "bar"], default="fitted",
-                   help="fitted: where the model's training latents lie (shipped with the model; better "
-                        "samples); standard: N(0, I) as in MusicVAE; bar: a per-bar model's bar prior, bar "
-                        "after bar (default: fitted)")
+    p.add_argument("--prior", choices=["kernel", "fitted", "standard", "bar"], default="kernel",
+                   help="kernel: near the model's training latents (shipped with the model; the most "
+                        "in-key samples; without one, as fitted); fitted: a mixture fitted to the training "
+                        "latents; standard: N(0, I) as in MusicVAE; bar: a per-bar model's bar prior, bar "
+                        "after bar (default: kernel)")
     add_chords_option(p)
     p.add_argument("-o", "--output", required=True, help="OUT.mid (all samples one after another) or a folder")
     p.set_defaults(func=cmd_sample)

@@ -64,8 +64,9 @@ def _concat_marked(sections: list[dict[str, Any]], labels: list[str]) -> tuple[d
 
 
 def sample(args: argparse.Namespace, sections: SectionEngine) -> int:
+    prior = "fitted" if args.prior == "kernel" else args.prior  # no kernel prior for multi-track models yet
     res = _call(sections.sample, args.n, temperature=args.temperature, seed=args.seed, tempo=args.tempo,
-                prior=args.prior)
+                prior=prior)
     out = Path(args.output)
     if out.suffix.lower() in (".mid", ".midi"):
         _write(out, sections, _concat(res.sections))

@@ -69,7 +69,31 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--json", type=Path, default=None, help="write the evaluation report here")
     p.add_argument("--prior-only", action="store_true",
                    help="only (re)fit the prior that sampling draws from; keep the shipped attribute vectors")
+    p.add_argument("--directions-only", action="store_true",
+                   help="only (re)fit the slider directions Engine.shift moves along (model/directions.py), "
+                        "from --direction-windows training windows; keep everything else")
+    p.add_argument("--directions", default=None,
+                   choices=["pure", "pure_data", "pure_decoder", "gram_schmidt", "project_off", "none"],
+                   help="how the slider directions are made (none: sliders move along the attribute vectors; "
+                        "default: as the model's attribute files already have them, else none; with "
+                        "--directions-only: pure_data)")
+    p.add_argument("--direction-windows", type=int, default=4000,
+                   help="training windows the slider directions are fitted on (seeded as "
+                        "scripts/latent_space_eval.py picks its training windows)")
     p.set_defaults(func=cmd_attributes)
+
+    p = sub.add_parser("fit-kernel-prior", help="fit the kernel prior that Sample draws from (training "
+                       "posterior means plus noise; model/kernel_prior.py); a few minutes on one CPU thread")
+    p.add_argument("--model", required=True)
+    p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--train-windows", type=int, default=4000, help="training windows, the kernel's centres "
+                   "(default 4000)")
+    p.add_argument("--valid-windows", type=int, default=1000, help="validation windows that choose the "
+                   "bandwidth (default 1000)")
+    p.add_argument("--bandwidth", type=float, default=None, help="the bandwidth h (default: the best of "
+                   "0.25-1.5 on the validation windows' log-likelihood)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_fit_kernel_prior)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -256,11 +280,34 @@ def _print_prior(prior: dict[str, Any]) -> None:
     """The prior check as a table: one row per attribute, data then each temperature."""
     temps = list(prior["prior"])
     print(f"  prior samples ({prior['samples']} per temperature) vs the data, attribute means:")
-    print("    (z ~ N(0, I) at each temperature t" + ("; 'fitted': the model's fitted prior)" if len(temps) > 2
-                                                       else ")"))
+    print("    (z ~ N(0, I) at each temperature t" + ("; 'fitted' / 'kernel': the model's fitted / kernel prior)"
+                                                       if len(temps) > 2 else ")"))
     print("    " + f"{'':<18}{'data':>9}" + "".join(f"{_temp_label(t):>15}" for t in temps))
     for name, value in prior["data"].items():
         print("    " + f"{name:<18}{value:>9.3f}" + "".join(f"{prior['prior'][t][name]:>15.3f}" for t in temps))
+
+
+def _directions_only(eng: Any, args: argparse.Namespace) -> int:
+    """``attributes --directions-only``: fit the slider directions and add them to the attribute files."""
+    import numpy as np
+
+    from latentcomposer.data.codec_base import measure_table
+    from latentcomposer.model.attributes import encode_means, slider_directions, update_directions
+
+    if eng.attributes is None:
+        raise UserError(f"{eng.folder} has no attribute files yet: run without --directions-only first")
+    if args.directions == "none":
+        raise UserError("--directions-only needs a direction method (not none)")
+    method = args.directions or "pure_data"
+    train = eng.codec.corpus_windows("train", eng.cfg.n_bars).tokens.astype(np.int64)
+    train = train[np.sort(np.random.default_rng(1).permutation(len(train))[: args.direction_windows])]
+    print(f"fitting {method} slider directions on {len(train)} training windows ...")
+    attrs = measure_table(eng.codec.attributes(), train)
+    directions, info = slider_directions(encode_means(eng, train), {n: attrs[n] for n in eng.attributes.names},
+                                         eng.attributes.vectors, method, eng)
+    update_directions(eng.folder, directions, info)
+    print(f"predicted side effect / own change: {info['predicted_side_over_own']}")
+    return 0
 
 
 def cmd_attributes(args: argparse.Namespace) -> int:
@@ -291,8 +338,14 @@ def cmd_attributes(args: argparse.Namespace) -> int:
         print(f"fitting the prior to {len(train)} training windows' posteriors ...")
         update_prior(eng.folder, fit_posterior_prior(eng, train))
         return 0
+    if args.directions_only:
+        return _directions_only(eng, args)
     print(f"computing attribute vectors from {len(train)} training windows ...")
-    result = compute_attributes(eng, train)
+    kept = (eng.attributes.directions_info or {}).get("method") if eng.attributes is not None else None
+    method = args.directions or kept
+    if method and method != "none":
+        print(f"  with {method} slider directions (model/directions.py)")
+    result = compute_attributes(eng, train, directions=None if method in (None, "none") else method)
     save_attributes(eng.folder, result, eng.codec.attributes(), {"train_windows": int(len(train))})
     eng.attributes = load_attributes(eng.folder)
     test = test[np.sort(rng.permutation(len(test))[: args.eval_windows])]
@@ -306,4 +359,24 @@ def cmd_attributes(args: argparse.Namespace) -> int:
         args.json.write_text(json.dumps({"test_windows": int(len(test)), "decoding": eng.decoding,
                                          "beam": eng.beam if eng.decoding == "search" else 1, "report": report},
                                         indent=2) + "\n")
+    return 0
+
+
+def cmd_fit_kernel_prior(args: argparse.Namespace) -> int:
+    from latentcomposer.model.checkpoint import CheckpointError
+    from latentcomposer.model.engine import Engine, EngineError
+    from latentcomposer.model.kernel_prior import fit_for_engine
+    from latentcomposer.model.threads import limit_cpu_threads
+
+    limit_cpu_threads(1)
+    try:
+        eng = Engine.load(args.model, device=args.device, warmup=False, decoding="greedy")
+    except (CheckpointError, EngineError) as exc:
+        raise UserError(str(exc)) from None
+    if args.train_windows < 2 or args.valid_windows < 1:
+        raise UserError("--train-windows must be at least 2 and --valid-windows at least 1")
+    fig = fit_for_engine(eng, args.train_windows, args.valid_windows, h=args.bandwidth, seed=args.seed)
+    lls = ", ".join(f"h={k}: {v:.1f}" for k, v in fig["valid_loglik"].items())
+    print(f"kernel prior of {eng.name}: {fig['train_windows']} training windows; validation log-likelihood "
+          f"per window {lls}; chose h = {fig['h']:g}; wrote {eng.folder}/kernel_prior.safetensors")
     return 0

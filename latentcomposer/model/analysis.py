@@ -211,12 +211,15 @@ def prior_check(engine: Engine, windows: np.ndarray, n: int = 256,
     """Attribute means of ``n`` prior samples per temperature and of ``windows`` (real data).
 
     Returns ``{"samples": n, "data": {attr: mean}, "prior": {"0.5": {attr: mean}, ...}}`` -- z ~ N(0, I),
-    plus ``"fitted 0.5"``... when the model ships a fitted prior (model/prior.py); melodies also get the
+    plus ``"fitted 0.5"``... when the model ships a fitted prior (model/prior.py) and ``"kernel 0.5"``...
+    when it ships a kernel prior (model/kernel_prior.py); melodies also get the
     share of windows in one key (in-key >= 0.9) and, both kinds, the share decoded silent."""
     rep = engine.codec
-    priors: list[tuple[str, Literal["standard", "fitted"]]] = [("", "standard")]
+    priors: list[tuple[str, Literal["standard", "fitted", "kernel"]]] = [("", "standard")]
     if engine.fitted_prior is not None:
         priors.append(("fitted ", "fitted"))
+    if engine.kernel_prior is not None:
+        priors.append(("kernel ", "kernel"))
     out = {}
     for label, which in priors:
         z = engine.sample_z(n, seed, which)

@@ -2,8 +2,10 @@
 
 vector(a) = mean mu of training windows in the top quartile of attribute a minus the mean mu of the
 bottom quartile. Principal directions: PCA of the training means. Both ship beside the weights
-(``attributes.safetensors`` + ``attributes.json``), with a sample of training means for the latent map
-and the fitted prior that ``Engine.sample`` draws from (model/prior.py).
+(``attributes.safetensors`` + ``attributes.json``), with a sample of training means for the latent map,
+the fitted prior that ``Engine.sample`` draws from (model/prior.py) and the slider directions that
+``Engine.shift`` moves along (``slider_directions``, model/directions.py: one attribute at a time, to
+first order; older files without them keep the vectors).
 """
 
 from __future__ import annotations
@@ -18,9 +20,17 @@ from safetensors.torch import load_file, save_file
 
 from latentcomposer.data.codec_base import AttributeTable, measure_table
 
+from .directions import METHOD_TEXT, SCALE_TEXT, fit_directions
 from .engine import Engine
+from .engine_types import DIRECTIONS_KEY
 from .prior import KEYS as PRIOR_KEYS
 from .prior import FittedPrior, fit_prior
+
+DIRECTIONS_METHOD = "pure_data"  # the measured best (docs/MODELS.md); shipped for mel_2bar only
+DIRECTIONS_INFO = "slider_directions_info"  # compute_attributes' description of the directions (-> json)
+DIRECTION_WINDOWS = 4000  # training windows the slider directions are fitted on
+DECODER_WINDOWS = 2000  # "pure_decoder": this many training latents perturbed and decoded (twice)
+DECODER_SPREAD = 0.5  # perturbations for "pure_decoder": this share of the training latents' spread
 
 
 def encode_means(engine: Engine, windows: np.ndarray, batch: int = 512) -> np.ndarray:
@@ -39,7 +49,10 @@ def encode_posteriors(engine: Engine, windows: np.ndarray, batch: int = 512) -> 
 
 def compute_attributes(engine: Engine, train_windows: np.ndarray, n_components: int = 8,
                        n_reference: int = 2000, seed: int = 0, prior_components: int = 8,
-                       prior_rank: int = 64) -> dict[str, Any]:
+                       prior_rank: int = 64, directions: str | None = None) -> dict[str, Any]:
+    """Attribute vectors, principal directions, reference latents, the fitted prior and (``directions``:
+    a model/directions.py method, None for none) the slider directions with their description
+    (``"slider_directions_info"``, which :func:`save_attributes` writes into ``attributes.json``)."""
     mu, sigma = encode_posteriors(engine, train_windows)
     table = engine.codec.attributes()
     attrs = measure_table(table, train_windows)
@@ -60,10 +73,16 @@ def compute_attributes(engine: Engine, train_windows: np.ndarray, n_components: 
     std = s[:k] / np.sqrt(max(1, len(mu) - 1))
     rng = np.random.default_rng(seed)
     ref = mu[rng.permutation(len(mu))[:n_reference]]
-    return {"vectors": np.stack(vectors).astype(np.float32), "pca_components": vt[:k].astype(np.float32),
-            "pca_std": std.astype(np.float32), "pca_mean": mean.astype(np.float32),
-            "reference_latents": ref.astype(np.float32),
-            **fit_prior(mu, (sigma ** 2).mean(0), prior_components, prior_rank, seed).as_arrays()}
+    out: dict[str, Any] = {
+        "vectors": np.stack(vectors).astype(np.float32), "pca_components": vt[:k].astype(np.float32),
+        "pca_std": std.astype(np.float32), "pca_mean": mean.astype(np.float32),
+        "reference_latents": ref.astype(np.float32),
+        **fit_prior(mu, (sigma ** 2).mean(0), prior_components, prior_rank, seed).as_arrays()}
+    if directions is not None:
+        fit = rng.permutation(len(mu))[:DIRECTION_WINDOWS]
+        out[DIRECTIONS_KEY], out[DIRECTIONS_INFO] = slider_directions(
+            mu[fit], {n: np.asarray(attrs[n], np.float64)[fit] for n in table}, out["vectors"], directions, engine)
+    return out
 
 
 def fit_posterior_prior(engine: Engine, train_windows: np.ndarray, components: int = 8, rank: int = 64,
@@ -89,14 +108,69 @@ def update_prior(folder: Path, prior: FittedPrior) -> None:
     save_file({**tensors, **_tensors(prior.as_arrays())}, str(path))
 
 
+def decoder_response(engine: Engine, mu: np.ndarray, spread: float = DECODER_SPREAD, seed: int = 0,
+                     batch: int = 256) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Perturbations ``eps`` [N, d] of the latents ``mu`` -- ``spread`` times another (seeded, random)
+    row of ``mu`` minus their mean, so shaped like the data's spread -- and the change of every
+    attribute of the greedy decodes, ``A(dec(mu + eps)) - A(dec(mu))`` {name: [N]}."""
+    mu = np.asarray(mu, np.float32)
+    rng = np.random.default_rng(seed)
+    eps = (spread * (mu[rng.permutation(len(mu))] - mu.mean(0))).astype(np.float32)
+    table = engine.codec.attributes()
+
+    def attrs_of(z: np.ndarray) -> dict[str, np.ndarray]:
+        toks = np.concatenate([engine.decode_full(z[i:i + batch], 0.0, decoding="greedy")[0]
+                               for i in range(0, len(z), batch)])
+        return {k: v.astype(np.float64) for k, v in measure_table(table, toks).items()}
+
+    at, moved = attrs_of(mu), attrs_of(mu + eps)
+    return eps, {k: moved[k] - at[k] for k in at}
+
+
+def slider_directions(mu: np.ndarray, attrs: dict[str, np.ndarray], vectors: np.ndarray,
+                      method: str = DIRECTIONS_METHOD, engine: Engine | None = None
+                      ) -> tuple[np.ndarray, dict[str, Any]]:
+    """The slider directions (model/directions.py) for the attribute files from training posterior
+    means ``mu`` and their windows' attributes (``"pure_decoder"``: ``engine`` decodes perturbations
+    of ``mu`` instead, :func:`decoder_response`): rows in the order of ``attrs`` and a description of
+    how they were made (for ``attributes.json``)."""
+    if method == "pure_decoder":
+        if engine is None:
+            raise ValueError("pure_decoder directions need the engine to decode with")
+        eps, delta = decoder_response(engine, mu[:DECODER_WINDOWS])
+        directions, info = fit_directions(eps, {k: delta[k] for k in attrs}, vectors, method)
+        info["spread"] = DECODER_SPREAD
+    else:
+        directions, info = fit_directions(mu, attrs, vectors, method)
+    info["description"] = f"{METHOD_TEXT[method]}; {SCALE_TEXT}"
+    return directions, info
+
+
+def update_directions(folder: Path, directions: np.ndarray, info: dict[str, Any]) -> None:
+    """Add (or replace) the slider directions in a model's attribute files, keeping every other tensor
+    and field; old readers ignore both (backward compatible)."""
+    path, doc_path = folder / "attributes.safetensors", folder / "attributes.json"
+    tensors = {k: v for k, v in load_file(str(path)).items() if k != DIRECTIONS_KEY}
+    save_file({**tensors, DIRECTIONS_KEY: torch.from_numpy(np.ascontiguousarray(directions, np.float32))},
+              str(path))
+    doc = json.loads(doc_path.read_text())
+    doc[DIRECTIONS_KEY] = info
+    doc_path.write_text(json.dumps(doc, indent=2) + "\n")
+
+
 def save_attributes(folder: Path, result: dict[str, Any], table: AttributeTable,
                     extra: dict[str, Any] | None = None) -> None:
     """The vectors of ``result`` and the definitions of ``table`` (the codec's attributes)."""
+    result = dict(result)
+    info = result.pop(DIRECTIONS_INFO, None)
+    if info is not None:
+        extra = {**(extra or {}), DIRECTIONS_KEY: info}
     save_file(_tensors(result), str(folder / "attributes.safetensors"))
     doc = {"names": list(table), "definitions": {n: d for n, (_, d) in table.items()},
            "method": "mean posterior mean of training windows in the attribute's top quartile minus "
                      "the bottom quartile's; principal directions = PCA of training posterior means; "
-                     "fitted prior = mixture of Gaussians on the training posteriors (model/prior.py)",
+                     "fitted prior = mixture of Gaussians on the training posteriors (model/prior.py); "
+                     "slider directions (when stored): see slider_directions",
            **(extra or {})}
     (folder / "attributes.json").write_text(json.dumps(doc, indent=2) + "\n")
 

@@ -52,6 +52,7 @@ from .engine_types import (
     weights_key,
 )
 from .fastsearch import DEFAULT_BEAM
+from .kernel_prior import PRIOR_KINDS, KernelPrior, PriorKind, load_kernel_prior
 from .prior import FittedPrior
 from .registry import resolve_model_dir
 from .threads import single_thread
@@ -450,29 +451,44 @@ class Engine(PerBarTools):
         p = self.attributes.prior if self.attributes is not None else None
         return p if p is not None and p.z_dim == self.cfg.z_dim else None
 
-    def sample_z(self, n: int, seed: int | None = 0, prior: Literal["fitted", "standard", "bar"] = "fitted"
-                 ) -> torch.Tensor:
-        """``n`` latents [n, z_dim] from the fitted prior when the model ships one (``"fitted"``), else
-        (or with ``"standard"``) from N(0, I) as MusicVAE samples; ``"bar"``: from a per-bar model's
-        bar prior, bar after bar (model/continuation.py)."""
+    @property
+    def kernel_prior(self) -> KernelPrior | None:
+        """The model's kernel prior (model/kernel_prior.py) when one is fitted to these weights, else None."""
+        if not hasattr(self, "_kernel"):
+            self._kernel = load_kernel_prior(self.folder, self.cfg.z_dim)
+        return self._kernel
+
+    @property
+    def sampling_prior(self) -> KernelPrior | FittedPrior | None:
+        """What *Sample* draws from (``sample(n, rng)``, NumPy): the kernel prior, else the fitted one."""
+        return self.kernel_prior or self.fitted_prior
+
+    def sample_z(self, n: int, seed: int | None = 0, prior: PriorKind = "kernel") -> torch.Tensor:
+        """``n`` latents [n, z_dim], seeded: ``"kernel"`` from the kernel prior when the model ships one
+        fitted to its weights (model/kernel_prior.py), else as ``"fitted"``: the fitted mixture when the
+        model ships one, else (or with ``"standard"``) N(0, I) as MusicVAE samples; ``"bar"``: from a
+        per-bar model's bar prior, bar after bar (model/continuation.py)."""
         import torch
 
         z = self._sample_z(n, seed, prior)
         return torch.from_numpy(z) if isinstance(z, np.ndarray) else z
 
     def _sample_z(self, n: int, seed: int | None, prior: str) -> np.ndarray | torch.Tensor:
-        """:meth:`sample_z`, a NumPy array from the fitted prior (no torch needed)."""
+        """:meth:`sample_z`, a NumPy array from the kernel or fitted prior (no torch needed)."""
         if n < 1:
             raise EngineError("sample: n must be at least 1")
-        if prior not in ("fitted", "standard", "bar"):
-            raise EngineError(f"unknown prior '{prior}' (fitted, standard or bar)")
+        if prior not in PRIOR_KINDS:
+            raise EngineError(f"unknown prior '{prior}' ({', '.join(PRIOR_KINDS)})")
         seed = 0 if seed is None else int(seed)
         if prior == "bar":
             from . import continuation
 
             return continuation.sample_bar_prior_z(self, n, seed)
+        kernel = self.kernel_prior if prior == "kernel" else None
+        if kernel is not None:
+            return kernel.sample(n, np.random.default_rng(seed))
         fitted = self.fitted_prior
-        if prior == "fitted" and fitted is not None:
+        if prior in ("kernel", "fitted") and fitted is not None:
             return fitted.sample(n, np.random.default_rng(seed))
         import torch
 
@@ -480,9 +496,10 @@ class Engine(PerBarTools):
 
     def sample(self, n: int = 1, temperature: float = 1.0, seed: int | None = 0,
                template: Clip | None = None, velocity: int | None = None,
-               prior: Literal["fitted", "standard", "bar"] = "fitted", condition: np.ndarray | None = None
+               prior: PriorKind = "kernel", condition: np.ndarray | None = None
                ) -> Generated:
-        """``n`` clips from the prior (seeded): the fitted one when shipped, else z ~ N(0, I).
+        """``n`` clips from the prior (seeded; :meth:`sample_z`): the kernel or fitted one when shipped,
+        else z ~ N(0, I).
         Conditioned models: ``condition`` [window, Cs] (or [n, window, Cs]), else the template's."""
         z = self._sample_z(n, seed, prior)
         clips = self.decode(z, temperature, seed, template, velocity, name="sample", condition=condition)
@@ -593,8 +610,10 @@ class Engine(PerBarTools):
         return list(self.attributes.names) if self.attributes else []
 
     def shift(self, z: np.ndarray, attribute: str, amount: float) -> np.ndarray:
-        """z moved ``amount`` times along the attribute vector (MusicVAE §5.3), or along principal
-        direction ``"dim3"`` in units of the training latents' std along it. An attribute the model was
+        """z moved ``amount`` times along the attribute's slider direction (the attribute files'
+        ``slider_directions`` when they have them, model/directions.py; else the attribute vector,
+        MusicVAE §5.3), or along principal direction ``"dim3"`` in units of the training latents'
+        std along it. An attribute the model was
         trained to tie to one latent dim (AR-VAE, model/ar_reg.py) moves that dim alone, ``amount``
         prior units."""
         dim = self.ar_dims.get(attribute.lower())
@@ -606,8 +625,8 @@ class Engine(PerBarTools):
             raise EngineError(f"model {self.name} ships no attribute vectors")
         z = np.asarray(z, dtype=np.float32)
         key = attribute.lower()
-        if key in self.attributes.names:
-            return z + amount * self.attributes.vectors[self.attributes.names.index(key)]
+        if key in self.attributes.names:  # the slider directions when shipped, else the vectors
+            return z + amount * self.attributes.slider_vectors[self.attributes.names.index(key)]
         if key.startswith("dim") and key[3:].isdigit() and self.attributes.pca_components is not None:
             k = int(key[3:]) - 1
             if 0 <= k < len(self.attributes.pca_components):

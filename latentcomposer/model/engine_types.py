@@ -21,6 +21,8 @@ from .prior import KEYS as PRIOR_KEYS
 from .prior import FittedPrior
 from .registry import CheckpointError
 
+DIRECTIONS_KEY = "slider_directions"  # tensor in attributes.safetensors and field in attributes.json
+
 if TYPE_CHECKING:
     import torch
 
@@ -98,6 +100,14 @@ class Attributes:
     pca_mean: np.ndarray | None = None  # [d]
     reference_latents: np.ndarray | None = None  # [M, d] training means, for the latent map
     prior: FittedPrior | None = None  # where the training posteriors lie; sample() draws from it
+    directions: np.ndarray | None = None  # [A, d] slider directions (model/directions.py), else the vectors
+    directions_info: dict[str, Any] | None = None  # how they were made (attributes.json "slider_directions")
+
+    @property
+    def slider_vectors(self) -> np.ndarray:
+        """[A, d] what an attribute slider moves z along: the stored slider directions when the
+        attribute files have them (``slider_directions``), else the attribute vectors."""
+        return self.directions if self.directions is not None else self.vectors
 
 
 def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
@@ -132,7 +142,8 @@ def load_attributes(folder: Path) -> Attributes | None:
                       definitions=dict(doc.get("definitions", {})), pca_components=opt("pca_components"),
                       pca_std=opt("pca_std"), pca_mean=opt("pca_mean"),
                       reference_latents=opt("reference_latents"),
-                      prior=FittedPrior.from_arrays({k: t[k] for k in PRIOR_KEYS if k in t}))
+                      prior=FittedPrior.from_arrays({k: t[k] for k in PRIOR_KEYS if k in t}),
+                      directions=opt(DIRECTIONS_KEY), directions_info=doc.get(DIRECTIONS_KEY))
 
 
 def weights_key(model: Any) -> tuple[object, ...]:

@@ -311,7 +311,10 @@ def _attribute_arrays(engine: Engine, source_folder: Path, own: np.ndarray, sour
     if not fine_tuned and st.is_file():
         return {k: v.float().numpy() for k, v in load_file(str(st)).items()}
     windows = own if source is None else np.concatenate([own, source[:3000]])
-    return compute_attributes(engine, windows, seed=seed)
+    attrs, method = engine.attributes, None  # slider directions made as the source's, if it has them
+    if attrs is not None and attrs.directions is not None and attrs.directions_info:
+        method = attrs.directions_info.get("method")
+    return compute_attributes(engine, windows, seed=seed, directions=method)
 
 
 def _write(folder: Path, engine: Engine, cfg: Any, meta: dict[str, Any], training: TrainConfig | None,
@@ -433,10 +436,11 @@ def personalize(source: str | os.PathLike[str], scan: StyleScan, name: str,
 def _as_attributes(arrays: dict[str, np.ndarray], engine: Engine, old: Any) -> Any:
     """The engine's Attributes from freshly computed arrays (so the after-figures sample the new prior)."""
     from .engine import Attributes
+    from .engine_types import DIRECTIONS_KEY
     from .prior import FittedPrior
 
     names = list(engine.codec.attributes())
     return Attributes(names=names, vectors=arrays["vectors"], definitions={},
                       pca_components=arrays.get("pca_components"), pca_std=arrays.get("pca_std"),
                       pca_mean=arrays.get("pca_mean"), reference_latents=arrays.get("reference_latents"),
-                      prior=FittedPrior.from_arrays(arrays))
+                      prior=FittedPrior.from_arrays(arrays), directions=arrays.get(DIRECTIONS_KEY))

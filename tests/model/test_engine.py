@@ -114,10 +114,10 @@ def test_slerp_keeps_norm_between_equal_norm_vectors() -> None:
     np.testing.assert_allclose(slerp(a, b, 1.0), b)
 
 
-def test_attribute_shift_moves_z_along_the_vector(eng: Engine) -> None:
+def test_attribute_shift_moves_z_along_the_slider_direction(eng: Engine) -> None:
     assert eng.attributes is not None
     z = eng.encode([example_clip("twinkle").slice_bars(0, 2)]).mu
-    v = eng.attributes.vectors[eng.attributes.names.index("density")]
+    v = eng.attributes.slider_vectors[eng.attributes.names.index("density")]  # model/directions.py
     np.testing.assert_allclose(eng.shift(z, "density", 1.5) - z, 1.5 * v[None], atol=1e-6)
     d1 = eng.shift(z, "dim1", 2.0) - z
     direction = eng.attributes.pca_components[0]

@@ -18,6 +18,7 @@ from .units import SliderUnits, read_slider_units
 if TYPE_CHECKING:
     from latentcomposer.data.codec_base import Codec
     from latentcomposer.model.engine import Attributes, Engine
+    from latentcomposer.model.kernel_prior import KernelPrior
     from latentcomposer.model.prior import FittedPrior
 
 SLIDER_RANGE = 3.0  # attribute-vector units / principal-direction std
@@ -192,8 +193,9 @@ class EngineInfo:
     device: str
     specs: tuple[SliderSpec, ...]
     plane: MapPlane = field(compare=False)
-    # the model's fitted prior (``sample(n, rng)``, numpy) or None: N(0, I)
-    prior: FittedPrior | None = field(default=None, compare=False)
+    # what Sample draws from (``sample(n, rng)``, numpy): the model's kernel prior, else its fitted prior,
+    # or None: N(0, I)
+    prior: KernelPrior | FittedPrior | None = field(default=None, compare=False)
     # its representation's codec (plain Python): which clip of a file the model reads
     codec: Codec | None = field(default=None, compare=False)
     # whether "Best (search)" differs from "Fast (greedy)": beam search + reranking is defined for it
@@ -242,11 +244,11 @@ class EngineInfo:
                                         "no attribute vectors or principal directions)", "z"))
         return cls(engine.name, cfg.representation, cfg.architecture, engine.window_bars, engine.z_dim,
                    int(cfg.bar_z_dim), bool(engine.per_bar), engine_device(engine), tuple(specs),
-                   map_plane(attrs, engine.z_dim), engine.fitted_prior, engine.codec,
+                   map_plane(attrs, engine.z_dim), engine.sampling_prior, engine.codec,
                    bool(engine.supports_search), cannot_continue(engine))
 
     def sample_prior(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` latents [n, z_dim]: from the fitted prior when the model ships one, else N(0, I)."""
+        """``n`` latents [n, z_dim]: from the kernel or fitted prior when the model ships one, else N(0, I)."""
         if self.prior is not None:
             return np.asarray(self.prior.sample(n, rng), dtype=np.float32)
         return rng.standard_normal((n, self.z_dim)).astype(np.float32)
