@@ -19,7 +19,6 @@ ignores a prior fitted to other weights). Fit with ``latentcomposer fit-bar-prio
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -34,6 +33,8 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from latentcomposer.core.errors import UserFacingError
+
+from .digest import weights_digest  # noqa: F401  (a bar prior belongs to the weights it was fitted to)
 
 WEIGHTS, META = "bar_prior.safetensors", "bar_prior.json"
 BAR_PRIOR_FORMAT = 1
@@ -133,15 +134,6 @@ class BarPrior(nn.Module):
 
 
 # --- files ---------------------------------------------------------------------------------------
-def weights_digest(model_folder: Path) -> str:
-    """SHA-256 of the model's weights file: a bar prior belongs to the weights it was fitted to."""
-    h = hashlib.sha256()
-    with open(model_folder / "model.safetensors", "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def save_bar_prior(folder: Path, prior: BarPrior, meta: dict[str, Any]) -> None:
     """``bar_prior.safetensors`` + ``bar_prior.json`` into the model folder (each written atomically)."""
     tensors = {k: v.detach().cpu().float().contiguous() for k, v in prior.state_dict().items()}

@@ -18,7 +18,7 @@ and add Gaussian noise,
 A small ``h`` replays training music: ``scripts/prior_search.py`` measures each candidate's *novelty*
 (the share of decoded samples that agree with their nearest training window on > 90 % of the 16ths)
 beside the in-key and rhythm figures. The file pair ``kernel_prior.safetensors`` + ``kernel_prior.json``
-sits beside the weights, the JSON naming their SHA-256 (model/bar_prior.py ``weights_digest``): a
+sits beside the weights, the JSON naming their SHA-256 (model/digest.py ``weights_digest``): a
 prior fitted to other weights is ignored and the engine falls back to the fitted mixture. Plain NumPy,
 so the app samples from it without torch. Refit: ``latentcomposer fit-kernel-prior --model NAME``.
 """
@@ -141,7 +141,7 @@ def save_kernel_prior(folder: Path, prior: KernelPrior, meta: dict[str, Any]) ->
     the JSON naming the weights' SHA-256."""
     from safetensors.numpy import save_file
 
-    from .bar_prior import weights_digest
+    from .digest import weights_digest
 
     folder = Path(folder)
     tmp = folder / f".{WEIGHTS}.tmp"
@@ -157,7 +157,7 @@ def save_kernel_prior(folder: Path, prior: KernelPrior, meta: dict[str, Any]) ->
 
 def kernel_prior_status(folder: Path | None) -> str:
     """'' when the folder holds a kernel prior fitted to its weights, else why not (in words)."""
-    from .bar_prior import weights_digest
+    from .digest import weights_digest
 
     if folder is None or not (Path(folder) / META).exists() or not (Path(folder) / WEIGHTS).exists():
         return "it has no kernel prior"

@@ -179,7 +179,7 @@ def fit(mu: np.ndarray, sigma: np.ndarray, iters: int = 30, samples: int = 16, s
 
 # --- files -----------------------------------------------------------------------------------------
 def save(folder: Path, prior: StructurePrior, meta: dict[str, Any]) -> None:
-    from .bar_prior import weights_digest
+    from .digest import weights_digest
 
     lp = [[float(v) if np.isfinite(v) else None for v in row] for row in prior.log_pi]
     doc = {"format": FORMAT, "model_sha256": weights_digest(folder), "log_pi": lp, **meta}
@@ -190,7 +190,7 @@ def load(folder: Path | None, n_bars: int) -> StructurePrior | None:
     """The structure prior in ``folder`` if it was fitted to the weights there (else None)."""
     if folder is None or not (folder / FILE).is_file():
         return None
-    from .bar_prior import weights_digest
+    from .digest import weights_digest
 
     try:
         doc = json.loads((folder / FILE).read_text())
