@@ -447,9 +447,12 @@ def _install_excepthook(window: MainWindow) -> None:
 
 
 def early_models(prefs: Preferences) -> ModelService:
-    """The model service with the default model already loading (issue 30): started before the window
-    is built, so torch's import and the load overlap the window's construction; the window's own
-    start-up load then finds it loading (or loaded) instead of starting another."""
+    """The model service with the default model already loading: started before the window is built,
+    so the load overlaps the window's construction; the window's own start-up load then finds it
+    loading (or loaded) instead of starting another. Not what :func:`run` does since the default model
+    loads without torch (issue 30, docs/BENCHMARKS.md): on a quiet machine loading after the window
+    was ready sooner (1.41 vs 1.75 s after launch, medians of 6), under load the two were within
+    0.2 s; kept for benchmarks/gui_startup.py's comparison."""
     models = ModelService()
     device = prefs.get_str("model/device", "auto")
     models.start(None, device=device if device in DEVICES else "auto")
@@ -468,7 +471,7 @@ def run(file: str | None = None, argv: list[str] | None = None) -> int:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     prefs = Preferences()
-    window = MainWindow(models=early_models(prefs), prefs=prefs)
+    window = MainWindow(prefs=prefs)  # the window starts the default model's load once it is built
     window.show()
     window.roll.canvas.setFocus()
     _install_excepthook(window)
