@@ -22,7 +22,7 @@ from latentcomposer.core import Clip
 
 from .model_service import ModelInfo
 
-REP_ORDER = ("melody", "melody_chords", "poly", "drums")  # how lists group the models
+REP_ORDER = ("melody", "melody_chords", "poly", "poly_chords", "drums")  # how lists group the models
 
 
 @dataclass(frozen=True)
