@@ -50,24 +50,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("fit-bar-prior", help="fit a per-bar model's bar prior (Continue, infill, in-style "
                        "samples) to its training posteriors; a few minutes on one CPU thread")
-    p.add_argument("--model", default=PER_BAR_MODEL, help=f"a per-bar model (default {PER_BAR_MODEL})")
-    p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--train-windows", type=valid.integer(16, 10**6, "--train-windows"), default=8000,
-                   help="training windows to encode (default 8000)")
+    _fit_options(p, train_windows=8000)
     p.add_argument("--steps", type=valid.integer(1, 10**6, "--steps"), default=1500, help="fitting steps (default 1500)")
-    p.add_argument("--seed", type=valid.seed, default=0)
-    p.add_argument("--threads", type=valid.integer(1, 256, "--threads"), default=1, help="CPU threads (default 1)")
     p.set_defaults(func=cmd_fit_bar_prior)
 
     p = sub.add_parser("fit-structure-prior", help="fit a per-bar model's structure prior (which bars repeat "
                        "which: the Bars view, context transfer that follows repeats); a few minutes on one thread")
+    _fit_options(p, train_windows=3000)
+    p.set_defaults(func=cmd_fit_structure_prior)
+
+
+def _fit_options(p: argparse.ArgumentParser, train_windows: int) -> None:
+    """What fitting a per-bar model's prior reads: the model, device, training windows, seed, threads."""
     p.add_argument("--model", default=PER_BAR_MODEL, help=f"a per-bar model (default {PER_BAR_MODEL})")
     p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--train-windows", type=valid.integer(16, 10**6, "--train-windows"), default=3000,
-                   help="training windows to encode (default 3000)")
+    p.add_argument("--train-windows", type=valid.integer(16, 10**6, "--train-windows"), default=train_windows,
+                   help=f"training windows to encode (default {train_windows})")
     p.add_argument("--seed", type=valid.seed, default=0)
     p.add_argument("--threads", type=valid.integer(1, 256, "--threads"), default=1, help="CPU threads (default 1)")
-    p.set_defaults(func=cmd_fit_structure_prior)
 
 
 def parse_bar_range(text: str) -> tuple[int, int]:
