@@ -172,12 +172,12 @@ def main(argv: list[str]) -> int:
 
 
 def melody_main(args: argparse.Namespace) -> dict[str, float]:
-    test = codec_for("melody_chords").corpus_windows("test", 2)
+    cmodel = Engine.load(args.model, device="cpu", warmup=False)
+    base = Engine.load(args.baseline or "mel_2bar", device="cpu", warmup=False)
+    test = codec_for("melody_chords").corpus_windows("test", cmodel.cfg.n_bars)  # the model's window length
     rng = np.random.default_rng(0)
     sel = np.sort(rng.permutation(len(test))[: args.n])
     tokens, cond = test.arrays["tokens"][sel].astype(np.int64), test.arrays["condition"][sel].astype(np.float32)
-    cmodel = Engine.load(args.model, device="cpu", warmup=False)
-    base = Engine.load(args.baseline or "mel_2bar", device="cpu", warmup=False)
     n = len(tokens)
     z_c = cmodel.sample_z(n, seed=1, prior="standard").numpy()
     z_b = base.sample_z(n, seed=1, prior="standard").numpy()
