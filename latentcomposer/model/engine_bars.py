@@ -111,8 +111,7 @@ class PerBarTools:
         mu, sigma = self.bar_posteriors(clip)
         prior = self.structure_prior
         if prior is None:
-            m, s = mu.astype(np.float64), sigma.astype(np.float64)
-            return 0.5 * (m ** 2 + s ** 2 - 1.0 - 2.0 * np.log(s)).sum(-1), np.full(len(mu), -1)
+            return structure_prior.standard_normal_kl(mu, sigma), np.full(len(mu), -1)
         kl, resp = structure_prior.bar_kl(mu, sigma, prior)
         return kl, structure_prior.references(resp)
 

@@ -124,6 +124,12 @@ def bar_kl(mu: np.ndarray, sigma: np.ndarray, prior: StructurePrior, samples: in
     return (kl[0], resp[0]) if one else (kl, resp)
 
 
+def standard_normal_kl(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """KL(N(mu, sigma^2) || N(0, I)) per bar, nats [..., bars] (the training prior's price of a bar)."""
+    m, sg = np.asarray(mu, np.float64), np.asarray(sigma, np.float64)
+    return np.asarray(0.5 * (m ** 2 + sg ** 2 - 1.0 - 2.0 * np.log(sg)).sum(-1))
+
+
 def references(resp: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """Per bar the earlier bar it refers to (responsibility above ``threshold``), else -1. ``resp``
     as :func:`bar_kl` gives it ([T, T + 1] or [B, T, T + 1])."""
@@ -237,8 +243,7 @@ def repeat_figures(windows: np.ndarray, mu: np.ndarray, sigma: np.ndarray, prior
     n = mu.shape[1]
     kl, resp = bar_kl(mu, sigma, prior, seed=seed)
     refs = references(resp)
-    kl0 = 0.5 * (mu.astype(np.float64) ** 2 + sigma.astype(np.float64) ** 2 - 1.0
-                 - 2.0 * np.log(sigma.astype(np.float64))).sum(-1)
+    kl0 = standard_normal_kl(mu, sigma)
     from .analysis import _bar_roles
 
     groups: dict[str, list[tuple[int, int]]] = {"repeat": [], "first": [], "other": []}

@@ -98,15 +98,15 @@ def test_file_digests_are_remembered_across_runs_and_renewed_when_a_file_changes
     import hashlib
 
     from latentcomposer.app.latent import units
+    from latentcomposer.model import digest
 
-    monkeypatch.setenv("LATENTCOMPOSER_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(units, "_cache_file", lambda: tmp_path / "cache" / units.DIGEST_CACHE)
+    monkeypatch.setattr(digest, "_cache_file", lambda: tmp_path / "cache" / digest.DIGEST_CACHE)
     folder = tmp_path / "m"
     folder.mkdir()
     (folder / "model.safetensors").write_bytes(b"weights")
     first = units.file_digests(folder)
     assert first == {"model.safetensors": hashlib.sha256(b"weights").hexdigest()}
-    monkeypatch.setattr(units, "_DIGESTS", {})  # a new run: nothing in memory
+    monkeypatch.setattr(digest, "_SEEN", {})  # a new run: nothing in memory
     reads: list[str] = []
     real_open = open
 

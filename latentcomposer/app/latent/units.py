@@ -9,7 +9,6 @@ their SHA-256, and one measured with other files is ignored (the sliders then st
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,60 +17,18 @@ from typing import Any
 import numpy as np
 
 from latentcomposer.core.music_words import Unit, describe
+from latentcomposer.model.digest import file_digest
 
 FILE = "slider_units.json"
 FORMAT = 1
 FINGERPRINTED = ("model.safetensors", "attributes.safetensors")
 
 
-_DIGESTS: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> SHA-256
-DIGEST_CACHE = "file_digests.json"  # in the user cache: the digests of earlier runs (start-up, issue 30)
-
-
-def _cache_file() -> Path:
-    from latentcomposer.paths import cache_dir
-
-    return cache_dir() / DIGEST_CACHE
-
-
-def _read_cache() -> dict[tuple[str, int, int], str]:
-    try:
-        rows = json.loads(_cache_file().read_text())
-        return {(str(r[0]), int(r[1]), int(r[2])): str(r[3]) for r in rows}
-    except (OSError, ValueError, TypeError, IndexError, KeyError):
-        return {}
-
-
-def _digest(path: Path) -> str:
-    """SHA-256 of ``path``, remembered per (path, size, modification time) in memory and in the user
-    cache, so a launch does not read a model's weights again to check its slider calibration."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _DIGESTS:
-        known = _read_cache()
-        if key in known:
-            _DIGESTS[key] = known[key]
-            return known[key]
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        _DIGESTS[key] = h.hexdigest()
-        known[key] = _DIGESTS[key]
-        with contextlib.suppress(OSError):
-            out = _cache_file()
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_suffix(".tmp")
-            tmp.write_text(json.dumps([[*k, v] for k, v in list(known.items())[-256:]]))
-            tmp.replace(out)
-    return _DIGESTS[key]
-
-
 def file_digests(folder: Path) -> dict[str, str]:
     """SHA-256 of the files a calibration depends on (those that exist in ``folder``). Remembered per
     file size and time, so the model loader thread can compute them before the UI asks
     (:func:`prefetch`)."""
-    return {name: _digest(Path(folder) / name) for name in FINGERPRINTED if (Path(folder) / name).exists()}
+    return {name: file_digest(Path(folder) / name) for name in FINGERPRINTED if (Path(folder) / name).exists()}
 
 
 def prefetch(folder: Path | None) -> None:
