@@ -299,15 +299,27 @@ def _directions_only(eng: Any, args: argparse.Namespace) -> int:
     if args.directions == "none":
         raise UserError("--directions-only needs a direction method (not none)")
     method = args.directions or "pure_data"
-    train = eng.codec.corpus_windows("train", eng.cfg.n_bars).tokens.astype(np.int64)
-    train = train[np.sort(np.random.default_rng(1).permutation(len(train))[: args.direction_windows])]
+    train, cond = _windows(eng, "train")
+    sel = np.sort(np.random.default_rng(1).permutation(len(train))[: args.direction_windows])
+    train, cond = train[sel], None if cond is None else cond[sel]
     print(f"fitting {method} slider directions on {len(train)} training windows ...")
     attrs = measure_table(eng.codec.attributes(), train)
-    directions, info = slider_directions(encode_means(eng, train), {n: attrs[n] for n in eng.attributes.names},
+    directions, info = slider_directions(encode_means(eng, train, condition=cond),
+                                         {n: attrs[n] for n in eng.attributes.names},
                                          eng.attributes.vectors, method, eng)
     update_directions(eng.folder, directions, info)
     print(f"predicted side effect / own change: {info['predicted_side_over_own']}")
     return 0
+
+
+def _windows(eng: Any, split: str) -> tuple[Any, Any]:
+    """A split's windows of the engine's kind: (tokens [N, T] int64, their condition [N, T, Cs] -- a
+    chord-conditioned model's chords -- or None)."""
+    import numpy as np
+
+    ws = eng.codec.corpus_windows(split, eng.cfg.n_bars)
+    cond = ws.arrays.get("condition") if eng.condition_dim else None
+    return ws.tokens.astype(np.int64), None if cond is None else np.asarray(cond, np.float32)
 
 
 def cmd_attributes(args: argparse.Namespace) -> int:
@@ -328,15 +340,16 @@ def cmd_attributes(args: argparse.Namespace) -> int:
     except (CheckpointError, EngineError) as exc:
         raise UserError(str(exc)) from None
     assert eng.folder is not None
-    train = eng.codec.corpus_windows("train", eng.cfg.n_bars).tokens.astype(np.int64)
-    test = eng.codec.corpus_windows("test", eng.cfg.n_bars).tokens.astype(np.int64)
+    train, train_cond = _windows(eng, "train")
+    test, test_cond = _windows(eng, "test")
     rng = np.random.default_rng(0)
-    train = train[np.sort(rng.permutation(len(train))[: args.max_train_windows])]
+    sel = np.sort(rng.permutation(len(train))[: args.max_train_windows])
+    train, train_cond = train[sel], None if train_cond is None else train_cond[sel]
     if args.prior_only:
         if eng.attributes is None:
             raise UserError(f"{eng.folder} has no attribute files yet: run without --prior-only first")
         print(f"fitting the prior to {len(train)} training windows' posteriors ...")
-        update_prior(eng.folder, fit_posterior_prior(eng, train))
+        update_prior(eng.folder, fit_posterior_prior(eng, train, condition=train_cond))
         return 0
     if args.directions_only:
         return _directions_only(eng, args)
@@ -345,11 +358,13 @@ def cmd_attributes(args: argparse.Namespace) -> int:
     method = args.directions or kept
     if method and method != "none":
         print(f"  with {method} slider directions (model/directions.py)")
-    result = compute_attributes(eng, train, directions=None if method in (None, "none") else method)
+    result = compute_attributes(eng, train, directions=None if method in (None, "none") else method,
+                                condition=train_cond)
     save_attributes(eng.folder, result, eng.codec.attributes(), {"train_windows": int(len(train))})
     eng.attributes = load_attributes(eng.folder)
-    test = test[np.sort(rng.permutation(len(test))[: args.eval_windows])]
-    report = evaluate_attributes(eng, test)
+    sel = np.sort(rng.permutation(len(test))[: args.eval_windows])
+    test, test_cond = test[sel], None if test_cond is None else test_cond[sel]
+    report = evaluate_attributes(eng, test, condition=test_cond)
     print(f"attribute vectors on {len(test)} test windows (9 steps, amount -2..+2):")
     print(f"  {'attribute':<12} {'spearman':>8} {'changed':>8} {'change@+1':>10} {'side |rho|':>10}")
     for name, r in report.items():

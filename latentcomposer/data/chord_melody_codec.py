@@ -352,3 +352,76 @@ class ChordMelodyCodec(ChordCondition, MelodyCodec):
             return out
 
         return transpose
+
+
+# --- the chord-relative form ----------------------------------------------------------------------
+# A melody written against its chords rather than in absolute pitch: every note-on is stored as its
+# pitch minus the root of the chord sounding at its onset step (a step without a chord keeps its pitch),
+# and the chords are given relative to themselves: each chord's tones and bass as intervals above its
+# root, and its root as the interval above the window's first root (so the model still hears the root
+# motion, C -> G as "up a fifth"). Moving a window's melody and chords together changes nothing the
+# model reads, and a code decoded over another progression plays the same chord degrees over it:
+# following the chords is the representation, not something the decoder must learn to compute
+# (docs/MODELS.md, "Chord-relative melody"). The user-facing tokens and conditions stay absolute;
+# :class:`ChordRelativeMelodyCodec` converts at the model's door.
+def condition_roots(condition: np.ndarray) -> np.ndarray:
+    """The root pitch class of every step of conditions [..., CHORD_DIM] (0 where there is no chord)."""
+    cond = np.asarray(condition)
+    has = (cond[..., NO_CHORD] < 0.5) & (cond[..., ROOT].max(axis=-1) > 0.5)
+    return np.where(has, cond[..., ROOT].argmax(axis=-1), 0).astype(np.int64)
+
+
+def _move_notes(tokens: np.ndarray, by: np.ndarray) -> np.ndarray:
+    t = np.asarray(tokens).astype(np.int64)
+    notes = t < melody.NOTE_OFF
+    return np.where(notes, np.clip(t + by, 0, melody.NOTE_OFF - 1), t)
+
+
+def relative_tokens(tokens: np.ndarray, condition: np.ndarray) -> np.ndarray:
+    """Absolute melody tokens [..., T] over conditions [..., T, CHORD_DIM] -> the chord-relative form
+    (every note-on minus its step's root; holds, note-offs and rests unchanged)."""
+    return _move_notes(tokens, -condition_roots(condition))
+
+
+def absolute_tokens(tokens: np.ndarray, condition: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`relative_tokens` (``condition`` absolute, as the user gives it)."""
+    return _move_notes(tokens, condition_roots(condition))
+
+
+def relative_condition(condition: np.ndarray) -> np.ndarray:
+    """Windows' conditions [..., T, CHORD_DIM] relative to themselves: every chord's tones and bass
+    rotated to its root (bit 0 = the root, bit 4 = a major third above it ...), its root as the interval
+    above the first root of its window (axis -2); the no-chord bit unchanged."""
+    cond = np.asarray(condition, np.float32)
+    roots = condition_roots(cond)
+    has = cond[..., NO_CHORD] < 0.5
+    first = np.take_along_axis(roots, has.argmax(axis=-1)[..., None], -1)  # 0 for a window without chords
+    idx = (np.arange(12) + roots[..., None]) % 12  # new[k] = old[root + k]
+    out = cond.copy()
+    for part in (TONES, BASS):
+        out[..., part] = np.take_along_axis(cond[..., part], idx, -1)
+    motion = (roots - first) % 12
+    out[..., ROOT] = (motion[..., None] == np.arange(12)) & has[..., None]
+    return out
+
+
+class ChordRelativeMelodyCodec(ChordMelodyCodec):
+    """Melody over chords in the chord-relative form: the same clips, corpus and conditions as
+    :class:`ChordMelodyCodec` (absolute, for everything outside the model); :meth:`to_model` and
+    :meth:`from_model` convert at the model's door (the engine, the trainer and the evaluation call
+    them)."""
+
+    name = "melody_chords_rel"
+    label = "Melody over chords"
+
+    def to_model(self, tokens: np.ndarray, condition: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        if condition is None:
+            return tokens, None
+        cond = np.broadcast_to(np.asarray(condition, np.float32), (*np.shape(tokens), CHORD_DIM))
+        return relative_tokens(tokens, cond), relative_condition(cond)
+
+    def from_model(self, tokens: np.ndarray, condition: np.ndarray | None) -> np.ndarray:
+        if condition is None:
+            return np.asarray(tokens)
+        cond = np.broadcast_to(np.asarray(condition, np.float32), (*np.shape(tokens), CHORD_DIM))
+        return absolute_tokens(tokens, cond)

@@ -16,7 +16,7 @@ import numpy as np
 from latentcomposer.core import Clip
 from latentcomposer.io.midifile import MidiFileError, read_midi
 
-from .chord_melody_codec import ChordMelodyCodec
+from .chord_melody_codec import ChordMelodyCodec, ChordRelativeMelodyCodec
 from .codec_base import (
     CANNOT,
     NATURAL,
@@ -34,11 +34,12 @@ from .poly_codec import PolyChordsCodec, PolyCodec
 from .trio_codec import TRIO, MultiStreamCodec
 
 __all__ = ["CANNOT", "CODECS", "NATURAL", "REDUCED", "Codec", "CodecError", "DrumCodec", "Encoded",
-           "MelodyCodec", "MultiStreamCodec", "PolyCodec", "WindowSet", "best_codec_for_clip", "codec_for", "file_windows", "register_codec",
-           "template_velocity"]
+           "MelodyCodec", "MultiStreamCodec", "PolyCodec", "WindowSet", "best_codec_for_clip", "codec_for", "file_windows",
+           "from_model", "model_arrays", "register_codec", "template_velocity", "to_model"]
 
 CODECS: dict[str, Codec] = {"melody": MelodyCodec(), "drums": DrumCodec(), "poly": PolyCodec(),
-                            "melody_chords": ChordMelodyCodec(), "poly_chords": PolyChordsCodec(), "trio": TRIO}
+                            "melody_chords": ChordMelodyCodec(),
+                            "melody_chords_rel": ChordRelativeMelodyCodec(), "poly_chords": PolyChordsCodec(), "trio": TRIO}
 
 FILE_METRES = {(4, 4), (2, 4), (2, 2)}  # metres whose bars are 16 sixteenths (or pairs of them)
 
@@ -53,6 +54,33 @@ def codec_for(representation: str) -> Codec:
         return CODECS[representation]
     except KeyError:
         raise CodecError(f"unknown representation {representation!r} (known: {', '.join(CODECS)})") from None
+
+
+def to_model(codec: Codec, tokens: np.ndarray, condition: np.ndarray | None
+             ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Tokens [N, T] and their condition [N, T, Cs] (or None) as the model reads them: the same for
+    every codec but one whose model works in another form (the chord-relative melody)."""
+    conv = getattr(codec, "to_model", None)
+    return (tokens, condition) if conv is None else conv(tokens, condition)
+
+
+def from_model(codec: Codec, tokens: np.ndarray, condition: np.ndarray | None) -> np.ndarray:
+    """The inverse of :func:`to_model` for decoded tokens (``condition`` as the user gave it)."""
+    conv = getattr(codec, "from_model", None)
+    return tokens if conv is None else conv(tokens, condition)
+
+
+def model_arrays(codec: Codec, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A training / evaluation batch ({"tokens", "condition", and the encoder's own copy "enc_tokens",
+    "enc_condition" when there is one}) in the model's form (:func:`to_model`)."""
+    if getattr(codec, "to_model", None) is None:
+        return arrays
+    out = dict(arrays)
+    for tok, cond in (("tokens", "condition"), ("enc_tokens", "enc_condition")):
+        if tok in out and cond in out:
+            toks, c = to_model(codec, np.asarray(out[tok]), np.asarray(out[cond]))
+            out[tok], out[cond] = toks, np.asarray(c)
+    return out
 
 
 def best_codec_for_clip(clip: Clip, representations: Iterable[str]) -> str | None:

@@ -33,15 +33,19 @@ DECODER_WINDOWS = 2000  # "pure_decoder": this many training latents perturbed a
 DECODER_SPREAD = 0.5  # perturbations for "pure_decoder": this share of the training latents' spread
 
 
-def encode_means(engine: Engine, windows: np.ndarray, batch: int = 512) -> np.ndarray:
-    return encode_posteriors(engine, windows, batch)[0]
+def encode_means(engine: Engine, windows: np.ndarray, batch: int = 512, condition: np.ndarray | None = None
+                 ) -> np.ndarray:
+    return encode_posteriors(engine, windows, batch, condition)[0]
 
 
-def encode_posteriors(engine: Engine, windows: np.ndarray, batch: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """(mu [N, D], sigma [N, D]) of every window."""
+def encode_posteriors(engine: Engine, windows: np.ndarray, batch: int = 512, condition: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """(mu [N, D], sigma [N, D]) of every window; ``condition`` [N, T, Cs]: the windows' own (their
+    chords, for a chord-conditioned model: without them it would encode every window over no chord)."""
     mus, sigmas = [], []
     for i in range(0, len(windows), batch):
-        mu, sigma = engine.encode_tokens(windows[i:i + batch])
+        c = None if condition is None else condition[i:i + batch]
+        mu, sigma = engine.encode_tokens(windows[i:i + batch], c)
         mus.append(mu.cpu().numpy())
         sigmas.append(sigma.cpu().numpy())
     return np.concatenate(mus), np.concatenate(sigmas)
@@ -49,11 +53,13 @@ def encode_posteriors(engine: Engine, windows: np.ndarray, batch: int = 512) -> 
 
 def compute_attributes(engine: Engine, train_windows: np.ndarray, n_components: int = 8,
                        n_reference: int = 2000, seed: int = 0, prior_components: int = 8,
-                       prior_rank: int = 64, directions: str | None = None) -> dict[str, Any]:
+                       prior_rank: int = 64, directions: str | None = None, condition: np.ndarray | None = None
+                       ) -> dict[str, Any]:
     """Attribute vectors, principal directions, reference latents, the fitted prior and (``directions``:
     a model/directions.py method, None for none) the slider directions with their description
-    (``"slider_directions_info"``, which :func:`save_attributes` writes into ``attributes.json``)."""
-    mu, sigma = encode_posteriors(engine, train_windows)
+    (``"slider_directions_info"``, which :func:`save_attributes` writes into ``attributes.json``).
+    ``condition``: the windows' own (a chord-conditioned model's chords)."""
+    mu, sigma = encode_posteriors(engine, train_windows, condition=condition)
     table = engine.codec.attributes()
     attrs = measure_table(table, train_windows)
     vectors = []
@@ -86,9 +92,9 @@ def compute_attributes(engine: Engine, train_windows: np.ndarray, n_components: 
 
 
 def fit_posterior_prior(engine: Engine, train_windows: np.ndarray, components: int = 8, rank: int = 64,
-                        seed: int = 0) -> FittedPrior:
+                        seed: int = 0, condition: np.ndarray | None = None) -> FittedPrior:
     """The prior alone (as :func:`compute_attributes` fits it), for models whose vectors are shipped."""
-    mu, sigma = encode_posteriors(engine, train_windows)
+    mu, sigma = encode_posteriors(engine, train_windows, condition=condition)
     return fit_prior(mu, (sigma ** 2).mean(0), components, rank, seed)
 
 
@@ -196,20 +202,21 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
-def evaluate_attributes(engine: Engine, windows: np.ndarray, amounts: np.ndarray | None = None
-                        ) -> dict[str, dict[str, float]]:
+def evaluate_attributes(engine: Engine, windows: np.ndarray, amounts: np.ndarray | None = None,
+                        condition: np.ndarray | None = None) -> dict[str, dict[str, float]]:
     """Move held-out windows along each vector (9 amounts, -2..+2 by default) and measure.
 
     For each attribute: mean Spearman correlation between amount and the attribute over the windows,
     the relative change from amount 0 to +1 (%), and the mean |Spearman| it causes in the other
-    attributes (side effects)."""
+    attributes (side effects). ``condition``: the windows' own (chords), encoded and decoded over."""
     assert engine.attributes is not None
     amounts = np.linspace(-2, 2, 9) if amounts is None else amounts
-    mu = encode_means(engine, windows)
+    mu = encode_means(engine, windows, condition=condition)
+    over = None if condition is None else np.concatenate([condition] * len(amounts))
     report: dict[str, dict[str, float]] = {}
     for name in engine.attributes.names:
         zs = np.stack([engine.shift(mu, name, float(a)) for a in amounts])  # [9, N, d]
-        dec = engine.decode_tokens(zs.reshape(-1, zs.shape[-1]))
+        dec = engine.decode_tokens(zs.reshape(-1, zs.shape[-1]), condition=over)
         toks = dec.reshape(len(amounts), len(windows), *dec.shape[1:])
         table = engine.codec.attributes()
         vals = {other: np.array([[table[other][0](toks[i, j]) for j in range(len(windows))]

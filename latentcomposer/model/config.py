@@ -320,6 +320,17 @@ CONFIGS: dict[str, NamedConfig] = {
         TrainConfig(batch_size=128, free_bits=256.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1,
                     encoder_transpose=6),
     ),
+    # mel_2bar over chords in the chord-relative form (data/chord_melody_codec.py, melody_chords_rel): the
+    # melody read and written as intervals above the root of the chord at each step, the chord's tones
+    # relative to its root. z holds the melody against its chords, so the same z over other chords plays
+    # the same chord degrees -- no encoder shift needed. Warm start from mel_2bar (condition columns zero):
+    # `train --config mel_2bar_chords_rel --init-from models/mel_2bar` (docs/MODELS.md)
+    "mel_2bar_chords_rel": NamedConfig(
+        ModelConfig(name="mel_2bar_chords_rel", representation="melody_chords_rel", n_bars=2, z_dim=256,
+                    encoder="flat", enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37,
+                    encoder_condition=True),
+        TrainConfig(batch_size=128, free_bits=256.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1),
+    ),
     # mel_16bar over chords (issue 25): mel_16bar's layout with the chord of every step beside the bar
     # conditioning at every decoder step; the encoder (Transformer over bars, which does not read the
     # condition) sees its own randomly moved copy of the window (encoder_transpose), so z cannot carry
@@ -332,6 +343,15 @@ CONFIGS: dict[str, NamedConfig] = {
                     conductor_residual=True, dec_hidden=256, dec_layers=2, condition_dim=37),
         TrainConfig(batch_size=64, free_bits=512.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1,
                     encoder_transpose=6),
+    ),
+    # mel_16bar over chords in the chord-relative form (as mel_2bar_chords_rel): warm start from mel_16bar,
+    # `train --config mel_16bar_chords_rel --init-from models/mel_16bar`
+    "mel_16bar_chords_rel": NamedConfig(
+        ModelConfig(name="mel_16bar_chords_rel", representation="melody_chords_rel", n_bars=16, z_dim=512,
+                    bar_z_dim=32, encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
+                    decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
+                    conductor_residual=True, dec_hidden=256, dec_layers=2, condition_dim=37),
+        TrainConfig(batch_size=64, free_bits=512.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1),
     ),
     # tiny configs: tests and smoke runs only
     "tiny_2bar": NamedConfig(
@@ -353,6 +373,11 @@ CONFIGS: dict[str, NamedConfig] = {
     "tiny_mel_chords": NamedConfig(
         ModelConfig(name="tiny_mel_chords", representation="melody_chords", n_bars=2, embed_dim=8, z_dim=8,
                     enc_hidden=16, dec_hidden=16, dec_layers=1, condition_dim=37),
+        TrainConfig(batch_size=8, free_bits=1.0, kl_anneal_steps=10),
+    ),
+    "tiny_mel_chords_rel": NamedConfig(
+        ModelConfig(name="tiny_mel_chords_rel", representation="melody_chords_rel", n_bars=2, embed_dim=8, z_dim=8,
+                    enc_hidden=16, dec_hidden=16, dec_layers=1, condition_dim=37, encoder_condition=True),
         TrainConfig(batch_size=8, free_bits=1.0, kl_anneal_steps=10),
     ),
     "tiny_tvae": NamedConfig(

@@ -34,7 +34,7 @@ import numpy as np
 
 from latentcomposer.core import Clip
 from latentcomposer.core.chords import ChordTrack
-from latentcomposer.data.codecs import CodecError, codec_for
+from latentcomposer.data.codecs import CodecError, codec_for, from_model, to_model
 from latentcomposer.data.melody import STEPS_PER_BAR
 
 from .architectures import LatentModel, ModelShape
@@ -253,9 +253,29 @@ class Engine(PerBarTools):
         if rt is not None and condition is None:
             mu, sigma = self.encode_arrays(tokens)
             return torch.from_numpy(mu), torch.from_numpy(sigma)
-        x = torch.as_tensor(np.asarray(tokens), dtype=torch.long, device=self.device)
+        toks, cond = self._to_model(np.asarray(tokens), condition)
+        x = torch.as_tensor(toks, dtype=torch.long, device=self.device)
         with torch.inference_mode(), self._threads(len(x)):
-            return self.model.encode(x, self._condition_tensor(condition, len(x)))
+            return self.model.encode(x, self._condition_tensor(cond, len(x)))
+
+    def _to_model(self, tokens: np.ndarray, condition: np.ndarray | torch.Tensor | None
+                  ) -> tuple[np.ndarray, np.ndarray | torch.Tensor | None]:
+        """Token windows [N, T] and their condition in the model's own form (data/codecs.py
+        ``to_model``: the same but for the chord-relative melody)."""
+        if condition is None or getattr(self.codec, "to_model", None) is None:
+            return tokens, condition
+        cond = np.asarray(condition, np.float32).reshape(-1, self.cfg.n_steps, self.condition_dim)
+        if cond.shape[0] == 1:
+            cond = np.broadcast_to(cond, (len(tokens), *cond.shape[1:]))
+        got, cond_m = to_model(self.codec, tokens, cond)
+        return got, cond_m
+
+    def _model_condition(self, condition: np.ndarray | None) -> np.ndarray | torch.Tensor | None:
+        """A decode's condition [N, T, Cs] (or one window's) in the model's own form."""
+        if condition is None:
+            return None
+        rows = np.asarray(condition).reshape(-1, self.cfg.n_steps, self.condition_dim).shape[0]
+        return self._to_model(np.zeros((rows, self.cfg.n_steps), np.int64), condition)[1]
 
     def encode_arrays(self, tokens: np.ndarray, condition: np.ndarray | None = None
                       ) -> tuple[np.ndarray, np.ndarray]:
@@ -366,7 +386,7 @@ class Engine(PerBarTools):
     def _decode_torch(self, z: torch.Tensor | np.ndarray, temperature: float, seed: int | None,
                       condition: np.ndarray | None, mode: str) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
         zt = self._z_tensor(z)
-        cond = self._condition_tensor(condition, zt.shape[0])
+        cond = self._condition_tensor(self._model_condition(condition), zt.shape[0])
         with self._threads(zt.shape[0]):
             if temperature <= 0 and mode == "search" and self.beam > 1 and self.model.supports_search:
                 toks, aux = self.model.search_decode_full(zt, self.beam, condition=cond)
@@ -374,7 +394,11 @@ class Engine(PerBarTools):
                 gen = self._generator(seed) if temperature > 0 else None
                 toks, aux = self.fast.decode_full(zt, float(temperature), gen, condition=cond)
         aux_np = None if aux is None else {k: v.cpu().numpy() for k, v in aux.items()}
-        return toks.cpu().numpy().astype(np.int64), aux_np
+        out = toks.cpu().numpy().astype(np.int64)
+        user = self._condition_tensor(condition, len(out))
+        if user is not None:  # back to absolute pitches (the chord-relative melody)
+            out = np.asarray(from_model(self.codec, out, user.cpu().numpy()), np.int64)
+        return out, aux_np
 
     # --- clip level ---------------------------------------------------------------------------
     def encode(self, clips: list[Clip] | Clip, seed: int | None = 0, condition: np.ndarray | None = None

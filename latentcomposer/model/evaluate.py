@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
-from latentcomposer.data.codecs import codec_for
+from latentcomposer.data.codecs import codec_for, model_arrays
 
 from .checkpoint import VAEModel
 from .search import search_decode
@@ -100,6 +100,9 @@ def evaluate_windows(model: VAEModel, windows: np.ndarray, batch_size: int = 256
     if n == 0:
         return EvalResult(0.0, 0.0, 0.0, 0)
     codec = codec_for(model.cfg.representation)
+    if aux is not None and "condition" in aux:  # the model's own form (the chord-relative melody)
+        conv = model_arrays(codec, {"tokens": np.asarray(windows), "condition": np.asarray(aux["condition"])})
+        windows, aux = conv["tokens"], {**aux, "condition": conv["condition"]}
     no_event = codec.silent_token
     vel_hits = vel_correct = 0
     off_err = 0.0

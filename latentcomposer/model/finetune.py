@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from latentcomposer.core.errors import UserFacingError
+from latentcomposer.data.codecs import model_arrays
 from latentcomposer.data.style_files import StyleScan, split_files, stack
 from latentcomposer.paths import models_dir, shared_data_dir, user_models_dir
 
@@ -207,6 +208,7 @@ class _Tuner:
         out = {k: v[idx] for k, v in self.data.items()}
         if self.augment is not None:
             out = self.augment(out, idx, self.rng)
+        out = model_arrays(self.engine.codec, out)  # the model's own form (the chord-relative melody)
         t = {k: torch.as_tensor(np.asarray(v)) for k, v in out.items()}
         t["tokens"] = t["tokens"].long()
         if "velocity" in t:

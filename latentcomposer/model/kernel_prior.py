@@ -214,14 +214,15 @@ def nearest_agreement(tokens: np.ndarray, reference: np.ndarray, chunk: int = 20
 
 
 def choose_bandwidth(engine: Any, mu: np.ndarray, sigma: np.ndarray, pool: np.ndarray, valid: np.ndarray,
-                     grid: tuple[float, ...], scale: Scale = "local", samples: int = 128, seed: int = 1
-                     ) -> tuple[float, dict[str, Any]]:
+                     grid: tuple[float, ...], scale: Scale = "local", samples: int = 128, seed: int = 1,
+                     condition: np.ndarray | None = None) -> tuple[float, dict[str, Any]]:
     """The narrowest ``h`` whose decoded samples (temperature 0.5, seed ``seed``) copy a training window
     (``pool``, the kernel's own windows) no more often than the validation windows do, plus
     :data:`COPY_MARGIN`. A narrower kernel keeps samples nearer the music (their one-key share falls as
     ``h`` grows, on every model measured), so this is the most in-key kernel that is no copier; the
     one-key share of each ``h`` is recorded, not compared (128 samples are too few to rank close ones).
-    Only validation and training windows are read. ``(h, figures)``; none qualifying, the widest."""
+    Only validation and training windows are read. ``(h, figures)``; none qualifying, the widest.
+    ``condition``: the pool's (a chord-conditioned model decodes each sample over a pool window's chords)."""
     from ..data.codec_base import measure_table
 
     table = engine.codec.attributes()
@@ -229,7 +230,9 @@ def choose_bandwidth(engine: Any, mu: np.ndarray, sigma: np.ndarray, pool: np.nd
     rows: dict[str, Any] = {}
     for h in grid:
         z = fit_kernel_prior(mu, sigma, scale, h).sample(samples, np.random.default_rng(seed))
-        toks = np.asarray(engine.decode_tokens(z, temperature=0.5, seed=seed))
+        over = None if condition is None else condition[np.random.default_rng(seed).integers(0, len(condition),
+                                                                                               samples)]
+        toks = np.asarray(engine.decode_tokens(z, temperature=0.5, seed=seed, condition=over))
         one_key = float((measure_table(table, toks)["in-key"] >= 0.9).mean())
         copies = float((nearest_agreement(toks, pool) > COPY_AGREEMENT).mean())
         rows[f"{h:g}"] = {"one_key": round(one_key, 3), "near_copies": round(copies, 3)}
@@ -252,13 +255,20 @@ def fit_for_engine(engine: Any, pool_windows: int = 4000, valid_windows: int = 1
 
     codec, nb = engine.codec, engine.cfg.n_bars
     rng = np.random.default_rng(seed)
+    conds: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
     if windows is None:
-        windows = (codec.corpus_windows("train", nb).tokens, codec.corpus_windows("valid", nb).tokens)
+        sets = (codec.corpus_windows("train", nb), codec.corpus_windows("valid", nb))
+        windows = (sets[0].tokens, sets[1].tokens)
+        if engine.condition_dim:  # a chord-conditioned model encodes each window over its own chords
+            conds = (sets[0].arrays.get("condition"), sets[1].arrays.get("condition"))
     train, valid = (np.asarray(w).astype(np.int64) for w in windows)
-    train = train[np.sort(rng.permutation(len(train))[:pool_windows])]
-    valid = valid[np.sort(rng.permutation(len(valid))[:valid_windows])]
-    mu, sigma = encode_posteriors(engine, train)
-    vmu, _ = encode_posteriors(engine, valid)
+    pick_t = np.sort(rng.permutation(len(train))[:pool_windows])
+    pick_v = np.sort(rng.permutation(len(valid))[:valid_windows])
+    train, valid = train[pick_t], valid[pick_v]
+    train_cond = None if conds[0] is None else np.asarray(conds[0][pick_t], np.float32)
+    valid_cond = None if conds[1] is None else np.asarray(conds[1][pick_v], np.float32)
+    mu, sigma = encode_posteriors(engine, train, condition=train_cond)
+    vmu, _ = encode_posteriors(engine, valid, condition=valid_cond)
     grid = (float(h),) if h is not None else H_GRID
     lls = {g: heldout_loglik(fit_kernel_prior(mu, sigma, scale, g), vmu) for g in grid}
     best = max(lls, key=lambda g: lls[g])
@@ -266,7 +276,7 @@ def fit_for_engine(engine: Any, pool_windows: int = 4000, valid_windows: int = 1
                                "scale": scale, "valid_loglik": {f"{g:g}": round(v, 2) for g, v in lls.items()}}
     if h is None and "in-key" in codec.attributes():
         best, figures["valid_choice"] = choose_bandwidth(engine, mu, sigma, train, valid, grid, scale,
-                                                         seed=seed + 1)
+                                                         seed=seed + 1, condition=train_cond)
         figures["chosen_by"] = "the narrowest kernel whose samples copy no more than the validation windows + 0.05"
     else:
         figures["chosen_by"] = "given" if h is not None else "validation log-likelihood"

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from latentcomposer.data.codec_base import measure_table
+from latentcomposer.data.codecs import codec_for, model_arrays
 
 from .engine import Engine
 from .vae import LatentVAE
@@ -42,6 +43,7 @@ def window_nll(model: LatentVAE, arrays: dict[str, np.ndarray], device: torch.de
 
     was = model.training
     model.eval()
+    arrays = model_arrays(codec_for(model.cfg.representation), arrays)  # the model's own form
     tokens = arrays["tokens"]
     gen = torch.Generator(device=device).manual_seed(seed)
     total = 0.0

@@ -38,7 +38,7 @@ import numpy as np
 import torch
 
 from latentcomposer.data.codec_base import Augmenter, WindowSet
-from latentcomposer.data.codecs import codec_for
+from latentcomposer.data.codecs import codec_for, model_arrays
 from latentcomposer.data.paths import cache_dir
 
 from . import distributed
@@ -182,6 +182,7 @@ class Trainer:
         out = {k: v[idx] for k, v in self.train_data.items()}
         if self.augment is not None:
             out = self.augment(out, idx, self.rng)
+        out = model_arrays(self.codec, out)  # the model's own form (the chord-relative melody)
         tensors = {k: torch.as_tensor(v) for k, v in out.items()}
         tensors["tokens"] = tensors["tokens"].long()
         if "enc_tokens" in tensors:
