@@ -405,6 +405,35 @@ def relative_condition(condition: np.ndarray) -> np.ndarray:
     return out
 
 
+def flip_quality(tokens: np.ndarray, condition: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Windows (absolute tokens [B, T], conditions [B, T, CHORD_DIM]) in the parallel mode: every chord
+    with a major third and no minor one gets the minor third instead (and the other way round), its bass
+    too when the bass was the third; every melody onset on that chord's third moves with it (a semitone
+    down over a chord made minor, up over one made major). Other chords and notes are kept."""
+    t = np.asarray(tokens).astype(np.int64).copy()
+    cond = np.asarray(condition, np.float32).copy()
+    roots = condition_roots(cond)
+    has = cond[..., NO_CHORD] < 0.5
+    tones = cond[..., TONES] > 0.5
+    pc = lambda iv: ((roots + iv) % 12)[..., None]  # noqa: E731
+    maj3 = np.take_along_axis(tones, pc(4), -1)[..., 0]
+    min3 = np.take_along_axis(tones, pc(3), -1)[..., 0]
+    to_minor, to_major = has & maj3 & ~min3, has & min3 & ~maj3
+    for sel, old, new in ((to_minor, 4, 3), (to_major, 3, 4)):
+        b, s = np.nonzero(sel)
+        tone_part = cond[..., TONES]
+        bass_part = cond[..., BASS]
+        o, n = (roots[b, s] + old) % 12, (roots[b, s] + new) % 12
+        tone_part[b, s, o], tone_part[b, s, n] = 0.0, 1.0
+        was_bass = bass_part[b, s, o] > 0.5
+        bass_part[b[was_bass], s[was_bass], o[was_bass]] = 0.0
+        bass_part[b[was_bass], s[was_bass], n[was_bass]] = 1.0
+        cond[..., TONES], cond[..., BASS] = tone_part, bass_part
+        notes = (t < melody.NOTE_OFF) & sel & ((t - roots) % 12 == old)
+        t[notes] += new - old
+    return t, cond
+
+
 class ChordRelativeMelodyCodec(ChordMelodyCodec):
     """Melody over chords in the chord-relative form: the same clips, corpus and conditions as
     :class:`ChordMelodyCodec` (absolute, for everything outside the model); :meth:`to_model` and
@@ -413,6 +442,27 @@ class ChordRelativeMelodyCodec(ChordMelodyCodec):
 
     name = "melody_chords_rel"
     label = "Melody over chords"
+
+    def augmenter(self, train: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> Augmenter | None:
+        """The melody codec's transposition, then (``quality_flip`` > 0) that share of windows' decoder
+        copies in the parallel mode (:func:`flip_quality`) with the encoder reading the window as it was."""
+        base = super().augmenter(train, options)
+        p = float(options.get("quality_flip", 0.0))
+        if p <= 0:
+            return base
+
+        def augment(batch: dict[str, np.ndarray], idx: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+            out = base(batch, idx, rng) if base is not None else dict(batch)
+            if "enc_tokens" not in out:
+                out["enc_tokens"], out["enc_condition"] = out["tokens"], out["condition"]
+            rows = rng.random(len(out["tokens"])) < p
+            if rows.any():
+                toks, cond = np.asarray(out["tokens"]).copy(), np.asarray(out["condition"], np.float32).copy()
+                toks[rows], cond[rows] = flip_quality(toks[rows], cond[rows])
+                out["tokens"], out["condition"] = toks, cond
+            return out
+
+        return augment
 
     def to_model(self, tokens: np.ndarray, condition: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         if condition is None:

@@ -176,6 +176,11 @@ class TrainConfig:
     # its condition with it), independent of the decoder's target, so z cannot carry where the melody
     # sits in pitch: the decoder must take that from the condition (the chords). 0 = off
     encoder_transpose: int = 0
+    # chord-relative melody models: the share of windows whose decoder copy is played in the parallel mode
+    # -- every major triad made minor and every minor one major, the melody's thirds over them moved with
+    # them -- while the encoder reads the window as it is, so z holds "the third" and the decoder takes
+    # its quality from the chords (data/chord_melody_codec.py ``flip_quality``). 0 = off
+    quality_flip: float = 0.0
     scheduled_sampling: float = 0.0  # max rate of feeding back the model's own sample (0 = off)
     # how the rate reaches it: from step sampling_start, linearly over sampling_ramp steps, or with
     # sampling_ramp = 0 MusicVAE's inverse sigmoid (k = 1000: rate * (1 - k / (k + exp(steps / k))))
@@ -343,6 +348,30 @@ CONFIGS: dict[str, NamedConfig] = {
                     conductor_residual=True, dec_hidden=256, dec_layers=2, condition_dim=37),
         TrainConfig(batch_size=64, free_bits=512.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1,
                     encoder_transpose=6),
+    ),
+    # the same model with fewer free nats (96 instead of 256): the chord-relative code reconstructs with ~1.5
+    # nats at 245 nats of KL, so it can be squeezed for a smoother space to sample from. Resume a
+    # mel_2bar_chords_rel run with it: `train --config mel_2bar_chords_rel_fb96 --work-dir DIR --init-from ...`
+    "mel_2bar_chords_rel_fb96": NamedConfig(
+        ModelConfig(name="mel_2bar_chords_rel", representation="melody_chords_rel", n_bars=2, z_dim=256,
+                    encoder="flat", enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37,
+                    encoder_condition=True),
+        TrainConfig(batch_size=128, free_bits=96.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1),
+    ),
+    # trial: the encoder reads the relative notes only, not the chords, so z can hold nothing about the
+    # progression it was encoded over (warm start from mel_2bar, as mel_2bar_chords_rel)
+    "mel_2bar_chords_rel_noenc": NamedConfig(
+        ModelConfig(name="mel_2bar_chords_rel", representation="melody_chords_rel", n_bars=2, z_dim=256,
+                    encoder="flat", enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37),
+        TrainConfig(batch_size=128, free_bits=256.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1),
+    ),
+    # trial: mel_2bar_chords_rel with half of the decoder's windows in the parallel mode (quality_flip)
+    "mel_2bar_chords_rel_flip": NamedConfig(
+        ModelConfig(name="mel_2bar_chords_rel", representation="melody_chords_rel", n_bars=2, z_dim=256,
+                    encoder="flat", enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37,
+                    encoder_condition=True),
+        TrainConfig(batch_size=128, free_bits=256.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1,
+                    quality_flip=0.5),
     ),
     # mel_16bar over chords in the chord-relative form (as mel_2bar_chords_rel): warm start from mel_16bar,
     # `train --config mel_16bar_chords_rel --init-from models/mel_16bar`

@@ -163,3 +163,32 @@ def test_priors_and_attribute_vectors_encode_each_window_over_its_own_chords(rel
     assert load_attributes(folder) is not None
     report = evaluate_attributes(eng2, data["tokens"][:2], np.array([-1.0, 0.0, 1.0]), condition=data["condition"][:2])
     assert set(report) == set(eng2.attributes.names)
+
+
+def test_the_parallel_mode_swaps_thirds_in_chords_and_melody() -> None:
+    from latentcomposer.data.chord_melody_codec import condition_chords, flip_quality
+
+    cond = condition_windows(ChordTrack.from_symbols("C Am Csus4 C/E"), 64, 64)
+    toks = np.full((1, 64), melody.NO_EVENT, np.int64)
+    toks[0, [0, 4, 8, 16, 20, 32, 48]] = [64, 67, 60, 72, 69, 65, 64]  # E G C | C A | F | E
+    got, flipped = flip_quality(toks, cond)
+    assert got[0, [0, 4, 8, 16, 20, 32, 48]].tolist() == [63, 67, 60, 73, 69, 65, 63]  # Eb | C# | F kept | Eb
+    chords = [str(c) for c in condition_chords(flipped[0])[::16]]
+    assert chords == ["Cm", "A", "Csus4", "Cm/Eb"]
+    again, back = flip_quality(got, flipped)
+    assert np.array_equal(again, toks) and np.array_equal(back, cond)  # its own inverse
+
+
+def test_quality_flip_trains_the_decoder_on_the_parallel_mode(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    named = get_config("tiny_mel_chords_rel")
+    named = replace(named, train=replace(named.train, quality_flip=1.0, transpose_range=0))
+    codec = codec_for("melody_chords_rel")
+    parts = [codec.clip_windows([example_clip(n)], 2)[0] for n in CLIPS]
+    data = {k: np.concatenate([p[k] for p in parts]) for k in ("tokens", "condition")}
+    t = Trainer(named, torch.device("cpu"), out_dir=tmp_path / "out", work_dir=tmp_path / "work", log=lambda _: None)
+    t.set_data(data, data)
+    b = t.batch()
+    assert "enc_tokens" in b and not torch.equal(b["enc_condition"], b["condition"])
+    assert t.train(max_steps=2).step == 2
