@@ -311,37 +311,42 @@ CONFIGS: dict[str, NamedConfig] = {
                     bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2, dec_hidden=256, dec_layers=2),
         TrainConfig(batch_size=64, free_bits=16 * 0.5, beta=1.0, kl_anneal_steps=5000),
     ),
-    # mel_2bar over chords: the chord of every step (37 floats, data/chord_melody_codec.py) beside z at
-    # every decoder step; POP909 melodies with their annotated chords (docs/MODELS.md)
+    # --- melody over chords (issue 25; docs/MODELS.md "Melody over chords") ---------------------------------
+    # mel_2bar over chords, in the chord-relative form (data/chord_melody_codec.py, melody_chords_rel): every
+    # note read and written as its interval above the root of the chord at its step, the chords relative to
+    # themselves. z holds the melody against its chords, so the same z over other chords plays the same chord
+    # degrees. The encoder reads the notes only. The chord of every step (37 floats) is beside z at every
+    # decoder step. Warm start from mel_2bar (condition columns zero):
+    # `train --config mel_2bar_chords --init-from models/mel_2bar`; cache dir train/mel_2bar_chords_rel
     "mel_2bar_chords": NamedConfig(
+        ModelConfig(name="mel_2bar_chords_rel", representation="melody_chords_rel", n_bars=2, z_dim=256,
+                    encoder="flat", enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37),
+        TrainConfig(batch_size=128, free_bits=256.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1),
+    ),
+    # mel_16bar's layout in the same chord-relative form (the Transformer bar encoder reads notes only):
+    # `train --config mel_16bar_chords --init-from models/mel_16bar`; cache dir train/mel_16bar_chords_rel
+    "mel_16bar_chords": NamedConfig(
+        ModelConfig(name="mel_16bar_chords_rel", representation="melody_chords_rel", n_bars=16, z_dim=512,
+                    bar_z_dim=32, encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
+                    decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
+                    conductor_residual=True, dec_hidden=256, dec_layers=2, condition_dim=37),
+        TrainConfig(batch_size=64, free_bits=512.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1),
+    ),
+    # Earlier designs and trials, kept so their cached checkpoints resume (each with its --work-dir):
+    # the absolute-pitch chord models shipped until 2026-11-30 (fourth session). The decoder reads the chords
+    # beside z; the encoder (2 bars: reading the chords too) sees its own randomly moved copy of each window
+    # (encoder_transpose), so z cannot say where the melody sits and the decoder must take the pitches from
+    # the chords. They follow chords in samples but lose the melody: reconstruction 0.75 (2 bars).
+    # Their first version (decoder-only chords) reconstructed 0.951 but ignored the chords (own z over
+    # random chords: 0.25 chord tones, chance). Checkpoints: train/mel_2bar_chords_enc, train/mel_16bar_chords
+    "mel_2bar_chords_shift": NamedConfig(
         ModelConfig(name="mel_2bar_chords", representation="melody_chords", n_bars=2, z_dim=256, encoder="flat",
                     enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37,
                     encoder_condition=True),
-        # first version (decoder-only chords, warm start from mel_2bar; free bits 768 to step ~400, then 256):
-        # reconstruction 0.951 but the chords unused -- its own z over random chords kept 0.25 chord tones
-        # (chance), z carried the pitches. Now the encoder reads the chords too and sees the window moved by
-        # its own random shift (encoder_transpose), so z cannot say where the melody sits: the decoder must
-        # read the chords. Warm start: `train --config mel_2bar_chords --init-from models/mel_2bar_chords`
         TrainConfig(batch_size=128, free_bits=256.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1,
                     encoder_transpose=6),
     ),
-    # mel_2bar over chords in the chord-relative form (data/chord_melody_codec.py, melody_chords_rel): the
-    # melody read and written as intervals above the root of the chord at each step, the chord's tones
-    # relative to its root. z holds the melody against its chords, so the same z over other chords plays
-    # the same chord degrees -- no encoder shift needed. Warm start from mel_2bar (condition columns zero):
-    # `train --config mel_2bar_chords_rel --init-from models/mel_2bar` (docs/MODELS.md)
-    "mel_2bar_chords_rel": NamedConfig(
-        ModelConfig(name="mel_2bar_chords_rel", representation="melody_chords_rel", n_bars=2, z_dim=256,
-                    encoder="flat", enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37,
-                    encoder_condition=True),
-        TrainConfig(batch_size=128, free_bits=256.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1),
-    ),
-    # mel_16bar over chords (issue 25): mel_16bar's layout with the chord of every step beside the bar
-    # conditioning at every decoder step; the encoder (Transformer over bars, which does not read the
-    # condition) sees its own randomly moved copy of the window (encoder_transpose), so z cannot carry
-    # where the melody sits and the decoder must take it from the chords. Warm start from mel_16bar
-    # (`train --config mel_16bar_chords --init-from models/mel_16bar`: the chord columns start at zero)
-    "mel_16bar_chords": NamedConfig(
+    "mel_16bar_chords_shift": NamedConfig(
         ModelConfig(name="mel_16bar_chords", representation="melody_chords", n_bars=16, z_dim=512, bar_z_dim=32,
                     encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
                     decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
@@ -349,38 +354,28 @@ CONFIGS: dict[str, NamedConfig] = {
         TrainConfig(batch_size=64, free_bits=512.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1,
                     encoder_transpose=6),
     ),
-    # the same model with fewer free nats (96 instead of 256): the chord-relative code reconstructs with ~1.5
-    # nats at 245 nats of KL, so it can be squeezed for a smoother space to sample from. Resume a
-    # mel_2bar_chords_rel run with it: `train --config mel_2bar_chords_rel_fb96 --work-dir DIR --init-from ...`
+    # chord-relative trials (2026-11-30, fifth session; figures in docs/MODELS.md), each with --work-dir:
+    # the encoder reading the chords too (train/mel_2bar_chords_rel_enc) ...
+    "mel_2bar_chords_rel_enc": NamedConfig(
+        ModelConfig(name="mel_2bar_chords_rel", representation="melody_chords_rel", n_bars=2, z_dim=256,
+                    encoder="flat", enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37,
+                    encoder_condition=True),
+        TrainConfig(batch_size=128, free_bits=256.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1),
+    ),
+    # ... then 96 free nats instead of 256 (warm from it; train/mel_2bar_chords_rel_fb96) ...
     "mel_2bar_chords_rel_fb96": NamedConfig(
         ModelConfig(name="mel_2bar_chords_rel", representation="melody_chords_rel", n_bars=2, z_dim=256,
                     encoder="flat", enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37,
                     encoder_condition=True),
         TrainConfig(batch_size=128, free_bits=96.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1),
     ),
-    # trial: the encoder reads the relative notes only, not the chords, so z can hold nothing about the
-    # progression it was encoded over (warm start from mel_2bar, as mel_2bar_chords_rel)
-    "mel_2bar_chords_rel_noenc": NamedConfig(
-        ModelConfig(name="mel_2bar_chords_rel", representation="melody_chords_rel", n_bars=2, z_dim=256,
-                    encoder="flat", enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37),
-        TrainConfig(batch_size=128, free_bits=256.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1),
-    ),
-    # trial: mel_2bar_chords_rel with half of the decoder's windows in the parallel mode (quality_flip)
+    # ... and mel_2bar_chords with half of the decoder's windows in the parallel mode (quality_flip; warm from
+    # a mel_2bar_chords export; train/mel_2bar_chords_rel_flip)
     "mel_2bar_chords_rel_flip": NamedConfig(
         ModelConfig(name="mel_2bar_chords_rel", representation="melody_chords_rel", n_bars=2, z_dim=256,
-                    encoder="flat", enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37,
-                    encoder_condition=True),
+                    encoder="flat", enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37),
         TrainConfig(batch_size=128, free_bits=256.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1,
                     quality_flip=0.5),
-    ),
-    # mel_16bar over chords in the chord-relative form (as mel_2bar_chords_rel): warm start from mel_16bar,
-    # `train --config mel_16bar_chords_rel --init-from models/mel_16bar`
-    "mel_16bar_chords_rel": NamedConfig(
-        ModelConfig(name="mel_16bar_chords_rel", representation="melody_chords_rel", n_bars=16, z_dim=512,
-                    bar_z_dim=32, encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
-                    decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
-                    conductor_residual=True, dec_hidden=256, dec_layers=2, condition_dim=37),
-        TrainConfig(batch_size=64, free_bits=512.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1),
     ),
     # tiny configs: tests and smoke runs only
     "tiny_2bar": NamedConfig(
