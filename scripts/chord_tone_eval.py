@@ -4,7 +4,8 @@ strong beats (the 1st and 3rd beat of each 4/4 bar) whose pitch class is a tone 
 * the test data (POP909 melodies over their annotated chords),
 * the unconditioned model (mel_2bar) decoding prior samples, scored against the test progressions,
 * the conditioned model (mel_2bar_chords) decoding the same kind of samples over the test progressions,
-  and over random progressions (a random major or minor triad per bar);
+  and over random progressions (a random major or minor triad per bar); at the decoding temperature
+  given (0.5), and as the app plays them (its own prior, temperature 0, search);
 
 and the conditioned model's reconstruction of the test windows (greedy and search) beside mel_2bar's on
 the same melodies. Also the codes of real music: posterior means of other test windows decoded over
@@ -197,6 +198,17 @@ def melody_main(args: argparse.Namespace) -> dict[str, float]:
             cmodel.decode_tokens(z_f, t, 2, cond), cond)
         figures["conditioned samples (fitted prior) over random chords"] = chord_tone_share(
             cmodel.decode_tokens(z_f, t, 2, rnd), rnd)
+    # what the app plays: Sample draws from the model's own prior (the kernel prior when it ships one,
+    # else the fitted one, else N(0, I)) and decodes at temperature 0 with search (its default)
+    z_app, zb_app = cmodel.sample_z(n, seed=1).numpy(), base.sample_z(n, seed=1).numpy()
+    for eng in (cmodel, base):
+        eng.set_decoding("search")
+    figures["conditioned samples (app: own prior, temperature 0, search) over test chords"] = chord_tone_share(
+        cmodel.decode_tokens(z_app, 0.0, 2, cond), cond)
+    figures["conditioned samples (app: own prior, temperature 0, search) over random chords"] = chord_tone_share(
+        cmodel.decode_tokens(z_app, 0.0, 2, rnd), rnd)
+    figures["unconditioned samples (app: own prior, temperature 0, search) vs test chords"] = chord_tone_share(
+        base.decode_tokens(zb_app, 0.0, 2), cond)
     # does the decoder follow chords it was not encoded with? Real music's codes (posterior means of
     # other test windows; a window's own melody over random chords): what a composer gets from Encode
     perm = np.random.default_rng(5).permutation(n)

@@ -218,7 +218,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print("  skipped: " + ", ".join(f"{k}: {v}" for k, v in skipped.items()))
     figures = res.as_dict()
     if args.prior_samples > 0:
-        prior = prior_check(engine, windows, n=args.prior_samples)
+        prior = prior_check(engine, windows, n=args.prior_samples,
+                            condition=None if aux is None or not engine.condition_dim else aux.get("condition"))
         figures["prior"] = prior
         _print_prior(prior)
     if engine.per_bar:

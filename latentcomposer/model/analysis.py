@@ -207,14 +207,19 @@ def _summary(windows: np.ndarray, codec: Codec) -> dict[str, float]:
 
 @torch.inference_mode()
 def prior_check(engine: Engine, windows: np.ndarray, n: int = 256,
-                temperatures: tuple[float, ...] = (0.5, 1.0), seed: int = 0) -> dict[str, Any]:
+                temperatures: tuple[float, ...] = (0.5, 1.0), seed: int = 0, condition: np.ndarray | None = None
+                ) -> dict[str, Any]:
     """Attribute means of ``n`` prior samples per temperature and of ``windows`` (real data).
 
     Returns ``{"samples": n, "data": {attr: mean}, "prior": {"0.5": {attr: mean}, ...}}`` -- z ~ N(0, I),
     plus ``"fitted 0.5"``... when the model ships a fitted prior (model/prior.py) and ``"kernel 0.5"``...
     when it ships a kernel prior (model/kernel_prior.py); melodies also get the
-    share of windows in one key (in-key >= 0.9) and, both kinds, the share decoded silent."""
+    share of windows in one key (in-key >= 0.9) and, both kinds, the share decoded silent.
+    ``condition`` (a chord-conditioned model): the windows' own; each sample is decoded over the chords of
+    a random one of them."""
     rep = engine.codec
+    over = None if condition is None else np.asarray(condition)[np.random.default_rng(seed).integers(
+        0, len(condition), n)]
     priors: list[tuple[str, Literal["standard", "fitted", "kernel"]]] = [("", "standard")]
     if engine.fitted_prior is not None:
         priors.append(("fitted ", "fitted"))
@@ -224,5 +229,5 @@ def prior_check(engine: Engine, windows: np.ndarray, n: int = 256,
     for label, which in priors:
         z = engine.sample_z(n, seed, which)
         for t in temperatures:
-            out[f"{label}{t:g}"] = _summary(engine.decode_tokens(z, temperature=t, seed=seed), rep)
+            out[f"{label}{t:g}"] = _summary(engine.decode_tokens(z, temperature=t, seed=seed, condition=over), rep)
     return {"samples": n, "data": _summary(np.asarray(windows), rep), "prior": out}

@@ -319,14 +319,14 @@ CONFIGS: dict[str, NamedConfig] = {
     # decoder step. Warm start from mel_2bar (condition columns zero):
     # `train --config mel_2bar_chords --init-from models/mel_2bar`; cache dir train/mel_2bar_chords_rel
     "mel_2bar_chords": NamedConfig(
-        ModelConfig(name="mel_2bar_chords_rel", representation="melody_chords_rel", n_bars=2, z_dim=256,
+        ModelConfig(name="mel_2bar_chords", representation="melody_chords_rel", n_bars=2, z_dim=256,
                     encoder="flat", enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37),
         TrainConfig(batch_size=128, free_bits=256.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1),
     ),
     # mel_16bar's layout in the same chord-relative form (the Transformer bar encoder reads notes only):
-    # `train --config mel_16bar_chords --init-from models/mel_16bar`; cache dir train/mel_16bar_chords_rel
+    # `train --config mel_16bar_chords --init-from models/mel_16bar`
     "mel_16bar_chords": NamedConfig(
-        ModelConfig(name="mel_16bar_chords_rel", representation="melody_chords_rel", n_bars=16, z_dim=512,
+        ModelConfig(name="mel_16bar_chords", representation="melody_chords_rel", n_bars=16, z_dim=512,
                     bar_z_dim=32, encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
                     decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
                     conductor_residual=True, dec_hidden=256, dec_layers=2, condition_dim=37),
@@ -338,16 +338,16 @@ CONFIGS: dict[str, NamedConfig] = {
     # (encoder_transpose), so z cannot say where the melody sits and the decoder must take the pitches from
     # the chords. They follow chords in samples but lose the melody: reconstruction 0.75 (2 bars).
     # Their first version (decoder-only chords) reconstructed 0.951 but ignored the chords (own z over
-    # random chords: 0.25 chord tones, chance). Checkpoints: train/mel_2bar_chords_enc, train/mel_16bar_chords
+    # random chords: 0.25 chord tones, chance; its checkpoint: train/mel_2bar_chords_v1)
     "mel_2bar_chords_shift": NamedConfig(
-        ModelConfig(name="mel_2bar_chords", representation="melody_chords", n_bars=2, z_dim=256, encoder="flat",
+        ModelConfig(name="mel_2bar_chords_shift", representation="melody_chords", n_bars=2, z_dim=256, encoder="flat",
                     enc_hidden=512, decoder="flat", dec_hidden=256, dec_layers=2, condition_dim=37,
                     encoder_condition=True),
         TrainConfig(batch_size=128, free_bits=256.0, beta=0.2, learning_rate=3e-4, kl_anneal_steps=1,
                     encoder_transpose=6),
     ),
     "mel_16bar_chords_shift": NamedConfig(
-        ModelConfig(name="mel_16bar_chords", representation="melody_chords", n_bars=16, z_dim=512, bar_z_dim=32,
+        ModelConfig(name="mel_16bar_chords_shift", representation="melody_chords", n_bars=16, z_dim=512, bar_z_dim=32,
                     encoder="transformer", bar_enc_hidden=128, d_model=256, n_heads=4, tf_layers=2,
                     decoder="hierarchical", conductor_hidden=256, conductor_layers=2, conductor_input="slots",
                     conductor_residual=True, dec_hidden=256, dec_layers=2, condition_dim=37),
