@@ -264,6 +264,7 @@ class Engine(PerBarTools):
         ``to_model``: the same but for the chord-relative melody)."""
         if condition is None or getattr(self.codec, "to_model", None) is None:
             return tokens, condition
+        self._condition_tensor(condition, len(tokens))  # a clear message for a condition of the wrong shape
         cond = np.asarray(condition, np.float32).reshape(-1, self.cfg.n_steps, self.condition_dim)
         if cond.shape[0] == 1:
             cond = np.broadcast_to(cond, (len(tokens), *cond.shape[1:]))
@@ -272,10 +273,14 @@ class Engine(PerBarTools):
 
     def _model_condition(self, condition: np.ndarray | None) -> np.ndarray | torch.Tensor | None:
         """A decode's condition [N, T, Cs] (or one window's) in the model's own form."""
-        if condition is None:
-            return None
-        rows = np.asarray(condition).reshape(-1, self.cfg.n_steps, self.condition_dim).shape[0]
-        return self._to_model(np.zeros((rows, self.cfg.n_steps), np.int64), condition)[1]
+        if condition is None or getattr(self.codec, "to_model", None) is None:
+            return condition
+        c = np.asarray(condition, np.float32)
+        per_window = self.cfg.n_steps * self.condition_dim
+        if c.shape[-1] != self.condition_dim or c.size % per_window:
+            self._condition_tensor(c, 1)  # says what is wrong
+        rows = c.size // per_window
+        return self._to_model(np.zeros((rows, self.cfg.n_steps), np.int64), c)[1]
 
     def encode_arrays(self, tokens: np.ndarray, condition: np.ndarray | None = None
                       ) -> tuple[np.ndarray, np.ndarray]:

@@ -192,3 +192,14 @@ def test_quality_flip_trains_the_decoder_on_the_parallel_mode(tmp_path: Path) ->
     b = t.batch()
     assert "enc_tokens" in b and not torch.equal(b["enc_condition"], b["condition"])
     assert t.train(max_steps=2).step == 2
+
+
+def test_a_condition_of_the_wrong_shape_is_a_clear_message(rel_dir: Path) -> None:
+    from latentcomposer.model.engine import EngineError
+
+    eng = Engine.load(rel_dir, device="cpu", warmup=False)
+    z = np.zeros((1, eng.cfg.z_dim), np.float32)
+    with pytest.raises(EngineError, match="expects"):
+        eng.decode_tokens(z, condition=np.zeros((32, 5), np.float32))
+    with pytest.raises(EngineError, match="expects"):
+        eng.encode_tokens(np.zeros((1, 32), np.int64), np.zeros((32, 5), np.float32))
