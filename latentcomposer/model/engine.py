@@ -268,8 +268,7 @@ class Engine(PerBarTools):
         cond = np.asarray(condition, np.float32).reshape(-1, self.cfg.n_steps, self.condition_dim)
         if cond.shape[0] == 1:
             cond = np.broadcast_to(cond, (len(tokens), *cond.shape[1:]))
-        got, cond_m = to_model(self.codec, tokens, cond)
-        return got, cond_m
+        return to_model(self.codec, tokens, cond)
 
     def _model_condition(self, condition: np.ndarray | None) -> np.ndarray | torch.Tensor | None:
         """A decode's condition [N, T, Cs] (or one window's) in the model's own form."""
@@ -400,9 +399,10 @@ class Engine(PerBarTools):
                 toks, aux = self.fast.decode_full(zt, float(temperature), gen, condition=cond)
         aux_np = None if aux is None else {k: v.cpu().numpy() for k, v in aux.items()}
         out = toks.cpu().numpy().astype(np.int64)
-        user = self._condition_tensor(condition, len(out))
-        if user is not None:  # back to absolute pitches (the chord-relative melody)
-            out = np.asarray(from_model(self.codec, out, user.cpu().numpy()), np.int64)
+        if condition is not None and getattr(self.codec, "from_model", None) is not None:
+            user = np.broadcast_to(np.asarray(condition, np.float32).reshape(-1, *out.shape[1:], self.condition_dim),
+                                   (*out.shape, self.condition_dim))  # back to absolute pitches (chord-relative)
+            out = np.asarray(from_model(self.codec, out, user), np.int64)
         return out, aux_np
 
     # --- clip level ---------------------------------------------------------------------------
